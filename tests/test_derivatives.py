@@ -92,6 +92,7 @@ def test_derivative(case, variant):
         assert isinstance(J, tuple) and len(J) == len(argnums), f"{case.name}: got {type(J)}"
         for k, Jk in zip(argnums, J):
             assert_close(Jk, J_ref[k], case, f"{variant} d/darg{k}")
+            assert np.asarray(Jk).dtype == np.float64, f"{case.name} {variant}: dtype {np.asarray(Jk).dtype}"
     elif variant == "jvp":
         tangents = tuple(rng.standard_normal(a.shape) if k in argnums else np.zeros(a.shape)
                          for k, a in enumerate(args))
