@@ -1,0 +1,134 @@
+"""Python-module specs: `path/to/module.py:function` or `package.module:function`.
+
+NOTE: such a spec runs the named Python code (that is its point); only expression specs are
+safe to load from an untrusted source.
+"""
+
+import importlib
+import importlib.util
+import inspect
+import re
+import sys
+from pathlib import Path
+
+from jaccli.spec.errors import SpecError
+from jaccli.spec.model import Spec, as_output_tuple
+
+MODULE_REF = re.compile(r"^(?P<module>.+\.py|[A-Za-z_][\w.]*):(?P<function>[A-Za-z_]\w*)$")
+
+
+def is_module_ref(text):
+    return bool(MODULE_REF.match(text)) and not Path(text).is_file()
+
+
+def load_callable(ref, base_dir, where):
+    """The function that `ref` names; `where` starts every error message."""
+    match = MODULE_REF.match(ref)
+    if not match:
+        raise SpecError(f"{where}: {ref!r} is not a function reference; write "
+                        "path/to/module.py:function or package.module:function.")
+    module_name, function_name = match["module"], match["function"]
+    if module_name.endswith(".py"):
+        module = _import_file(Path(base_dir) / module_name, module_name, where)
+    else:
+        module = _import_dotted(module_name, base_dir, where)
+    function = getattr(module, function_name, None)
+    if not callable(function):
+        raise SpecError(f"{where}: module '{module_name}' has no function '{function_name}'; "
+                        "check the name after the ':'.")
+    return function
+
+
+def _import_file(path, shown, where):
+    if not path.is_file():
+        raise SpecError(f"{where}: module file '{shown}' not found (looked for {path}); "
+                        "paths are relative to the spec file, or to the current directory.")
+    name = "jaccli_user_" + re.sub(r"\W", "_", str(path.resolve().with_suffix("")))
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    folder = str(path.resolve().parent)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)                    # lets it import its neighbours
+    try:
+        spec.loader.exec_module(module)
+    except Exception as e:
+        raise SpecError(f"{where}: importing '{shown}' failed with "
+                        f"{type(e).__name__}: {e}. Fix the module (--debug shows where).") from e
+    sys.modules[name] = module
+    return module
+
+
+def _import_dotted(name, base_dir, where):
+    folder = str(Path(base_dir).resolve())
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as e:
+        if e.name and name.startswith(e.name):
+            raise SpecError(f"{where}: module '{name}' not found; check its name, or run "
+                            "from the folder that holds it (or set PYTHONPATH).") from None
+        raise SpecError(f"{where}: importing '{name}' failed: {e}.") from e
+    except Exception as e:
+        raise SpecError(f"{where}: importing '{name}' failed with "
+                        f"{type(e).__name__}: {e}. Fix the module (--debug shows where).") from e
+
+
+def check_parameters(function, given, where, how_to_give):
+    """Every required parameter of `function` must be in `given`, and every given name must
+    be a parameter (unless it takes **kwargs)."""
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+    for name in given:
+        if name not in parameters and not takes_any:
+            raise SpecError(f"{where}: {function.__name__}() has no parameter '{name}'; its "
+                            f"parameters are {', '.join(parameters) or 'none'}.")
+    for name, p in parameters.items():
+        if p.kind in (p.POSITIONAL_ONLY, p.VAR_POSITIONAL):
+            raise SpecError(f"{where}: {function.__name__}() has a positional-only parameter "
+                            f"'{name}'; jaccli passes values by name, so make it a normal one.")
+        if p.default is p.empty and p.kind is not p.VAR_KEYWORD and name not in given:
+            raise SpecError(f"{where}: {function.__name__}() needs parameter '{name}'; "
+                            f"{how_to_give.format(name=name)}.")
+
+
+def bind(function, input_names, constants):
+    """f(*inputs) calling `function` by keyword, with the constants added; a tuple of outputs."""
+    def f(*inputs):
+        return as_output_tuple(function(**constants, **dict(zip(input_names, inputs))))
+    f.__name__ = getattr(function, "__name__", "f")
+    return f
+
+
+def checked(f, source):
+    """`f` whose errors at the spec's point name the function (shape mistakes and the like)."""
+    def run(*inputs):
+        try:
+            return f(*inputs)
+        except (ValueError, TypeError, IndexError, ArithmeticError) as e:
+            raise SpecError(f"{source}: calling {f.__name__}() at the spec's point failed "
+                            f"with {type(e).__name__}: {e}. Check the shapes of its inputs "
+                            "(--debug shows where).") from e
+    return run
+
+
+def load_module_spec(ref, overrides, base_dir="."):
+    """The spec of `jaccli jacobian module.py:f --input x=...`: every --input is an input."""
+    function = load_callable(ref, base_dir, ref)
+    check_parameters(function, list(overrides), ref,
+                     "pass it with --input {name}=VALUE (a JSON number or list, a .npy file, "
+                     "or - for a .npy on stdin)")
+    try:
+        order = list(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        order = []
+    names = [n for n in order if n in overrides] + [n for n in overrides if n not in order]
+    f = bind(function, names, {})
+    return Spec(source=ref, name=f.__name__, input_names=names,
+                inputs=[overrides[n] for n in names], function=f,
+                checked_function=checked(f, ref))
