@@ -1,0 +1,11 @@
+"""jaccli: full Jacobians of plain NumPy functions by batched automatic differentiation.
+
+    import numpy as np, jaccli
+    J = jaccli.jacobian(lambda x: np.sin(x) * x.sum(), np.ones(3))   # (3, 3)
+"""
+from .api import jacobian, jvp, trace, vjp
+from .errors import ComputeError, InputError, JaccliError, TracingError
+
+__version__ = "0.1.0"
+__all__ = ["jacobian", "jvp", "vjp", "trace", "JaccliError", "TracingError", "InputError",
+           "ComputeError"]

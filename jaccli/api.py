@@ -1,0 +1,271 @@
+"""The public API: ``jacobian``, ``jvp``, ``vjp``, ``trace``, plus ``flat_jacobian`` and
+``plan`` for the command line.
+
+A Jacobian is built by tracing the function once at the point, then running batched sweeps:
+forward mode pushes chunks of identity columns (seeds) through the graph, reverse mode pulls
+chunks of identity rows. The loop over chunks is the only loop; it exists to bound memory.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import InputError
+from .interpret import jvp_sweep, vjp_sweep
+from .planner import make_plan
+from .tracer import trace_function
+
+_MODES = ("auto", "fwd", "rev")
+
+
+# ---------------------------------------------------------------- arguments
+
+def _argnums_tuple(argnums, nargs):
+    single = isinstance(argnums, (int, np.integer))
+    nums = (argnums,) if single else tuple(argnums)
+    if not nums:
+        raise InputError("argnums is empty: name at least one argument to differentiate.")
+    out = []
+    for a in nums:
+        if not isinstance(a, (int, np.integer)) or not -nargs <= a < nargs:
+            raise InputError(f"argnums={argnums!r} does not name an argument: the function "
+                             f"was given {nargs} positional argument(s).")
+        out.append(int(a) % nargs)
+    if len(set(out)) != len(out):
+        raise InputError(f"argnums={argnums!r} names an argument twice.")
+    return tuple(out), single
+
+
+def _differentiable(value, i):
+    if hasattr(value, "__cuda_array_interface__"):
+        raise InputError(f"argument {i} is a GPU array; GPU support arrives with "
+                         "device='cuda' (not yet available in this version).")
+    try:
+        a = np.asarray(value)
+    except Exception as exc:
+        raise InputError(f"argument {i} cannot be read as an array: {exc}") from None
+    kind = a.dtype.kind
+    if kind in "iub":
+        raise InputError(f"argument {i} has dtype {a.dtype}; only floating-point inputs can be "
+                         f"differentiated. Pass it as floats (x.astype(float)) or leave it out "
+                         f"of argnums.")
+    if kind != "f":
+        raise InputError(f"argument {i} has dtype {a.dtype}; jaccli differentiates real "
+                         "floating-point arrays only.")
+    return a
+
+
+def _prepare(f, args, argnums):
+    nums, single = _argnums_tuple(argnums, len(args))
+    args = list(args)
+    for i in nums:
+        args[i] = _differentiable(args[i], i)
+    graph, n_out = trace_function(f, args, nums)
+    return graph, n_out, nums, single
+
+
+def _check_mode(mode):
+    if mode not in _MODES:
+        raise InputError(f"mode={mode!r} is not one of 'auto', 'fwd', 'rev'.")
+
+
+def _check_device(device):
+    if device not in (None, "cpu"):
+        raise InputError(f"device={device!r}: only 'cpu' is available in this version "
+                         "(CuPy support for 'cuda' is planned).")
+
+
+# ---------------------------------------------------------------- sweeps
+
+def _sizes(shapes):
+    sizes = [int(np.prod(s)) for s in shapes]
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+    return sizes, offsets
+
+
+def _seed_blocks(start, stop, shapes, dtype):
+    """Identity rows ``start:stop`` split per variable: arrays of shape (K,) + shape, or None
+    where the chunk has no seed in that variable."""
+    sizes, offsets = _sizes(shapes)
+    k = stop - start
+    blocks = []
+    for shape, size, lo in zip(shapes, sizes, offsets[:-1]):
+        a, b = max(start, lo), min(stop, lo + size)
+        if a >= b:
+            blocks.append(None)
+            continue
+        seed = np.zeros((k, size), dtype=dtype)
+        seed[np.arange(a - start, b - start), np.arange(a - lo, b - lo)] = 1.0
+        blocks.append(seed.reshape((k,) + tuple(shape)))
+    return blocks
+
+
+def _flat_blocks(blocks, shapes, k, dtype):
+    """Per-variable (K,) + shape arrays (or None: zero) -> one (K, total) matrix."""
+    parts = [np.zeros((k, int(np.prod(s))), dtype) if b is None else b.reshape(k, -1)
+             for b, s in zip(blocks, shapes)]
+    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+
+
+def _run_sweeps(graph, out_shapes, in_shapes, mode, chunk_size, dtype):
+    """The flat Jacobian (M, N): rows are outputs, columns inputs, each flattened in C order."""
+    env = graph.values
+    M, N = sum(int(np.prod(s)) for s in out_shapes), sum(int(np.prod(s)) for s in in_shapes)
+    seeds_total = N if mode == "fwd" else M
+    if seeds_total == 0 or M == 0 or N == 0:
+        return np.zeros((M, N), dtype)
+    pieces = []
+    for start in range(0, seeds_total, chunk_size):
+        stop = min(start + chunk_size, seeds_total)
+        if mode == "fwd":
+            seeds = _seed_blocks(start, stop, in_shapes, dtype)
+            result = jvp_sweep(graph, env, seeds)
+            pieces.append(_flat_blocks(result, out_shapes, stop - start, dtype))
+        else:
+            seeds = _seed_blocks(start, stop, out_shapes, dtype)
+            result = vjp_sweep(graph, env, seeds)
+            pieces.append(_flat_blocks(result, in_shapes, stop - start, dtype))
+    stacked = pieces[0] if len(pieces) == 1 else np.concatenate(pieces, axis=0)
+    return stacked.T if mode == "fwd" else stacked     # forward gives J^T: return a view
+
+
+def _output_info(graph):
+    shapes = [tuple(o.shape) for o in graph.outputs]
+    dtypes = [o.dtype for o in graph.outputs if o.dtype.kind == "f"]
+    dtype = np.result_type(*dtypes, *[v.dtype for v in graph.inputs]) if dtypes else \
+        np.result_type(*[v.dtype for v in graph.inputs])
+    return shapes, dtype
+
+
+@dataclass
+class FlatJacobian:
+    """The flat Jacobian ``matrix`` (M, N) with the shapes it is made of and the plan used."""
+    matrix: np.ndarray
+    out_shapes: list
+    in_shapes: list
+    mode: str
+    plan: object
+    point_dependent: list
+
+
+def _compute(f, args, argnums, mode, chunk_size, memory_limit, device):
+    _check_mode(mode)
+    _check_device(device)
+    graph, n_out, nums, single = _prepare(f, args, argnums)
+    out_shapes, dtype = _output_info(graph)
+    in_shapes = [tuple(v.shape) for v in graph.inputs]
+    M, N = sum(int(np.prod(s)) for s in out_shapes), sum(int(np.prod(s)) for s in in_shapes)
+    plan = make_plan(graph, M, N, mode, chunk_size, memory_limit)
+    with np.errstate(all="ignore"):
+        J = _run_sweeps(graph, out_shapes, in_shapes, plan.mode, plan.chunk_size, dtype)
+    flat = FlatJacobian(J, out_shapes, in_shapes, plan.mode, plan, list(graph.point_dependent))
+    return flat, n_out, single
+
+
+def flat_jacobian(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit=None,
+                  device=None):
+    """The Jacobian of ``f`` at ``args`` as one 2-D matrix of shape (M, N): M = total size of
+    the outputs, N = total size of the arguments in ``argnums``, each flattened in C order and
+    laid out in order. Returns a ``FlatJacobian``."""
+    return _compute(f, tuple(args), argnums, mode, chunk_size, memory_limit, device)[0]
+
+
+def jacobian(f, *args, argnums=0, mode="auto", chunk_size=None, device=None, memory_limit=None):
+    """The Jacobian of ``f`` at ``args``, by batched automatic differentiation.
+
+    f: a function of arrays written with plain NumPy, returning an array or a tuple of arrays.
+    argnums: the argument (int) or arguments (tuple) to differentiate; they must be float.
+    mode: "fwd" (one sweep of tangents per chunk of input columns), "rev" (cotangents per
+        chunk of output rows) or "auto" (fewer seeds wins; ties go forward).
+    chunk_size: seeds per sweep; None lets the planner fit it to memory.
+
+    Returns an array of shape ``out.shape + args[argnums].shape``; for a tuple ``argnums`` a
+    tuple of them, for a tuple of outputs a tuple over outputs (each over argnums), as JAX.
+    """
+    flat, n_out, single = _compute(f, args, argnums, mode, chunk_size, memory_limit, device)
+    return _unflatten(flat, n_out, single)
+
+
+def _unflatten(flat, n_out, single):
+    J = flat.matrix
+    row_sizes, row_off = _sizes(flat.out_shapes)
+    col_sizes, col_off = _sizes(flat.in_shapes)
+    rows = []
+    for oi, oshape in enumerate(flat.out_shapes):
+        row = []
+        for ii, ishape in enumerate(flat.in_shapes):
+            block = J[row_off[oi]:row_off[oi + 1], col_off[ii]:col_off[ii + 1]]
+            row.append(block.reshape(tuple(oshape) + tuple(ishape)))
+        rows.append(row[0] if single else tuple(row))
+    return rows[0] if n_out is None else tuple(rows)
+
+
+# ---------------------------------------------------------------- jvp, vjp, trace, plan
+
+def _structure(values, n_out):
+    return values[0] if n_out is None else tuple(values)
+
+
+def _primal_outputs(graph):
+    return [graph.values[o] if not isinstance(o, np.ndarray) else o for o in graph.outputs]
+
+
+def jvp(f, primals, tangents):
+    """Forward mode: ``(f(*primals), J @ tangents)`` for one tangent per primal (same shapes)."""
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(primals) != len(tangents):
+        raise InputError(f"jvp got {len(primals)} primals but {len(tangents)} tangents.")
+    graph, n_out, _, _ = _prepare(f, primals, tuple(range(len(primals))))
+    ts = []
+    for i, (v, t) in enumerate(zip(graph.inputs, tangents)):
+        t = np.asarray(t, dtype=v.dtype)
+        if t.shape != v.shape:
+            raise InputError(f"tangent {i} has shape {t.shape}, its primal {v.shape}.")
+        ts.append(t)
+    with np.errstate(all="ignore"):
+        outs = jvp_sweep(graph, graph.values, ts)
+    ys = _primal_outputs(graph)
+    dots = [np.zeros_like(y, dtype=float) if t is None else np.asarray(t) for y, t in zip(ys, outs)]
+    return _structure(ys, n_out), _structure(dots, n_out)
+
+
+def vjp(f, *primals):
+    """Reverse mode: ``(f(*primals), vjp_fn)``; ``vjp_fn(ybar)`` returns the tuple of
+    cotangents ``ybar @ J`` for each primal (same shapes as the primals)."""
+    graph, n_out, _, _ = _prepare(f, primals, tuple(range(len(primals))))
+    ys = _primal_outputs(graph)
+
+    def vjp_fn(cotangent):
+        cts = [cotangent] if n_out is None else list(cotangent)
+        if len(cts) != len(ys):
+            raise InputError(f"vjp_fn expects {len(ys)} cotangent(s), got {len(cts)}.")
+        arrs = []
+        for i, (c, y) in enumerate(zip(cts, ys)):
+            c = np.asarray(c, dtype=float)
+            if c.shape != np.shape(y):
+                raise InputError(f"cotangent {i} has shape {c.shape}, its output {np.shape(y)}.")
+            arrs.append(c)
+        with np.errstate(all="ignore"):
+            res = vjp_sweep(graph, graph.values, arrs)
+        return tuple(np.zeros(v.shape, v.dtype) if c is None else np.asarray(c)
+                     for v, c in zip(graph.inputs, res))
+
+    return _structure(ys, n_out), vjp_fn
+
+
+def trace(f, *args, argnums=None):
+    """The graph recorded for ``f(*args)``; ``argnums=None`` traces every float argument.
+    ``print(jaccli.trace(f, x))`` shows one equation per line."""
+    if argnums is None:
+        argnums = tuple(i for i, a in enumerate(args) if np.asarray(a).dtype.kind == "f")
+    graph, _, _, _ = _prepare(f, args, argnums)
+    return graph
+
+
+def plan(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit=None):
+    """The planner's decision for ``jacobian(f, *args, ...)`` without computing it."""
+    _check_mode(mode)
+    graph, _, _, _ = _prepare(f, tuple(args), argnums)
+    out_shapes, _ = _output_info(graph)
+    M = sum(int(np.prod(s)) for s in out_shapes)
+    N = sum(int(np.prod(v.shape)) for v in graph.inputs)
+    return make_plan(graph, M, N, mode, chunk_size, memory_limit)

@@ -1,0 +1,191 @@
+"""The `jaccli` command group: jacobian, plan, trace, check."""
+
+import json
+
+import click
+
+from jaccli.cli import display, running
+from jaccli.cli.options import engine_options, spec_options
+from jaccli.errors import ComputeError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(package_name="jaccli")
+def main():
+    """Full Jacobians of plain NumPy functions by automatic differentiation.
+
+    SPEC is a YAML spec file (see configs/seed.yaml), or path/to/module.py:function or
+    package.module:function whose inputs come from --input.
+
+    \b
+    Examples:
+      jaccli jacobian configs/seed.yaml
+      jaccli jacobian configs/seed.yaml -o J.npy
+      jaccli plan configs/large.yaml
+      jaccli check configs/tall.yaml
+    """
+
+
+@main.command()
+@spec_options
+@engine_options
+@click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True,
+              help="cuda computes on the GPU with CuPy.")
+@click.option("-o", "--output", metavar="FILE|-", default=None,
+              help="Write J to FILE, or to stdout with -. Default: stdout when it is not a "
+                   "terminal, else a table (small J) or a summary.")
+@click.option("--format", "fmt", type=click.Choice(["npy", "npz", "csv"]), default=None,
+              help="npy: the flat matrix; npz: also each OUT__IN block and the row/column "
+                   "labels; csv: text. Default: from -o's suffix, else npy.")
+@click.option("--allow-nonfinite", is_flag=True,
+              help="Write J even if it has NaN or inf entries (exit 0, with a warning).")
+@running.reporting_errors
+def jacobian(spec, inputs, mode, chunk_size, memory_limit, device, output, fmt,
+             allow_nonfinite):
+    """Compute the flat (M, N) float64 Jacobian of SPEC at its point.
+
+    Rows are the outputs, each flattened in C order, in the spec's order; columns are the
+    inputs, likewise.
+
+    \b
+    Examples:
+      jaccli jacobian configs/seed.yaml                  # a table on a terminal
+      jaccli jacobian configs/seed.yaml -o J.npy
+      jaccli jacobian configs/wide.yaml -o J.npz         # blocks and labels too
+      jaccli jacobian configs/seed.yaml --input x1=3 --input x2='[1, 2]'
+      jaccli jacobian configs/tall.yaml | python -c "import sys, io, numpy as np; \\
+          print(np.load(io.BytesIO(sys.stdin.buffer.read())).shape)"
+      python -c "import numpy as np, sys; np.save(sys.stdout.buffer, np.ones(3))" | \\
+          jaccli jacobian configs/models/lorenz.py:trajectory --input state0=- \\
+          --input sigma=10 --input rho=28 --input beta=2.667 -o J.npy
+      jaccli jacobian configs/large.yaml --mode fwd --chunk-size 256 --memory-limit 1GB -o J.npy
+    """
+    from jaccli.cli import output as out
+    spec_obj = running.load(spec, inputs)
+    matrix, layout, used = running.flat_jacobian(spec_obj, mode, chunk_size, memory_limit,
+                                                 device=None if device == "cpu" else device)
+    problem = out.nonfinite_problem(matrix, layout)
+    if problem and not allow_nonfinite:
+        raise ComputeError(problem + " Check that the point lies in the function's domain, "
+                                     "or pass --allow-nonfinite to write J anyway.")
+    if problem:
+        display.warning(problem)
+    fmt = out.format_for(output, fmt)
+    if output == "-" or (output is None and not out.stdout_is_terminal()):
+        out.write_stdout(matrix, layout, fmt, click.get_binary_stream("stdout"))
+    elif output is not None:
+        out.write_file(matrix, layout, fmt, output)
+        display.message(f"wrote J ({layout.M} x {layout.N}, {used} mode) to {output} "
+                        f"as {fmt}")
+    else:
+        display.console().print(display.jacobian_view(matrix, layout, used))
+
+
+@main.command()
+@spec_options
+@engine_options
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object (mode, M, N, chunk_size, reason, modes, inputs, "
+                   "outputs) instead of tables.")
+@running.reporting_errors
+def plan(spec, inputs, mode, chunk_size, memory_limit, as_json):
+    """Show how jaccli would compute SPEC's Jacobian, and why.
+
+    Lists the inputs and outputs with their sizes, M and N, the sweeps, chunk size and peak
+    memory of forward and reverse mode, the chosen mode and a one-line reason.
+
+    \b
+    Examples:
+      jaccli plan configs/large.yaml
+      jaccli plan configs/wide.yaml --json
+      jaccli plan configs/large.yaml --memory-limit 64MiB
+    """
+    from jaccli.api import plan as make_plan
+    spec_obj = running.load(spec, inputs)
+    layout = running.layout_of(spec_obj)
+    result = make_plan(spec_obj.function, spec_obj.inputs, argnums=spec_obj.argnums, mode=mode,
+                       chunk_size=chunk_size, memory_limit=memory_limit)
+    data = dict(result.to_dict())
+    data["inputs"] = _sizes(layout.in_names, layout.in_shapes)
+    data["outputs"] = _sizes(layout.out_names, layout.out_shapes)
+    if as_json:
+        click.echo(json.dumps(data, indent=2, default=_plain))
+        return
+    console = display.stdout_console()
+    for table in display.plan_view(data, layout):
+        console.print(table)
+    console.print(f"chosen: {data['mode']} mode, chunk size {data['chunk_size']}. "
+                  f"{data['reason']}", markup=False, soft_wrap=True)
+
+
+def _sizes(names, shapes):
+    return [{"name": n, "shape": list(s), "size": int(_prod(s))} for n, s in zip(names, shapes)]
+
+
+def _prod(shape):
+    size = 1
+    for n in shape:
+        size *= int(n)
+    return size
+
+
+def _plain(value):
+    """JSON for NumPy scalars and arrays."""
+    return value.tolist() if hasattr(value, "tolist") else str(value)
+
+
+@main.command()
+@spec_options
+@running.reporting_errors
+def trace(spec, inputs):
+    """Print the graph jaccli records for SPEC, one equation per line.
+
+    \b
+    Examples:
+      jaccli trace configs/seed.yaml
+      jaccli trace configs/models/lorenz.py:step --input state=[1,1,1] --input sigma=10 \\
+          --input rho=28 --input beta=2.667
+    """
+    import jaccli
+    spec_obj = running.load(spec, inputs)
+    click.echo(str(jaccli.trace(spec_obj.function, *spec_obj.inputs)))
+
+
+@main.command()
+@spec_options
+@click.option("--chunk-size", type=click.IntRange(min=1), default=None, metavar="K",
+              help="Seed vectors per sweep (default: the planner picks).")
+@click.option("--rtol", type=click.FloatRange(min=0.0), default=1e-5, show_default=True,
+              help="Relative tolerance; the finite-difference rounding error is added to it.")
+@running.reporting_errors
+def check(spec, inputs, chunk_size, rtol):
+    """Check SPEC's Jacobian: forward mode, reverse mode and central differences.
+
+    Prints the largest absolute and relative differences between each pair and exits with 1
+    when AD and the differences disagree beyond a tolerance scaled to the step.
+
+    \b
+    Examples:
+      jaccli check configs/seed.yaml
+      jaccli check configs/tall.yaml --rtol 1e-6
+    """
+    from jaccli.cli import fdcheck
+    spec_obj = running.load(spec, inputs)
+    j_fwd, layout, _ = running.flat_jacobian(spec_obj, "fwd", chunk_size)
+    j_rev, _, _ = running.flat_jacobian(spec_obj, "rev", chunk_size)
+    h = fdcheck.steps(spec_obj.inputs)
+    with running.progress(f"central differences over {layout.N} columns"):
+        j_fd = fdcheck.central_differences(spec_obj.evaluate, spec_obj.inputs, h)
+    rows = fdcheck.check_rows(j_fwd, j_rev, j_fd, spec_obj.outputs, h, rtol, layout)
+    passed = all(row["ok"] for row in rows)
+    console = display.stdout_console()
+    console.print(display.check_view(rows, passed))
+    if not passed:
+        worst = next(row for row in rows if not row["ok"])
+        raise ComputeError(f"{worst['pair']} disagree beyond the tolerance (worst at "
+                           f"{worst['where']}, abs diff {worst['abs']:.3g}); the derivative "
+                           "rules or the function's smoothness at this point are suspect.")
+    console.print(f"OK: forward, reverse and central differences agree ({layout.M} x "
+                  f"{layout.N}, rtol {rtol:g}).", markup=False, soft_wrap=True)

@@ -1,0 +1,88 @@
+"""Option types and option groups shared by the commands."""
+
+import re
+
+import click
+
+_UNITS = {"": 1, "b": 1,
+          "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+          "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40,
+          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]*)\s*$", re.IGNORECASE)
+
+
+def parse_size(text):
+    """Bytes in a size such as '2GB' (10^9), '64MiB' or '64M' (2^20), '512kb', '1e6'.
+
+    Raises ValueError with a sentence saying what is accepted."""
+    match = _SIZE.match(str(text))
+    unit = match[2].lower() if match else None
+    if not match or unit not in _UNITS:
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"'{text}' is not a size; write e.g. 2GB, 512MB or 64MiB") \
+                from None
+        unit, number = "", value
+    else:
+        number = float(match[1])
+    size = int(number * _UNITS[unit])
+    if size <= 0:
+        raise ValueError(f"'{text}' is not a positive size; write e.g. 2GB")
+    return size
+
+
+class ByteSize(click.ParamType):
+    """A memory size such as 2GB, 512MB or 64MiB, as an int of bytes."""
+    name = "SIZE"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_size(value)
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
+
+
+def split_assignments(ctx, param, values):
+    """--input NAME=VALUE, ... -> list of (name, text); a usage error if '=' is missing."""
+    pairs, seen = [], set()
+    for item in values:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier() or not text:
+            raise click.BadParameter(f"'{item}' is not NAME=VALUE; write e.g. --input x=2.5, "
+                                     "--input x=[1,2], --input x=u.npy or --input x=-",
+                                     ctx=ctx, param=param)
+        if name in seen:
+            raise click.BadParameter(f"'{name}' is given twice", ctx=ctx, param=param)
+        seen.add(name)
+        pairs.append((name, text))
+    if sum(text == "-" for _, text in pairs) > 1:
+        raise click.BadParameter("only one input can be read from stdin (-)",
+                                 ctx=ctx, param=param)
+    return pairs
+
+
+def spec_options(function):
+    """SPEC argument, --input and --debug, common to every command."""
+    function = click.option("--debug", is_flag=True,
+                            help="Show the Python traceback of an error.")(function)
+    function = click.option("--input", "-i", "inputs", multiple=True, metavar="NAME=VALUE",
+                            callback=split_assignments,
+                            help="Override an input: a .npy path, - for a .npy on stdin, or "
+                                 "a JSON number/list. Repeatable.")(function)
+    return click.argument("spec", metavar="SPEC")(function)
+
+
+def engine_options(function):
+    """--mode, --chunk-size and --memory-limit, which the planner reads."""
+    function = click.option("--memory-limit", type=ByteSize(), default=None,
+                            help="Memory budget for one sweep, e.g. 2GB, 512MB, 64MiB.")(function)
+    function = click.option("--chunk-size", type=click.IntRange(min=1), default=None,
+                            metavar="K",
+                            help="Seed vectors per sweep (default: the planner picks).")(function)
+    return click.option("--mode", type=click.Choice(["auto", "fwd", "rev"]), default="auto",
+                        show_default=True,
+                        help="fwd: one column per seed; rev: one row per seed.")(function)

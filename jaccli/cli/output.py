@@ -1,0 +1,148 @@
+"""The flat Jacobian's labels and files: .npy, .npz and .csv, written atomically."""
+
+import io
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from jaccli.errors import ComputeError
+from jaccli.spec import SpecError
+
+FORMATS = ("npy", "npz", "csv")
+
+
+class Layout:
+    """Names and shapes of the rows (outputs) and columns (inputs) of a flat Jacobian."""
+
+    def __init__(self, out_names, out_shapes, in_names, in_shapes):
+        self.out_names, self.out_shapes = list(out_names), [tuple(s) for s in out_shapes]
+        self.in_names, self.in_shapes = list(in_names), [tuple(s) for s in in_shapes]
+        self.M = sum(int(np.prod(s)) for s in self.out_shapes)
+        self.N = sum(int(np.prod(s)) for s in self.in_shapes)
+
+    def row_label(self, i):
+        return _label_at(self.out_names, self.out_shapes, i)
+
+    def col_label(self, j):
+        return _label_at(self.in_names, self.in_shapes, j)
+
+    def row_labels(self):
+        return _labels(self.out_names, self.out_shapes)
+
+    def col_labels(self):
+        return _labels(self.in_names, self.in_shapes)
+
+    def blocks(self, matrix):
+        """{'OUT__IN': block of shape out.shape + in.shape} for every pair."""
+        blocks, r0 = {}, 0
+        for out, out_shape in zip(self.out_names, self.out_shapes):
+            r1, c0 = r0 + int(np.prod(out_shape)), 0
+            for name, in_shape in zip(self.in_names, self.in_shapes):
+                c1 = c0 + int(np.prod(in_shape))
+                blocks[f"{out}__{name}"] = matrix[r0:r1, c0:c1].reshape(out_shape + in_shape)
+                c0 = c1
+            r0 = r1
+        return blocks
+
+
+def element_label(name, shape, index):
+    """'x' for a scalar, 'x[2]' for a vector entry, 'A[1,0]' for a matrix entry."""
+    if not shape:
+        return name
+    return f"{name}[{','.join(str(int(k)) for k in np.unravel_index(index, shape))}]"
+
+
+def _label_at(names, shapes, flat):
+    for name, shape in zip(names, shapes):
+        size = int(np.prod(shape))
+        if flat < size:
+            return element_label(name, shape, flat)
+        flat -= size
+    raise IndexError(flat)
+
+
+def _labels(names, shapes):
+    return [element_label(name, shape, k) for name, shape in zip(names, shapes)
+            for k in range(int(np.prod(shape)))]
+
+
+def nonfinite_problem(matrix, layout):
+    """None if every entry is finite, else a sentence saying how many are not and where."""
+    bad = ~np.isfinite(matrix)
+    count = int(bad.sum())
+    if not count:
+        return None
+    first = int(np.flatnonzero(bad)[0])
+    i, j = divmod(first, matrix.shape[1])
+    what = "entry is" if count == 1 else "entries are"
+    return (f"{count} Jacobian {what} NaN or inf; the first is at row "
+            f"{layout.row_label(i)}, column {layout.col_label(j)} ({matrix[i, j]}).")
+
+
+def format_for(output, fmt):
+    """--format, or else the -o file's suffix, or else npy."""
+    if fmt:
+        return fmt
+    suffix = Path(output).suffix.lstrip(".").lower() if output and output != "-" else ""
+    return suffix if suffix in FORMATS else "npy"
+
+
+def serialize(matrix, layout, fmt, stream):
+    if fmt == "npy":
+        np.save(stream, matrix)
+    elif fmt == "csv":
+        np.savetxt(stream, matrix, delimiter=",", fmt="%.17g")
+    else:
+        buffer = io.BytesIO()                     # zipfile wants a seekable file
+        np.savez(buffer, jacobian=matrix, rows=np.array(layout.row_labels(), dtype=str),
+                 cols=np.array(layout.col_labels(), dtype=str), **layout.blocks(matrix))
+        stream.write(buffer.getvalue())
+
+
+def write_stdout(matrix, layout, fmt, stream):
+    serialize(matrix, layout, fmt, stream)
+    stream.flush()
+
+
+def write_file(matrix, layout, fmt, path):
+    """Write to a temporary file beside `path`, then rename: never a partial file."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise SpecError(f"-o {path}: the folder '{folder}' does not exist; create it first.")
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as f:
+            serialize(matrix, layout, fmt, f)
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def stdout_is_terminal():
+    return sys.stdout.isatty()
+
+
+def to_numpy(matrix):
+    """A float64 NumPy array, also from a CuPy one (without importing CuPy)."""
+    if type(matrix).__module__.split(".")[0] == "cupy":
+        matrix = matrix.get()
+    matrix = np.asarray(matrix, dtype=np.float64)
+    if matrix.ndim != 2:
+        raise ComputeError(f"the engine returned a Jacobian of shape {matrix.shape}, "
+                           "not a matrix.")
+    return matrix

@@ -1,0 +1,101 @@
+"""What the commands share: loading a spec with its --input overrides, turning errors into
+one sentence and an exit code, and calling the engine."""
+
+import contextlib
+import functools
+import sys
+
+import click
+
+from jaccli.cli import display
+from jaccli.errors import ComputeError, InputError, JaccliError, TracingError
+from jaccli.spec import SpecError
+
+USAGE_ERRORS = (SpecError, TracingError, InputError)
+
+
+def reporting_errors(command):
+    """Run a command body; an error becomes one message on stderr and exit 2 (spec, usage)
+    or 1 (computing). With --debug the traceback is printed first."""
+    @functools.wraps(command)
+    def wrapper(*args, debug=False, **kwargs):
+        display.reset()
+        try:
+            return command(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as e:                          # noqa: BLE001 - the one place
+            if debug:
+                import traceback
+                traceback.print_exc(file=sys.stderr)
+            code, text = _describe(e, kwargs.get("spec", ""))
+            display.error(text)
+            sys.exit(code)
+    return wrapper
+
+
+def _describe(error, spec):
+    text = str(error).strip() or type(error).__name__
+    if isinstance(error, JaccliError) and spec and not text.startswith(spec) \
+            and not text.startswith("--"):
+        text = f"{spec}: {text}"
+    if isinstance(error, USAGE_ERRORS):
+        return 2, text
+    if isinstance(error, ComputeError):
+        return 1, text
+    if isinstance(error, MemoryError):
+        return 1, (f"{spec}: ran out of memory while computing. Lower --memory-limit or "
+                   "--chunk-size, or use smaller inputs.")
+    return 1, (f"{spec}: unexpected {type(error).__name__}: {text}. "
+               "Run again with --debug to see the traceback.")
+
+
+def load(spec_ref, assignments):
+    """The spec with its --input overrides applied, evaluated once at its point (which names
+    the entry of a shape mistake) and checked to be differentiable."""
+    from jaccli.spec import load_spec, parse_cli_value
+    stdin = click.get_binary_stream("stdin") if any(t == "-" for _, t in assignments) else None
+    overrides = {name: parse_cli_value(name, text, stdin) for name, text in assignments}
+    spec = load_spec(spec_ref, overrides)
+    spec.evaluate()
+    return spec
+
+
+def layout_of(spec, out_shapes=None, in_shapes=None):
+    from jaccli.cli.output import Layout
+    out_shapes = out_shapes if out_shapes is not None else [o.shape for o in spec.outputs]
+    in_shapes = in_shapes if in_shapes is not None else spec.in_shapes
+    return Layout(spec.output_names, out_shapes, spec.input_names, in_shapes)
+
+
+def check_jacobian_fits(layout):
+    from jaccli.spec.values import available_memory, format_bytes
+    needed, available = layout.M * layout.N * 8, available_memory()
+    if available is not None and needed > available:
+        raise ComputeError(f"the Jacobian has {layout.M} x {layout.N} entries "
+                           f"({format_bytes(needed)}) but only {format_bytes(available)} of "
+                           "memory is available; differentiate by fewer inputs.")
+
+
+def progress(text):
+    """A spinner on stderr while the engine works, when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    return display.console().status(text)
+
+
+def flat_jacobian(spec, mode, chunk_size=None, memory_limit=None, device=None):
+    """(matrix as float64 NumPy, layout, mode used)."""
+    from jaccli.api import flat_jacobian as engine
+    from jaccli.cli.output import to_numpy
+    layout = layout_of(spec)
+    check_jacobian_fits(layout)
+    with progress(f"computing the {layout.M} x {layout.N} Jacobian ({mode} mode)"):
+        result = engine(spec.function, spec.inputs, argnums=spec.argnums, mode=mode,
+                        chunk_size=chunk_size, memory_limit=memory_limit, device=device)
+    matrix = to_numpy(result.matrix)
+    layout = layout_of(spec, result.out_shapes, result.in_shapes)
+    if matrix.shape != (layout.M, layout.N):
+        raise ComputeError(f"the engine returned a {matrix.shape} matrix for a "
+                           f"{layout.M} x {layout.N} Jacobian.")
+    return matrix, layout, result.mode

@@ -1,0 +1,84 @@
+"""Interpreters over a traced graph: batched forward (JVP) and reverse (VJP) sweeps, and
+plain evaluation.
+
+Tangents and cotangents carry any number of leading axes (K seeds, B points); ``None`` stands
+for a zero that is never materialised. A sweep is one pass over the equations, each a handful
+of array calls for all seeds at once.
+"""
+import numpy as np
+
+from .ir import Var
+from .rules import impl_rules, jvp_rules, vjp_rules
+
+
+def _last_uses(graph):
+    """For each equation index, the Vars read for the last time there (outputs excluded)."""
+    keep = {id(o) for o in graph.outputs if isinstance(o, Var)}
+    last = {}
+    for i, e in enumerate(graph.eqns):
+        for v in e.inputs:
+            if type(v) is Var:
+                last[id(v)] = (i, v)
+    frees = [[] for _ in graph.eqns]
+    for k, (i, v) in last.items():
+        if k not in keep:
+            frees[i].append(v)
+    return frees
+
+
+def jvp_sweep(graph, env, input_tangents):
+    """Push tangents of the graph inputs (arrays or None) forward.
+
+    ``env`` maps every Var to its primal value. Returns one tangent (or None) per output."""
+    tangents = {v: t for v, t in zip(graph.inputs, input_tangents) if t is not None}
+    if graph.frees is None:
+        graph.frees = _last_uses(graph)
+    frees = graph.frees
+    for e, dead in zip(graph.eqns, frees):
+        ts = [tangents.get(v) if type(v) is Var else None for v in e.inputs]
+        if any(t is not None for t in ts):
+            xs = [env[v] if type(v) is Var else v for v in e.inputs]
+            t = jvp_rules[e.prim](e, xs, env[e.out], ts)
+            if t is not None:
+                tangents[e.out] = t
+        for v in dead:
+            tangents.pop(v, None)
+    return [tangents.get(o) if type(o) is Var else None for o in graph.outputs]
+
+
+def _needs(e):
+    return tuple(type(v) is Var and v.dtype.kind == "f" for v in e.inputs)
+
+
+def vjp_sweep(graph, env, output_cotangents):
+    """Pull cotangents of the outputs (arrays or None) back. Returns one per graph input."""
+    cts = {}
+
+    def accumulate(v, c):
+        old = cts.get(v)
+        cts[v] = c if old is None else old + c
+
+    for o, c in zip(graph.outputs, output_cotangents):
+        if type(o) is Var and c is not None:
+            accumulate(o, c)
+    for e in reversed(graph.eqns):
+        ct = cts.pop(e.out, None)
+        if ct is None:
+            continue
+        needs = _needs(e)
+        if not any(needs):
+            continue
+        xs = [env[v] if type(v) is Var else v for v in e.inputs]
+        for v, c, need in zip(e.inputs, vjp_rules[e.prim](e, xs, env[e.out], ct, needs), needs):
+            if need and c is not None:
+                accumulate(v, c)
+    return [cts.get(v) for v in graph.inputs]
+
+
+def evaluate(graph, inputs):
+    """Evaluate the graph on new input values (same shapes). Returns (env, outputs)."""
+    env = dict(zip(graph.inputs, inputs))
+    for e in graph.eqns:
+        env[e.out] = impl_rules[e.prim](*[env[v] if type(v) is Var else v for v in e.inputs],
+                                        **e.params)
+    return env, [env[o] if type(o) is Var else o for o in graph.outputs]

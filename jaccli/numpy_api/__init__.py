@@ -1,0 +1,5 @@
+"""The NumPy surface jaccli understands: NumPy functions, ufuncs and array methods, each
+written in terms of the primitives. Importing this package fills the dispatch tables of
+``jaccli.tracer``; anything not listed raises a clear "not supported" error."""
+from . import creation, indexing, linalg, methods, reductions, shape, ufuncs  # noqa: F401
+from ._dispatch import supported_names  # noqa: F401

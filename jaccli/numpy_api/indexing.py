@@ -1,0 +1,139 @@
+"""``x[index]``, ``x[index] = v``, ``np.take``: normalising NumPy indices for the indexing
+primitives (see jaccli/primitives/indexing.py for the normal form)."""
+import numpy as np
+
+from ..errors import TracingError
+from ..primitives.indexing import getitem_p, setitem_p
+from ..tracer import Tracer, bind, bind_view
+from ._dispatch import arr, implements, method
+
+
+def _plain_index_part(k, what):
+    """A traced index entry: its value decides what is read, so the graph is point-specific."""
+    if type(k) is Tracer:
+        if k.var is not None:
+            k.builder.note_point_dependent(f"{what} used a traced value as an index")
+        return k.value
+    return k
+
+
+def normalize_index(index, shape):
+    """Returns (index tuple, params) in the primitives' normal form."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    entries = []
+    for k in index:
+        k = _plain_index_part(k, "indexing")
+        if isinstance(k, list):
+            k = np.asarray(k)
+        if isinstance(k, np.ndarray) and k.dtype.kind == "b":
+            if k.ndim == 0:
+                raise TracingError("indexing with a 0-d boolean is not supported by jaccli.")
+            entries.extend(np.nonzero(k))          # a k-d mask addresses k axes
+            continue
+        if isinstance(k, np.ndarray) and k.dtype.kind not in "iu":
+            raise IndexError("arrays used as indices must be of integer (or boolean) type")
+        entries.append(k)
+    return _expand(entries, shape)
+
+
+def _expand(entries, shape):
+    """Expand Ellipsis and normalise every entry against the axis it addresses."""
+    if sum(1 for k in entries if k is Ellipsis) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    consumed = sum(1 for k in entries if k is not None and k is not Ellipsis)
+    if consumed > len(shape):
+        raise IndexError(f"too many indices for array: array is {len(shape)}-dimensional, "
+                         f"but {consumed} were indexed")
+    out, dim = [], 0
+    for k in entries:
+        if k is Ellipsis:
+            fill = len(shape) - consumed
+            out.extend([slice(None)] * fill)
+            dim += fill
+        elif k is None:
+            out.append(None)
+        else:
+            out.append(_normalize_entry(k, shape[dim], dim))
+            dim += 1
+    return _finish(tuple(out), shape)
+
+
+def _normalize_entry(k, size, dim):
+    if isinstance(k, slice):
+        return slice(*k.indices(size))
+    if isinstance(k, np.ndarray):
+        if k.size and (k.min() < -size or k.max() >= size):
+            raise IndexError(f"index out of bounds for axis {dim} with size {size}")
+        return np.where(k < 0, k + size, k).astype(np.intp)
+    try:
+        i = int(k)
+    except TypeError:
+        raise IndexError(f"only integers, slices, None, Ellipsis and integer or boolean arrays "
+                         f"are valid indices (got {type(k).__name__})") from None
+    if not -size <= i < size:
+        raise IndexError(f"index {i} is out of bounds for axis {dim} with size {size}")
+    return i % size
+
+
+def _finish(index, shape):
+    arrays = [i for i, k in enumerate(index) if isinstance(k, np.ndarray)]
+    params = {"index": index, "adv_first": False, "adv_ndim": 0, "unique": True}
+    if not arrays:
+        return params
+    adv = [i for i, k in enumerate(index) if isinstance(k, (np.ndarray, int))]
+    params["adv_first"] = adv != list(range(adv[0], adv[0] + len(adv)))
+    idx_arrays = np.broadcast_arrays(*[np.asarray(index[i]) for i in adv])
+    params["adv_ndim"] = idx_arrays[0].ndim
+    dims = [_dim_of(index, i, shape) for i in adv]
+    flat = np.ravel_multi_index([a.ravel() for a in idx_arrays], dims) if dims else np.zeros(0)
+    params["unique"] = len(np.unique(flat)) == flat.size
+    return params
+
+
+def _dim_of(index, pos, shape):
+    """Size of the array axis that index entry ``pos`` addresses."""
+    return shape[sum(1 for k in index[:pos] if k is not None)]
+
+
+def _is_view(params):
+    index = params["index"]
+    return not any(isinstance(k, np.ndarray) for k in index) and not all(
+        isinstance(k, int) for k in index)
+
+
+@method("__getitem__")
+def getitem(x, index):
+    params = normalize_index(index, x.shape)
+    if _is_view(params):
+        return bind_view(getitem_p, x, **params)
+    return bind(getitem_p, x, **params)
+
+
+@method("__setitem__")
+def setitem(x, index, value):
+    params = normalize_index(index, x.shape)
+    if not params["unique"]:
+        raise TracingError("assignment with repeated indices (y[[0, 0]] = v): NumPy keeps the "
+                           "last write, which jaccli does not differentiate. Use unique indices.")
+    value = arr(value)
+    if x.dtype.kind != "f" and value.dtype.kind == "f" and type(value) is Tracer:
+        raise TracingError(f"assigning a traced float into an array of dtype {x.dtype} would "
+                           "truncate it; create the array with a float dtype.")
+    params["region_shape"] = np.empty(x.shape, dtype=bool)[params["index"]].shape
+    return bind(setitem_p, x, value, **params)
+
+
+@implements(np.take)
+def take(a, indices, axis=None, out=None, mode="raise"):
+    a = arr(a)
+    if out is not None or mode != "raise":
+        raise TracingError("np.take: out= and mode= are not supported by jaccli.")
+    if axis is None:
+        return getitem(a.reshape(-1), np.asarray(indices))
+    axis = axis % a.ndim
+    return getitem(a, (slice(None),) * axis + (np.asarray(_plain_index_part(indices, "np.take")),))
+
+
+method("take")(lambda self, indices, axis=None, out=None, mode="raise":
+               take(self, indices, axis, out, mode))

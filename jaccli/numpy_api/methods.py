@@ -1,0 +1,29 @@
+"""Array methods of traced arrays that are not defined next to their NumPy function."""
+import numpy as np
+
+from ..primitives.elementwise import astype_p, convert_p
+from ..tracer import Tracer, bind
+from ._dispatch import method
+
+
+@method("astype")
+def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+    dtype = np.dtype(dtype)
+    if dtype == self.dtype:
+        return self.copy() if copy else self
+    if dtype.kind == "f" and self.dtype.kind == "f":
+        return bind(convert_p, self, dtype=dtype)
+    return bind(astype_p, self, dtype=dtype)
+
+
+@method("__round__")
+def _round(self, ndigits=None):
+    return np.round(self, ndigits or 0)
+
+
+@method("fill")
+def fill(self, value):
+    self[...] = value
+
+
+Tracer.__round__ = _round

@@ -1,0 +1,109 @@
+"""NumPy ufuncs on traced arrays: each maps onto one elementwise primitive; ``reduce``,
+``accumulate`` and ``outer`` of the common ones map onto reductions and broadcasting."""
+import numpy as np
+
+from ..errors import TracingError
+from ..primitives import elementwise as ew
+from ..primitives.linalg import matmul_p
+from ..rules import defnondiff
+from ..tracer import bind
+from ._dispatch import arr, ufunc, ufunc_method
+
+UNARY = {
+    np.negative: ew.neg_p, np.exp: ew.exp_p, np.exp2: ew.exp2_p, np.expm1: ew.expm1_p,
+    np.log: ew.log_p, np.log2: ew.log2_p, np.log10: ew.log10_p, np.log1p: ew.log1p_p,
+    np.sqrt: ew.sqrt_p, np.cbrt: ew.cbrt_p, np.square: ew.square_p,
+    np.reciprocal: ew.reciprocal_p, np.sin: ew.sin_p, np.cos: ew.cos_p, np.tan: ew.tan_p,
+    np.arcsin: ew.arcsin_p, np.arccos: ew.arccos_p, np.arctan: ew.arctan_p,
+    np.sinh: ew.sinh_p, np.cosh: ew.cosh_p, np.tanh: ew.tanh_p, np.arcsinh: ew.arcsinh_p,
+    np.arccosh: ew.arccosh_p, np.arctanh: ew.arctanh_p, np.absolute: ew.abs_p,
+    np.fabs: ew.abs_p, np.deg2rad: ew.deg2rad_p, np.rad2deg: ew.rad2deg_p,
+    np.sign: ew.sign_p, np.floor: ew.floor_p, np.ceil: ew.ceil_p, np.rint: ew.rint_p,
+    np.trunc: ew.trunc_p, np.isnan: ew.isnan_p, np.isinf: ew.isinf_p,
+    np.isfinite: ew.isfinite_p, np.signbit: ew.signbit_p, np.logical_not: ew.logical_not_p,
+}
+
+BINARY = {
+    np.add: ew.add_p, np.subtract: ew.sub_p, np.multiply: ew.mul_p, np.true_divide: ew.div_p,
+    np.power: ew.pow_p, np.float_power: ew.float_pow_p, np.arctan2: ew.arctan2_p,
+    np.hypot: ew.hypot_p, np.maximum: ew.maximum_p, np.minimum: ew.minimum_p,
+    np.fmax: ew.fmax_p, np.fmin: ew.fmin_p, np.logaddexp: ew.logaddexp_p,
+    np.logaddexp2: ew.logaddexp2_p, np.remainder: ew.mod_p, np.fmod: ew.fmod_p,
+    np.copysign: ew.copysign_p, np.matmul: matmul_p,
+    np.floor_divide: defnondiff("floor_divide", np.floor_divide),
+    np.heaviside: defnondiff("heaviside", np.heaviside),
+}
+BINARY.update(ew.COMPARISONS)
+
+_ALLOWED_KW = ("dtype", "casting", "order", "subok", "signature")
+
+
+def _check_kwargs(uf, kwargs):
+    bad = [k for k, v in kwargs.items() if k not in _ALLOWED_KW and v is not None]
+    dtype = kwargs.get("dtype")
+    if dtype is not None and np.dtype(dtype).kind != "f":
+        bad.append("dtype")
+    if bad:
+        raise TracingError(f"np.{uf.__name__}: keyword argument(s) {', '.join(bad)} are not "
+                           "supported by jaccli on traced arrays.")
+
+
+def _register(uf, p):
+    if uf.nin == 1:
+        def impl(x, **kwargs):
+            _check_kwargs(uf, kwargs)
+            return bind(p, x)
+    else:
+        def impl(x, y, **kwargs):
+            _check_kwargs(uf, kwargs)
+            return bind(p, x, y)
+    ufunc(uf)(impl)
+
+
+for _uf, _p in {**UNARY, **BINARY}.items():
+    _register(_uf, _p)
+
+
+@ufunc(np.positive, np.conjugate)
+def _identity(x, **kwargs):
+    _check_kwargs(np.positive, kwargs)
+    return x.copy() if hasattr(x, "copy") else x
+
+
+# ---------------------------------------------------------------- reduce / accumulate / outer
+
+def _reduction(name):
+    def impl(x, axis=0, dtype=None, keepdims=False, **kwargs):
+        from . import reductions
+        return getattr(reductions, name)(x, axis=axis, keepdims=keepdims)
+    return impl
+
+
+ufunc_method(np.add, "reduce")(_reduction("sum"))
+ufunc_method(np.multiply, "reduce")(_reduction("prod"))
+ufunc_method(np.maximum, "reduce")(_reduction("amax"))
+ufunc_method(np.minimum, "reduce")(_reduction("amin"))
+
+
+@ufunc_method(np.add, "accumulate")
+def _add_accumulate(x, axis=0, dtype=None, **kwargs):
+    from . import reductions
+    return reductions.cumsum(x, axis=axis)
+
+
+@ufunc_method(np.multiply, "accumulate")
+def _multiply_accumulate(x, axis=0, dtype=None, **kwargs):
+    from . import reductions
+    return reductions.cumprod(x, axis=axis)
+
+
+def _outer(uf):
+    def impl(x, y, **kwargs):
+        x, y = arr(x), arr(y)
+        return uf(x.reshape(x.shape + (1,) * y.ndim), y)
+    return impl
+
+
+for _uf in (np.add, np.subtract, np.multiply, np.true_divide, np.maximum, np.minimum,
+            np.power):
+    ufunc_method(_uf, "outer")(_outer(_uf))

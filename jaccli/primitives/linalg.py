@@ -1,0 +1,254 @@
+"""Linear algebra primitives: matmul, einsum, solve, inv, det, log|det|, diagonal.
+
+``lmatmul`` and ``lsolve`` are np.matmul / np.linalg.solve on *logical* ranks: they accept
+leading (seed / point) axes on either operand, and fold those axes into one large BLAS/LAPACK
+call when the other operand has none (one GEMM for K seeds, not K small ones).
+"""
+import numpy as np
+
+from ..rules import defnondiff, jvp_rules, lift, primitive, unbroadcast, vjp_rules
+
+
+def _mT(a):
+    return np.swapaxes(a, -1, -2)
+
+
+# ---------------------------------------------------------------- matmul
+
+def lmatmul(a, b, ra, rb):
+    """``np.matmul(a, b)`` for operands of logical ranks ``ra``, ``rb`` plus leading axes."""
+    if b.ndim == rb == 2 and ra <= 2:          # every row of a (and its leading axes) @ B
+        return (a.reshape(-1, a.shape[-1]) @ b).reshape(a.shape[:-1] + b.shape[-1:])
+    if a.ndim == ra == 2 and rb == 1:          # A @ every vector of b
+        return (b.reshape(-1, b.shape[-1]) @ a.T).reshape(b.shape[:-1] + a.shape[:1])
+    A = a[..., None, :] if ra == 1 else a
+    B = b[..., :, None] if rb == 1 else b
+    rA, rB = max(ra, 2), max(rb, 2)
+    r = max(rA, rB)
+    out = np.matmul(lift(A, rA, r), lift(B, rB, r))
+    if rb == 1:
+        out = out[..., 0]
+    if ra == 1:
+        out = out[..., 0] if rb == 1 else out[..., 0, :]
+    return out
+
+
+matmul_p = primitive("matmul", np.matmul)
+
+
+def _matmul_jvp(e, xs, out, ts):
+    (sa, sb), (a, b) = e.in_shapes, xs
+    acc = None
+    if ts[0] is not None:
+        acc = lmatmul(ts[0], b, len(sa), len(sb))
+    if ts[1] is not None:
+        term = lmatmul(a, ts[1], len(sa), len(sb))
+        acc = term if acc is None else acc + term
+    return acc
+
+
+def _matmul_ct_a(a, b, ct, ra, rb, ro):
+    if rb == 1:
+        return ct[..., None] * (b if ra == 1 else lift(b, 1, ro + 1))
+    if ra == 1 and rb > 2:
+        return lmatmul(ct[..., None, :], _mT(b), ro + 1, rb)[..., 0, :]
+    return lmatmul(ct, _mT(b), ro, rb)
+
+
+def _matmul_ct_b(a, b, ct, ra, rb, ro):
+    if ra == 1:
+        return ct[..., None] * a if rb == 1 else lift(a[..., :, None], 2, ro + 1) * ct[..., None, :]
+    if rb == 1:
+        return lmatmul(ct, a, 1, 2) if ra == 2 else lmatmul(ct[..., None, :], a, ro + 1, ra)[..., 0, :]
+    return lmatmul(_mT(a), ct, ra, ro)
+
+
+def _matmul_vjp(e, xs, out, ct, needs):
+    (sa, sb), (a, b) = e.in_shapes, xs
+    ra, rb, ro = len(sa), len(sb), len(e.out.shape)
+    lead = ct.ndim - ro
+    cts = []
+    for need, shape, ct_fn in ((needs[0], sa, _matmul_ct_a), (needs[1], sb, _matmul_ct_b)):
+        if need:
+            g = ct_fn(a, b, ct, ra, rb, ro)
+            cts.append(unbroadcast(g, shape, g.shape[lead:]))
+        else:
+            cts.append(None)
+    return tuple(cts)
+
+
+jvp_rules[matmul_p], vjp_rules[matmul_p] = _matmul_jvp, _matmul_vjp
+
+
+# ---------------------------------------------------------------- einsum
+# ``subscripts`` is explicit ("ij,jk->ik") without ellipsis; operands with leading axes get
+# "..." in front of their subscript, so the leading axes ride along.
+
+def _einsum_lead(subs, out_sub, ops, ranks):
+    parts = []
+    any_lead = False
+    for s, op, r in zip(subs, ops, ranks):
+        lead = op.ndim > r
+        any_lead = any_lead or lead
+        parts.append(("..." if lead else "") + s)
+    spec = ",".join(parts) + "->" + ("..." if any_lead else "") + out_sub
+    return np.einsum(spec, *ops, optimize=len(ops) > 1)
+
+
+def _split_subscripts(subscripts):
+    ins, out = subscripts.split("->")
+    return ins.split(","), out
+
+
+einsum_p = primitive("einsum", lambda *ops, subscripts: np.einsum(subscripts, *ops,
+                                                                  optimize=len(ops) > 1))
+
+
+def _einsum_jvp(e, xs, out, ts):
+    subs, out_sub = _split_subscripts(e.params["subscripts"])
+    ranks = [len(s) for s in e.in_shapes]
+    acc = None
+    for i, t in enumerate(ts):
+        if t is not None:
+            ops = list(xs)
+            ops[i] = t
+            term = _einsum_lead(subs, out_sub, ops, ranks)
+            acc = term if acc is None else acc + term
+    return acc
+
+
+def _einsum_ct(subs, out_sub, xs, ct, i, shapes):
+    """Cotangent of operand ``i``: contract ct with the other operands; letters repeated in
+    operand i become identity matrices, letters only it has become ones."""
+    target = list(subs[i])
+    dims = dict(zip(subs[i], shapes[i]))
+    extra_subs, extra_ops = [], []
+    free = iter(sorted(set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+                       - set("".join(subs) + out_sub)))
+    seen = set()
+    for pos, ch in enumerate(target):
+        if ch in seen:
+            new = next(free)
+            target[pos] = new
+            extra_subs.append(ch + new)
+            extra_ops.append(np.eye(dims[ch], dtype=ct.dtype))
+        seen.add(ch)
+    others = [s for j, s in enumerate(subs) if j != i]
+    present = set(out_sub + "".join(others) + "".join(extra_subs))
+    for ch in seen - present:
+        extra_subs.append(ch)
+        extra_ops.append(np.ones(dims[ch], dtype=ct.dtype))
+    ops = [ct] + [x for j, x in enumerate(xs) if j != i] + extra_ops
+    all_subs = [out_sub] + others + extra_subs
+    ranks = [len(s) for s in all_subs]
+    return _einsum_lead(all_subs, "".join(target), ops, ranks)
+
+
+def _einsum_vjp(e, xs, out, ct, needs):
+    subs, out_sub = _split_subscripts(e.params["subscripts"])
+    return tuple(_einsum_ct(subs, out_sub, xs, ct, i, e.in_shapes) if need else None
+                 for i, need in enumerate(needs))
+
+
+jvp_rules[einsum_p], vjp_rules[einsum_p] = _einsum_jvp, _einsum_vjp
+
+
+# ---------------------------------------------------------------- solve, inv, det
+
+def lsolve(a, b, vec):
+    """``np.linalg.solve(a, b)`` with leading axes on either operand; ``vec``: b is a
+    (stack of) vector(s) rather than matrices. One LU for every right-hand side when ``a``
+    is a single matrix."""
+    n = a.shape[-1]
+    if a.ndim == 2:
+        if vec:
+            return np.linalg.solve(a, b.reshape(-1, n).T).T.reshape(b.shape)
+        cols = np.moveaxis(b, -2, 0)
+        x = np.linalg.solve(a, cols.reshape(n, -1)).reshape(cols.shape)
+        return np.moveaxis(x, 0, -2)
+    if vec:
+        return np.linalg.solve(a, b[..., None])[..., 0]
+    return np.linalg.solve(a, b)
+
+
+def _solve_impl(a, b, vec):
+    return lsolve(a, b, vec)
+
+
+solve_p = primitive("solve", _solve_impl)
+
+
+def _solve_jvp(e, xs, out, ts):
+    (a, b), vec = xs, e.params["vec"]
+    ra, rb = (len(s) for s in e.in_shapes)
+    rhs = ts[1]
+    if ts[0] is not None:
+        ta_x = lmatmul(ts[0], out, ra, rb)
+        rhs = -ta_x if rhs is None else rhs - ta_x
+    return lsolve(a, rhs, vec)
+
+
+def _solve_vjp(e, xs, out, ct, needs):
+    (a, b), vec = xs, e.params["vec"]
+    sa, sb = e.in_shapes
+    ro = len(e.out.shape)
+    lead = ct.ndim - ro
+    ctb = lsolve(_mT(a), ct, vec)
+    cta = None
+    if needs[0]:
+        g = -(ctb[..., :, None] * out[..., None, :]) if vec else -lmatmul(ctb, _mT(out), ro, ro)
+        cta = unbroadcast(g, sa, g.shape[lead:])
+    return cta, (unbroadcast(ctb, sb, ctb.shape[lead:]) if needs[1] else None)
+
+
+jvp_rules[solve_p], vjp_rules[solve_p] = _solve_jvp, _solve_vjp
+
+inv_p = primitive("inv", np.linalg.inv)
+
+
+def _sandwich(left, mid, right, r):
+    return lmatmul(lmatmul(left, mid, r, r), right, r, r)
+
+
+jvp_rules[inv_p] = lambda e, xs, out, ts: -_sandwich(out, ts[0], out, len(e.out.shape))
+vjp_rules[inv_p] = lambda e, xs, out, ct, needs: (
+    -_sandwich(_mT(out), ct, _mT(out), len(e.out.shape)),)
+
+
+def _inv_T(a):
+    return _mT(np.linalg.inv(a))
+
+
+det_p = primitive("det", np.linalg.det)
+jvp_rules[det_p] = lambda e, xs, out, ts: out * np.sum(_inv_T(xs[0]) * ts[0], axis=(-2, -1))
+vjp_rules[det_p] = lambda e, xs, out, ct, needs: ((ct * out)[..., None, None] * _inv_T(xs[0]),)
+
+logabsdet_p = primitive("logabsdet", lambda a: np.linalg.slogdet(a)[1])
+jvp_rules[logabsdet_p] = lambda e, xs, out, ts: np.sum(_inv_T(xs[0]) * ts[0], axis=(-2, -1))
+vjp_rules[logabsdet_p] = lambda e, xs, out, ct, needs: (ct[..., None, None] * _inv_T(xs[0]),)
+signdet_p = defnondiff("signdet", lambda a: np.linalg.slogdet(a)[0])
+
+
+# ---------------------------------------------------------------- diagonal of the last two axes
+
+def _diag_index(shape, offset):
+    n, m = shape[-2], shape[-1]
+    length = max(0, min(n, m - offset) if offset >= 0 else min(n + offset, m))
+    k = np.arange(length)
+    return (k, k + offset) if offset >= 0 else (k - offset, k)
+
+
+diagonal_p = primitive("diagonal", lambda x, offset: np.diagonal(x, offset, -2, -1), linear=True)
+jvp_rules[diagonal_p] = lambda e, xs, out, ts: np.diagonal(ts[0], e.params["offset"], -2, -1)
+
+
+def _diagonal_vjp(e, xs, out, ct, needs):
+    (shape,) = e.in_shapes
+    lead = ct.ndim - len(e.out.shape)
+    z = np.zeros_like(ct, shape=ct.shape[:lead] + tuple(shape))
+    rows, cols = _diag_index(shape, e.params["offset"])
+    z[..., rows, cols] = ct
+    return (z,)
+
+
+vjp_rules[diagonal_p] = _diagonal_vjp

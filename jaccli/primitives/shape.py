@@ -1,0 +1,82 @@
+"""Shape primitives: reshape, transpose, broadcast_to, concatenate, sort along the last axis.
+All but sort are linear: the JVP applies the same op to the tangent (leading axes kept), the
+VJP applies the transpose op."""
+import numpy as np
+
+from ..rules import jvp_rules, lift, primitive, unbroadcast, vjp_rules
+
+
+def _lead_shape(a, logical_shape):
+    return a.shape[:a.ndim - len(logical_shape)]
+
+
+reshape_p = primitive("reshape", lambda x, shape: np.reshape(x, shape), linear=True)
+jvp_rules[reshape_p] = lambda e, xs, out, ts: ts[0].reshape(
+    _lead_shape(ts[0], e.in_shapes[0]) + e.params["shape"])
+vjp_rules[reshape_p] = lambda e, xs, out, ct, needs: (ct.reshape(
+    _lead_shape(ct, e.out.shape) + e.in_shapes[0]),)
+
+
+def _full_perm(perm, lead):
+    return tuple(range(lead)) + tuple(lead + p for p in perm)
+
+
+transpose_p = primitive("transpose", lambda x, perm: np.transpose(x, perm), linear=True)
+jvp_rules[transpose_p] = lambda e, xs, out, ts: np.transpose(
+    ts[0], _full_perm(e.params["perm"], ts[0].ndim - len(e.in_shapes[0])))
+vjp_rules[transpose_p] = lambda e, xs, out, ct, needs: (np.transpose(
+    ct, _full_perm(np.argsort(e.params["perm"]), ct.ndim - len(e.out.shape))),)
+
+
+broadcast_p = primitive("broadcast_to", lambda x, shape: np.broadcast_to(x, shape), linear=True)
+
+
+def _broadcast_jvp(e, xs, out, ts):
+    (s,), shape = e.in_shapes, e.params["shape"]
+    t = lift(ts[0], len(s), len(shape))
+    return np.broadcast_to(t, _lead_shape(ts[0], s) + shape)
+
+
+jvp_rules[broadcast_p] = _broadcast_jvp
+vjp_rules[broadcast_p] = lambda e, xs, out, ct, needs: (
+    unbroadcast(ct, e.in_shapes[0], e.params["shape"]),)
+
+
+# ---------------------------------------------------------------- concatenate
+
+concatenate_p = primitive("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis),
+                          linear=True)
+
+
+def _concatenate_jvp(e, xs, out, ts):
+    axis = e.params["axis"] - len(e.out.shape)
+    k, ref = next((k, t) for k, t in enumerate(ts) if t is not None)
+    lead = _lead_shape(ref, e.in_shapes[k])
+    parts = [t if t is not None else np.zeros_like(ref, shape=lead + s)
+             for t, s in zip(ts, e.in_shapes)]
+    parts = [np.broadcast_to(p, lead + s) for p, s in zip(parts, e.in_shapes)]
+    return np.concatenate(parts, axis=axis)
+
+
+def _concatenate_vjp(e, xs, out, ct, needs):
+    ax = e.params["axis"]
+    bounds = np.cumsum([s[ax] for s in e.in_shapes])[:-1]
+    pieces = np.split(ct, bounds, axis=ax - len(e.out.shape))
+    return tuple(p if need else None for p, need in zip(pieces, needs))
+
+
+jvp_rules[concatenate_p], vjp_rules[concatenate_p] = _concatenate_jvp, _concatenate_vjp
+
+
+# ---------------------------------------------------------------- sort along the last axis
+
+def _aligned_perm(perm, like):
+    return perm.reshape((1,) * (like.ndim - perm.ndim) + perm.shape)
+
+
+sort_p = primitive("sort_last", lambda x: np.sort(x, axis=-1))
+jvp_rules[sort_p] = lambda e, xs, out, ts: np.take_along_axis(
+    ts[0], _aligned_perm(np.argsort(xs[0], axis=-1, kind="stable"), ts[0]), axis=-1)
+vjp_rules[sort_p] = lambda e, xs, out, ct, needs: (np.take_along_axis(
+    ct, _aligned_perm(np.argsort(np.argsort(xs[0], axis=-1, kind="stable"), axis=-1), ct),
+    axis=-1),)

@@ -1,0 +1,251 @@
+"""Tracing plain NumPy: a ``Tracer`` stands in for an array, computes its concrete value
+eagerly and records each NumPy call on it as an equation of the graph being built.
+
+NOTE: concrete values. Every tracer carries its value at the evaluation point, so Python
+``if``/``for`` on traced values work; each time control flow reads a traced value
+(``bool(x > 0)``, a traced index) the graph is marked valid only at this point.
+
+NOTE: mutation. NumPy code assigns into arrays (``y[1:] = x[:-1]``). ``__setitem__`` records a
+functional update and rebinds the tracer to the new value, so every later read sees it, as in
+NumPy. A *view* (``v = y[1:]``) would share memory in NumPy; we cannot alias, so assigning into
+a view, or reading a view after its base changed, raises instead of silently diverging.
+"""
+import numpy as np
+from numpy.lib.mixins import NDArrayOperatorsMixin
+
+from .errors import TracingError
+from .ir import Eqn, Graph, Var
+from .rules import impl_rules
+
+# Set by jaccli.numpy_api at import: NumPy function / ufunc -> implementation on tracers.
+HANDLED_FUNCTIONS = {}
+HANDLED_UFUNCS = {}
+UFUNC_METHODS = {}   # (ufunc, method) -> implementation, e.g. (np.add, "reduce") -> sum
+LIKE_FUNCTIONS = {}  # creation function reached through like=x -> implementation(x, ...)
+
+
+class Builder:
+    """The graph under construction."""
+    __slots__ = ("eqns", "values", "inputs", "point_dependent")
+
+    def __init__(self):
+        self.eqns = []
+        self.values = {}
+        self.inputs = []
+        self.point_dependent = []
+
+    def new_input(self, value):
+        var = Var(value.shape, value.dtype)
+        self.inputs.append(var)
+        self.values[var] = value
+        return Tracer(value, var, self)
+
+    def note_point_dependent(self, why):
+        if why not in self.point_dependent:
+            self.point_dependent.append(why)
+
+
+def _shape(a):
+    return getattr(a, "shape", ())
+
+
+def bind(p, *args, **params):
+    """Apply primitive ``p``: evaluate it and, when any argument is traced, record it."""
+    builder = None
+    traced = False
+    vals = []
+    for a in args:
+        if type(a) is Tracer:
+            if a._base is not None and a._base._version != a._base_version:
+                raise TracingError(_STALE_VIEW)
+            builder = a.builder
+            traced = traced or a.var is not None
+            vals.append(a.value)
+        else:
+            vals.append(a)
+    out = impl_rules[p](*vals, **params)
+    if not traced:
+        return Tracer(out, None, builder) if builder is not None else out
+    var = Var(out.shape, out.dtype)
+    inputs = [(a.var if a.var is not None else a.value) if type(a) is Tracer else a for a in args]
+    builder.eqns.append(Eqn(p, inputs, params, var, tuple(_shape(v) for v in vals)))
+    builder.values[var] = out
+    return Tracer(out, var, builder)
+
+
+def bind_view(p, x, **params):
+    """``bind`` for ops whose NumPy result is a view of ``x`` (reshape, slicing, .T ...)."""
+    out = bind(p, x, **params)
+    if type(out) is Tracer:
+        base = x if x._base is None else x._base
+        out._base = base
+        out._base_version = base._version
+    return out
+
+
+_STALE_VIEW = ("a view of a traced array (v = y[1:], y.T, y.reshape(...)) was read after y was "
+               "assigned into; in NumPy the view would see the change, jaccli cannot alias. "
+               "Take the view again after the assignment, or use .copy().")
+
+_TO_PLAIN = ("a traced array was turned into a plain NumPy array ({how}); its derivative would "
+             "be lost. Build arrays from traced values with np.stack / np.concatenate, create "
+             "arrays to assign into with np.zeros_like(x) or np.zeros(n, like=x), and drop "
+             "np.asarray/np.array calls on traced values.")
+
+_TO_NUMBER = ("{how} on a traced value would lose its derivative. Keep it an array: use "
+              "x[i] instead of {how}, and NumPy functions on it instead of Python math.")
+
+
+class Tracer(NDArrayOperatorsMixin):
+    """An array under tracing: ``value`` is its concrete value, ``var`` its node in the graph
+    (``None`` for a constant created while tracing, such as ``np.zeros_like(x)``)."""
+    __slots__ = ("value", "var", "builder", "_base", "_base_version", "_version")
+    __array_priority__ = 1000
+
+    def __init__(self, value, var, builder):
+        self.value = value
+        self.var = var
+        self.builder = builder
+        self._base = None
+        self._base_version = 0
+        self._version = 0
+
+    # ---- NumPy dispatch (NEP 13 / NEP 18)
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if kwargs.get("out") is not None:
+            raise TracingError(f"np.{ufunc.__name__}(..., out=...) writes into an existing "
+                               "array; write y = np.{ufunc.__name__}(...) instead.")
+        kwargs.pop("out", None)
+        if method == "__call__":
+            impl = HANDLED_UFUNCS.get(ufunc)
+        else:
+            impl = UFUNC_METHODS.get((ufunc, method))
+        if impl is None:
+            what = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+            raise TracingError(f"{what} is not supported by jaccli on traced arrays.")
+        return impl(*inputs, **kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        impl = HANDLED_FUNCTIONS.get(func)
+        if impl is None and func in LIKE_FUNCTIONS:
+            return LIKE_FUNCTIONS[func](self, *args, **kwargs)
+        if impl is None:
+            raise TracingError(f"{_np_name(func)} is not supported by jaccli on traced arrays "
+                               "(see the coverage list in the README).")
+        return impl(*args, **kwargs)
+
+    def __array__(self, dtype=None, copy=None):
+        raise TracingError(_TO_PLAIN.format(
+            how="np.array/np.asarray, np.array([...]) of traced values, or writing one into a "
+                "plain NumPy array"))
+
+    # ---- conversions that would lose the derivative
+    def __float__(self):
+        raise TracingError(_TO_NUMBER.format(how="float(x)"))
+
+    def __int__(self):
+        raise TracingError(_TO_NUMBER.format(how="int(x)"))
+
+    def __complex__(self):
+        raise TracingError(_TO_NUMBER.format(how="complex(x)"))
+
+    def item(self, *args):
+        raise TracingError(_TO_NUMBER.format(how="x.item()"))
+
+    def tolist(self):
+        raise TracingError(_TO_NUMBER.format(how="x.tolist()"))
+
+    def __index__(self):
+        if self.value.dtype.kind not in "iu" or self.value.ndim != 0:
+            raise TypeError("only integer scalar arrays can be used as an index")
+        self._read_for_control_flow("a traced integer was used as an index")
+        return int(self.value)
+
+    def __bool__(self):
+        self._read_for_control_flow("Python control flow read a traced value")
+        return bool(self.value)
+
+    def _read_for_control_flow(self, why):
+        if self.var is not None:
+            self.builder.note_point_dependent(why)
+
+    # ---- array attributes
+    shape = property(lambda self: self.value.shape)
+    ndim = property(lambda self: self.value.ndim)
+    size = property(lambda self: self.value.size)
+    dtype = property(lambda self: self.value.dtype)
+
+    def __len__(self):
+        return len(self.value)
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d array")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __repr__(self):
+        kind = "const" if self.var is None else "traced"
+        return f"Tracer<{kind}>({self.value!r})"
+
+    # ---- indexing (implemented in numpy_api)
+    def __getitem__(self, index):
+        return HANDLED_METHODS["__getitem__"](self, index)
+
+    def __setitem__(self, index, value):
+        if self._base is not None:
+            raise TracingError(
+                "assignment into a view of a traced array (v = y[1:]; v[0] = ...) cannot be "
+                "recorded: NumPy would change y too. Assign into y directly (y[1:][0] -> "
+                "y[1] = ...) or assign into v.copy().")
+        new = HANDLED_METHODS["__setitem__"](self, index, value)
+        self.value = new.value
+        self.var = new.var
+        self._version += 1
+
+    def __getattr__(self, name):
+        impl = HANDLED_METHODS.get(name)
+        if impl is None:
+            raise AttributeError(f"jaccli traced arrays do not support .{name}")
+        return impl.__get__(self)
+
+
+HANDLED_METHODS = {}   # method name -> function(self, ...), filled by jaccli.numpy_api
+
+
+def _np_name(func):
+    mod = getattr(func, "__module__", "") or ""
+    mod = mod.replace("numpy", "np", 1) if mod.startswith("numpy") else mod
+    mod = mod.replace("np.linalg._linalg", "np.linalg").replace("np._core.", "np.")
+    mod = mod.split(".")
+    # np.fromnumeric, np.shape_base ... are implementation modules: report np.NAME
+    prefix = "np.linalg" if "linalg" in mod else ("np.fft" if "fft" in mod else "np")
+    return f"{prefix}.{func.__name__}"
+
+
+def trace_function(f, args, argnums):
+    """Run ``f(*args)`` with the arguments in ``argnums`` traced.
+
+    Returns ``(graph, outputs_tree)`` where ``outputs_tree`` is ``None`` for a single output or
+    the number of outputs when ``f`` returned a tuple/list."""
+    from . import numpy_api  # noqa: F401  (fills the dispatch tables)
+    builder = Builder()
+    call_args = list(args)
+    for i in argnums:
+        call_args[i] = builder.new_input(args[i])
+    with np.errstate(all="ignore"):
+        result = f(*call_args)
+    multiple = isinstance(result, (tuple, list))
+    results = list(result) if multiple else [result]
+    outputs = [_output_of(r, k) for k, r in enumerate(results)]
+    graph = Graph(builder.inputs, builder.eqns, outputs, builder.values, builder.point_dependent)
+    return graph, (len(results) if multiple else None)
+
+
+def _output_of(r, k):
+    if type(r) is Tracer:
+        return r.var if r.var is not None else r.value
+    try:
+        return np.asarray(r, dtype=float)
+    except (TypeError, ValueError):
+        raise TracingError(f"output {k} of the function is a {type(r).__name__}, not an array "
+                           "or number.") from None
