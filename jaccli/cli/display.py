@@ -100,9 +100,10 @@ def check_view(rows, passed):
     from rich.table import Table
     table = Table(title="Jacobian check: forward, reverse and central differences",
                   title_justify="left")
-    for column in ("compared", "max abs diff", "max rel diff", "worst entry", "within tol"):
-        table.add_column(column, justify="right" if "diff" in column else "left")
+    for column in ("compared", "max abs diff", "max rel diff", "worst entry", "ok"):
+        table.add_column(column, justify="right" if "diff" in column else "left",
+                         no_wrap=column != "worst entry", overflow="fold")
     for row in rows:
         table.add_row(row["pair"], f"{row['abs']:.3g}", f"{row['rel']:.3g}", row["where"],
-                      "yes" if row["ok"] else "NO")
+                      "yes" if row["ok"] else "NO", style=None if row["ok"] else "red")
     return table

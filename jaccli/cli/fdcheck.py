@@ -62,7 +62,7 @@ def check_rows(j_fwd, j_rev, j_fd, outputs, h, rtol, layout):
     f_scale = np.maximum(1.0, np.abs(_flat(outputs)))[:, None]
     fd_allowed = 100 * EPS * f_scale / h[None, :]
     rows = [compare("fwd vs rev", j_fwd, j_rev, rtol * np.maximum(1.0, np.abs(j_fwd)), layout)]
-    for name, j_ad in (("fwd vs differences", j_fwd), ("rev vs differences", j_rev)):
+    for name, j_ad in (("fwd vs FD", j_fwd), ("rev vs FD", j_rev)):
         allowed = rtol * np.maximum(1.0, np.abs(j_ad)) + fd_allowed
         rows.append(compare(name, j_ad, j_fd, allowed, layout))
     return rows
