@@ -210,7 +210,7 @@ def test_default_keywords():
 
 
 def _tuple_out(x, y):
-    return x * y, np.sum(x) * np.ones(2), np.asarray(np.dot(x, y))
+    return x * y, np.sum(x) * np.ones(2), np.dot(x, y)
 
 
 _XT = (np.array([0.3, -0.2, 0.5]), np.array([1.0, 2.0, -1.5]))
