@@ -116,3 +116,35 @@ def test_constant_numbers_for_shapes():
     assert constant_number("10**7", "w") == 1e7
     with pytest.raises(SpecError, match="undefined name"):
         constant_number("n * 2", "w")
+
+
+# Every whitelisted name, differentiated by the engine at a point inside its domain.
+A = np.array([[2.0, 1.0], [1.0, 3.0]])
+CALLS = {
+    "arctan2": "arctan2(x, x + 1)", "hypot": "hypot(x, x + 1)", "logaddexp": "logaddexp(x, 2 * x)",
+    "power": "power(x, 3)", "maximum": "maximum(x, 0.5)", "minimum": "minimum(x, 0.5)",
+    "fmax": "fmax(x, 0.5)", "fmin": "fmin(x, 0.5)", "clip": "clip(x, 0.4, 0.5)",
+    "where": "where(x > 0.5, x, 2 * x)", "dot": "dot(A, x)", "matmul": "matmul(A, x)",
+    "vdot": "vdot(x, x)", "inner": "inner(x, x)", "outer": "outer(x, x)",
+    "tensordot": "tensordot(A, x, 1)", "einsum": "einsum('ij,j->i', A, x)", "kron": "kron(x, x)",
+    "trace": "trace(A * x)", "diag": "diag(x)", "diagonal": "diagonal(A * x)",
+    "reshape": "reshape(A * x, (4,))", "transpose": "transpose(A * x)",
+    "swapaxes": "swapaxes(A * x, 0, 1)", "moveaxis": "moveaxis(A * x, 0, 1)",
+    "squeeze": "squeeze(x[None])", "expand_dims": "expand_dims(x, 0)",
+    "broadcast_to": "broadcast_to(x, (3, 2))", "stack": "stack([x, x])",
+    "concatenate": "concatenate([x, x])", "hstack": "hstack([x, x])", "vstack": "vstack([x, x])",
+    "tile": "tile(x, 2)", "repeat": "repeat(x, 2)", "solve": "solve(A * x, x)",
+    "inv": "inv(A * x)", "det": "det(A * x)", "slogdet": "slogdet(A * x)[1]",
+    "eye": "eye(2) * x", "zeros_like": "zeros_like(x) + x", "ones_like": "ones_like(x) * x",
+    "roll": "roll(x, 1)", "arccosh": "arccosh(x + 1.5)",
+}
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_every_function_is_differentiated_by_the_engine(name):
+    from jaccli.api import flat_jacobian
+    x = np.array([0.3, 0.6])
+    expr = Expr(CALLS.get(name, f"{name}(x)"), name, {"x", "A"})
+    result = flat_jacobian(lambda x: (expr.evaluate({"x": x, "A": A}),), [x], argnums=(0,))
+    expected = np.asarray(expr.evaluate({"x": x, "A": A}))
+    assert result.matrix.shape == (expected.size, 2)

@@ -96,10 +96,12 @@ def serialize(matrix, layout, fmt, stream):
     elif fmt == "csv":
         np.savetxt(stream, matrix, delimiter=",", fmt="%.17g")
     else:
-        buffer = io.BytesIO()                     # zipfile wants a seekable file
-        np.savez(buffer, jacobian=matrix, rows=np.array(layout.row_labels(), dtype=str),
+        seekable = stream.seekable()
+        target = stream if seekable else io.BytesIO()     # zipfile wants a seekable file
+        np.savez(target, jacobian=matrix, rows=np.array(layout.row_labels(), dtype=str),
                  cols=np.array(layout.col_labels(), dtype=str), **layout.blocks(matrix))
-        stream.write(buffer.getvalue())
+        if not seekable:
+            stream.write(target.getvalue())
 
 
 def write_stdout(matrix, layout, fmt, stream):
