@@ -74,7 +74,7 @@ class Graph:
         ins = " ".join(_decl(v) for v in self.inputs)
         lines = [f"{{ lambda {ins} ;"]
         for e in self.eqns:
-            params = ", ".join(f"{k}={_short(p)}" if k != "index" else f"[{_index_str(p)}]"
+            params = ", ".join(f"{k}={_short(p)}" if k != "index" else _index_str(p)
                                for k, p in e.params.items() if k not in _HIDDEN_PARAMS)
             params = f"[{params}]" if params else ""
             args = " ".join(_operand(a) for a in e.inputs)

@@ -59,7 +59,7 @@ def bind(p, *args, **params):
             if a._base is not None and a._base._version != a._base_version:
                 raise TracingError(_STALE_VIEW)
             builder = a.builder
-            traced = traced or a.var is not None
+            traced = traced or a.node is not None
             vals.append(a.value)
         else:
             vals.append(a)
@@ -67,19 +67,24 @@ def bind(p, *args, **params):
     if not traced:
         return Tracer(out, None, builder) if builder is not None else out
     var = Var(out.shape, out.dtype)
-    inputs = [(a.var if a.var is not None else a.value) if type(a) is Tracer else a for a in args]
+    inputs = [(a.node if a.node is not None else a.value) if type(a) is Tracer else a for a in args]
     builder.eqns.append(Eqn(p, inputs, params, var, tuple(_shape(v) for v in vals)))
     builder.values[var] = out
     return Tracer(out, var, builder)
 
 
-def bind_view(p, x, **params):
-    """``bind`` for ops whose NumPy result is a view of ``x`` (reshape, slicing, .T ...)."""
+def bind_view(p, x, writeback, **params):
+    """``bind`` for ops whose NumPy result is a view of ``x`` (slicing, reshape, .T ...).
+    ``writeback(x, new_view)`` returns x updated through the view, for in-place writes into
+    the view (``y[:, 2] += v`` reaches y through its view ``y[:, 2]``); None for read-only
+    views (broadcast_to, diagonal)."""
     out = bind(p, x, **params)
     if type(out) is Tracer:
         base = x if x._base is None else x._base
         out._base = base
         out._base_version = base._version
+        out._parent = x
+        out._writeback = writeback
     return out
 
 
@@ -92,30 +97,32 @@ _TO_PLAIN = ("a traced array was turned into a plain NumPy array ({how}); its de
              "arrays to assign into with np.zeros_like(x) or np.zeros(n, like=x), and drop "
              "np.asarray/np.array calls on traced values.")
 
-_TO_NUMBER = ("{how} on a traced value would lose its derivative. Keep it an array: use "
-              "x[i] instead of {how}, and NumPy functions on it instead of Python math.")
+_TO_NUMBER = ("{how} on a traced value (or storing one into a plain NumPy array) would lose "
+              "its derivative. Keep it an array: use x[i] instead of {how}, NumPy functions "
+              "instead of Python math, and create arrays to store traced values in with "
+              "np.zeros_like(x) or np.zeros(n, like=x).")
 
 
 class Tracer(NDArrayOperatorsMixin):
-    """An array under tracing: ``value`` is its concrete value, ``var`` its node in the graph
+    """An array under tracing: ``value`` is its concrete value, ``node`` its Var in the graph
     (``None`` for a constant created while tracing, such as ``np.zeros_like(x)``)."""
-    __slots__ = ("value", "var", "builder", "_base", "_base_version", "_version")
+    __slots__ = ("value", "node", "builder", "_base", "_base_version", "_version", "_parent",
+                 "_writeback")
     __array_priority__ = 1000
 
-    def __init__(self, value, var, builder):
+    def __init__(self, value, node, builder):
         self.value = value
-        self.var = var
+        self.node = node
         self.builder = builder
         self._base = None
         self._base_version = 0
         self._version = 0
+        self._parent = None
+        self._writeback = None
 
     # ---- NumPy dispatch (NEP 13 / NEP 18)
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if kwargs.get("out") is not None:
-            raise TracingError(f"np.{ufunc.__name__}(..., out=...) writes into an existing "
-                               "array; write y = np.{ufunc.__name__}(...) instead.")
-        kwargs.pop("out", None)
+        out = kwargs.pop("out", None)
         if method == "__call__":
             impl = HANDLED_UFUNCS.get(ufunc)
         else:
@@ -123,7 +130,13 @@ class Tracer(NDArrayOperatorsMixin):
         if impl is None:
             what = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
             raise TracingError(f"{what} is not supported by jaccli on traced arrays.")
-        return impl(*inputs, **kwargs)
+        if out is None:
+            return impl(*inputs, **kwargs)
+        if len(out) == 1 and type(out[0]) is Tracer:      # y += x, np.add(y, x, out=y)
+            out[0]._assign(impl(*inputs, **kwargs))
+            return out[0]
+        raise TracingError(f"np.{ufunc.__name__}(..., out=...) writes a traced result into a "
+                           "plain NumPy array; write y = np.{ufunc.__name__}(...) instead.")
 
     def __array_function__(self, func, types, args, kwargs):
         impl = HANDLED_FUNCTIONS.get(func)
@@ -166,7 +179,7 @@ class Tracer(NDArrayOperatorsMixin):
         return bool(self.value)
 
     def _read_for_control_flow(self, why):
-        if self.var is not None:
+        if self.node is not None:
             self.builder.note_point_dependent(why)
 
     # ---- array attributes
@@ -184,7 +197,7 @@ class Tracer(NDArrayOperatorsMixin):
         return (self[i] for i in range(self.shape[0]))
 
     def __repr__(self):
-        kind = "const" if self.var is None else "traced"
+        kind = "const" if self.node is None else "traced"
         return f"Tracer<{kind}>({self.value!r})"
 
     # ---- indexing (implemented in numpy_api)
@@ -192,14 +205,27 @@ class Tracer(NDArrayOperatorsMixin):
         return HANDLED_METHODS["__getitem__"](self, index)
 
     def __setitem__(self, index, value):
-        if self._base is not None:
-            raise TracingError(
-                "assignment into a view of a traced array (v = y[1:]; v[0] = ...) cannot be "
-                "recorded: NumPy would change y too. Assign into y directly (y[1:][0] -> "
-                "y[1] = ...) or assign into v.copy().")
-        new = HANDLED_METHODS["__setitem__"](self, index, value)
+        self._assign(HANDLED_METHODS["__setitem__"](self, index, value))
+
+    def _assign(self, new):
+        """In-place update (``y[i] = v``, ``y += v``): rebind this tracer to ``new``; for a
+        view, write through to the array it views, as NumPy would."""
+        if new.shape != self.shape:
+            raise ValueError(f"non-broadcastable output operand with shape {self.shape} "
+                             f"doesn't match the broadcast shape {new.shape}")
+        if type(new) is not Tracer:
+            new = Tracer(new, None, self.builder)
+        base = self._base
+        if base is not None:
+            if base._version != self._base_version:
+                raise TracingError(_STALE_VIEW)
+            if self._writeback is None:
+                raise TracingError("assignment destination is read-only: the result of "
+                                   "np.broadcast_to / np.diagonal cannot be written to.")
+            self._parent._assign(self._writeback(self._parent, new))
+            self._base_version = base._version
         self.value = new.value
-        self.var = new.var
+        self.node = new.node
         self._version += 1
 
     def __getattr__(self, name):
@@ -233,7 +259,15 @@ def trace_function(f, args, argnums):
     for i in argnums:
         call_args[i] = builder.new_input(args[i])
     with np.errstate(all="ignore"):
-        result = f(*call_args)
+        try:
+            result = f(*call_args)
+        except TracingError:
+            raise
+        except Exception as exc:            # NumPy may wrap our error (a[0] = traced)
+            cause = _tracing_cause(exc)
+            if cause is None:
+                raise
+            raise cause from None
     multiple = isinstance(result, (tuple, list))
     results = list(result) if multiple else [result]
     outputs = [_output_of(r, k) for k, r in enumerate(results)]
@@ -241,9 +275,19 @@ def trace_function(f, args, argnums):
     return graph, (len(results) if multiple else None)
 
 
+def _tracing_cause(exc):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, TracingError):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
 def _output_of(r, k):
     if type(r) is Tracer:
-        return r.var if r.var is not None else r.value
+        return r.node if r.node is not None else r.value
     try:
         return np.asarray(r, dtype=float)
     except (TypeError, ValueError):

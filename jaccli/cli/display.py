@@ -54,8 +54,8 @@ def jacobian_view(matrix, layout, mode):
         for i, label in enumerate(layout.row_labels()):
             table.add_row(label, *(f"{v:.8g}" for v in matrix[i]))
         return table
-    table = Table(title=title + " (too large to show; save it with -o J.npy)",
-                  title_justify="left", show_header=False)
+    table = Table(title=title, title_justify="left", show_header=False,
+                  caption="too large to show; save it with -o J.npy", caption_justify="left")
     finite = matrix[np.isfinite(matrix)]
     table.add_row("rows (outputs)", _names(layout.out_names, layout.out_shapes))
     table.add_row("columns (inputs)", _names(layout.in_names, layout.in_shapes))

@@ -105,8 +105,16 @@ def serialize(matrix, layout, fmt, stream):
 
 
 def write_stdout(matrix, layout, fmt, stream):
-    serialize(matrix, layout, fmt, stream)
-    stream.flush()
+    try:
+        serialize(matrix, layout, fmt, stream)
+        stream.flush()
+    except BrokenPipeError:
+        # NOTE: the reader went away (e.g. `| head`); point stdout at /dev/null so that
+        # Python's flush at exit does not print a second error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise ComputeError("stdout was closed before the whole Jacobian was written.") \
+            from None
 
 
 def write_file(matrix, layout, fmt, path):

@@ -44,7 +44,7 @@ def arr(a):
 
 
 def is_traced(a):
-    return type(a) is Tracer and a.var is not None
+    return type(a) is Tracer and a.node is not None
 
 
 def no_out(name, out=None, **unsupported):

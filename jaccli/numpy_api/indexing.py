@@ -11,7 +11,7 @@ from ._dispatch import arr, implements, method
 def _plain_index_part(k, what):
     """A traced index entry: its value decides what is read, so the graph is point-specific."""
     if type(k) is Tracer:
-        if k.var is not None:
+        if k.node is not None:
             k.builder.note_point_dependent(f"{what} used a traced value as an index")
         return k.value
     return k
@@ -61,7 +61,8 @@ def _expand(entries, shape):
 
 def _normalize_entry(k, size, dim):
     if isinstance(k, slice):
-        return slice(*k.indices(size))
+        start, stop, step = k.indices(size)
+        return slice(start, None if stop < 0 else stop, step)   # stop -1: past the front
     if isinstance(k, np.ndarray):
         if k.size and (k.min() < -size or k.max() >= size):
             raise IndexError(f"index out of bounds for axis {dim} with size {size}")
@@ -106,7 +107,8 @@ def _is_view(params):
 def getitem(x, index):
     params = normalize_index(index, x.shape)
     if _is_view(params):
-        return bind_view(getitem_p, x, **params)
+        index = params["index"]
+        return bind_view(getitem_p, x, lambda parent, new: setitem(parent, index, new), **params)
     return bind(getitem_p, x, **params)
 
 

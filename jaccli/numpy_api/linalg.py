@@ -22,18 +22,35 @@ def einsum(subscripts, *operands, out=None, optimize=False, **kwargs):
     if out is not None or not isinstance(subscripts, str):
         raise TracingError("np.einsum: only the string-subscripts form without out= is "
                            "supported by jaccli.")
-    subs = subscripts.replace(" ", "")
-    if "." in subs:
-        raise TracingError("np.einsum: '...' in subscripts is not supported by jaccli; "
-                           "write the axes out explicitly.")
+    ops = [arr(o) for o in operands]
+    subs = _expand_ellipsis(subscripts.replace(" ", ""), ops)
     if "->" not in subs:                         # implicit mode: output = letters seen once
         letters = subs.replace(",", "")
         subs += "->" + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
-    ops = [arr(o) for o in operands]
     ins = subs.split("->")[0].split(",")
     if len(ins) != len(ops):
         raise ValueError(f"einsum: {len(ins)} subscripts for {len(ops)} operands")
     return bind(einsum_p, *ops, subscripts=subs)
+
+
+def _expand_ellipsis(subs, ops):
+    """Replace '...' by explicit letters (right-aligned across operands, as NumPy does)."""
+    if "..." not in subs:
+        return subs
+    ins, arrow, out = subs.partition("->")
+    parts = ins.split(",")
+    widths = [op.ndim - len(p.replace("...", "")) for p, op in zip(parts, ops) if "..." in p]
+    width = max(widths, default=0)
+    fresh = "".join(_letters(width, skip=subs))
+    parts = [p.replace("...", fresh[width - (op.ndim - len(p.replace("...", ""))):])
+             for p, op in zip(parts, ops)]
+    if arrow:
+        out = out.replace("...", fresh)
+    else:                                        # implicit: ellipsis dims lead the output
+        letters = "".join(parts).replace(",", "")
+        out = fresh + "".join(sorted(c for c in set(letters) - set(fresh)
+                                     if letters.count(c) == 1))
+    return ",".join(parts) + "->" + out
 
 
 def _letters(n, skip=""):
@@ -191,7 +208,7 @@ def _matrix_norm(x, ord, axes, keepdims):
 def diagonal(a, offset=0, axis1=0, axis2=1):
     a = arr(a)
     moved = moveaxis(a, (axis1, axis2), (-2, -1))
-    return bind_view(diagonal_p, moved, offset=int(offset))
+    return bind_view(diagonal_p, moved, None, offset=int(offset))
 
 
 method("diagonal")(lambda self, offset=0, axis1=0, axis2=1: diagonal(self, offset, axis1, axis2))

@@ -31,7 +31,7 @@ def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
     shape = np.empty(a.shape, dtype=bool).reshape(shape).shape   # resolves -1, checks size
     if shape == a.shape:
         return a
-    return bind_view(reshape_p, a, shape=shape)
+    return bind_view(reshape_p, a, lambda parent, new: reshape(new, parent.shape), shape=shape)
 
 
 @method("reshape")
@@ -58,7 +58,8 @@ def transpose(a, axes=None):
         raise ValueError("axes don't match array")
     if perm == tuple(range(a.ndim)):
         return a
-    return bind_view(transpose_p, a, perm=perm)
+    return bind_view(transpose_p, a, lambda parent, new: transpose(new, np.argsort(perm)),
+                     perm=perm)
 
 
 @method("transpose")
@@ -130,7 +131,7 @@ def broadcast_to(a, shape, subok=False):
     np.broadcast_shapes(a.shape, shape)
     if shape == a.shape:
         return a
-    return bind_view(broadcast_p, a, shape=shape)
+    return bind_view(broadcast_p, a, None, shape=shape)
 
 
 def _atleast(nd, pad):

@@ -21,6 +21,7 @@ UNARY = {
     np.sign: ew.sign_p, np.floor: ew.floor_p, np.ceil: ew.ceil_p, np.rint: ew.rint_p,
     np.trunc: ew.trunc_p, np.isnan: ew.isnan_p, np.isinf: ew.isinf_p,
     np.isfinite: ew.isfinite_p, np.signbit: ew.signbit_p, np.logical_not: ew.logical_not_p,
+    np.invert: defnondiff("invert", np.invert),
 }
 
 BINARY = {
@@ -32,6 +33,9 @@ BINARY = {
     np.copysign: ew.copysign_p, np.matmul: matmul_p,
     np.floor_divide: defnondiff("floor_divide", np.floor_divide),
     np.heaviside: defnondiff("heaviside", np.heaviside),
+    np.bitwise_and: defnondiff("bitwise_and", np.bitwise_and),
+    np.bitwise_or: defnondiff("bitwise_or", np.bitwise_or),
+    np.bitwise_xor: defnondiff("bitwise_xor", np.bitwise_xor),
 }
 BINARY.update(ew.COMPARISONS)
 
