@@ -108,13 +108,15 @@ def write_stdout(matrix, layout, fmt, stream):
     try:
         serialize(matrix, layout, fmt, stream)
         stream.flush()
-    except BrokenPipeError:
+    except OSError as e:                 # BrokenPipeError, or NumPy's short-write OSError
         # NOTE: the reader went away (e.g. `| head`); point stdout at /dev/null so that
         # Python's flush at exit does not print a second error.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        raise ComputeError("stdout was closed before the whole Jacobian was written.") \
-            from None
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass
+        raise ComputeError(f"writing J to stdout failed ({e}); did the reader stop "
+                           "early?") from None
 
 
 def write_file(matrix, layout, fmt, path):
