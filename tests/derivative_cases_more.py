@@ -263,3 +263,48 @@ COMPOSITES = [
 ]
 for _name, _fn, _smp, _arg in COMPOSITES:
     case(f"composite-{_name}", _fn, _smp, argnums=_arg)
+
+# ---- harder corners: broadcasting in more dims, advanced-index axis placement, zeros ---
+case("add-3d_2d", lambda x, y: x * y + x, normal((2, 1, 3), (4, 1)), argnums=(0, 1))
+case("where-broadcast-cond", lambda x, y: np.where(x > 0, x * y, y), away(0.2, 2.0, (3, 1), (1, 4)), argnums=(0, 1))
+case("matmul-3d1d", np.matmul, normal((2, 3, 4), (4,)), argnums=(0, 1))
+case("matmul-1d3d", np.matmul, normal((3,), (2, 3, 4)), argnums=(0, 1))
+case("matmul-broadcast-batch", np.matmul, normal((2, 1, 3, 2), (3, 2, 2)), argnums=(0, 1))
+case("index-advanced-split", lambda x: x[[0, 1], :, [1, 0]], normal((2, 3, 2)))
+case("index-advanced-adjacent", lambda x: x[:, [0, 2], [1, 0]], normal((2, 3, 2)))
+case("index-intarray-2d-shape", lambda x: x[np.array([[0, 1], [1, 1]])], normal((3,)))
+case("index-boolmask-rows", lambda x: x[np.array([True, False, True])], normal((3, 2)))
+case("pow_2-at-zero", lambda x: x ** 2, fixed([0.0, 1.0, -2.0]))
+case("pow_3-at-zero", lambda x: x ** 3 + np.power(x, 1), fixed([0.0, 1.0, -2.0]))
+case("square-at-zero", lambda x: np.square(x) + x, fixed([0.0, 1.0, -2.0]))
+case("mul-self-at-zero", lambda x: x * x * x + np.prod(x[:2]), fixed([0.0, 1.0, -2.0]))
+case("reduce-0d-sum-axis-none", lambda x: np.sum(x * 2.0, keepdims=True), normal(()))
+case("fan_out", lambda x: np.sin(x) * x + np.cos(x) * x ** 2 - x, normal((4,)))
+case("output-is-input", lambda x: x, normal((2, 3)))
+case("output-partly-constant", lambda x: np.concatenate([np.ones(2), x]), normal((3,)))
+
+# ---- writes through views reach the base, as in NumPy --------------------------------
+
+
+def _view_write(x):
+    y = np.zeros_like(x); v = y[1:]; v[0] = x[0]; return y
+
+
+def _view_write_reshape(x):
+    y = np.zeros_like(x); v = y.reshape(2, 2); v[0, 1] = x[0]; return y * x
+
+
+def _view_of_view_inplace(x):
+    y = x.copy(); v = y[1:]; w = v[::2]; w *= x[:2]; v += x[:3]; v[0] *= 2; return y * x
+
+
+def _transpose_view_write(x):
+    y = np.zeros((2, 2), like=x); t = y.T; t[0, 1] = x[0]; t[:, 0] += x[1:3]; return y
+
+
+def _slice_inplace(x):
+    y = np.ones((3, 4), like=x); y[1:] += x[None, :] ** 2; y[:, ::2] *= x[1]; return y
+
+
+for _fn in (_view_write, _view_write_reshape, _view_of_view_inplace, _transpose_view_write, _slice_inplace):
+    case(f"setitem{_fn.__name__}", _fn, normal((4,)))

@@ -34,18 +34,25 @@ def _plain_array_write(x):
     return a * x
 
 
-def _view_write(x):
+def _stale_view_read(x):
     y = np.zeros_like(x)
     v = y[1:]
-    v[0] = x[0]
-    return y
+    y[1] = x[0]          # NumPy: v[0] now sees x[0]
+    return v * 2.0
 
 
-def _view_write_reshape(x):
-    y = np.zeros_like(x)
-    v = y.reshape(2, 2)
-    v[0, 1] = x[0]
-    return y
+def _stale_sibling_view(x):
+    y = x.copy()
+    a, b = y[:2], y[1:]
+    a[1] = x[0] ** 2     # NumPy: b[0] changes too
+    return b
+
+
+def _stale_transpose(x):
+    y = np.zeros((2, 2), like=x)
+    t = y.T
+    y[0, 1] = x[0]       # NumPy: t[1, 0] changes too
+    return t.ravel()
 
 
 # (id, function, message pattern): the pattern names the offending call or its remedy
@@ -60,8 +67,11 @@ TRACING_ERRORS = [
     ("write-into-plain-array", _plain_array_write, r"like=|zeros_like"),
     ("unsupported-fft", lambda x: np.fft.fft(x).real, r"fft"),
     ("unsupported-unwrap", lambda x: np.unwrap(x), r"unwrap"),
-    ("view-write-slice", _view_write, r"(?i)view"),
-    ("view-write-reshape", _view_write_reshape, r"(?i)view"),
+    # writes *through* a view are supported (derivative table, setitem_view_*); reading a view
+    # taken before its base changed cannot alias, so it must raise
+    ("stale-view-read", _stale_view_read, r"(?i)view"),
+    ("stale-sibling-view", _stale_sibling_view, r"(?i)view"),
+    ("stale-transpose-view", _stale_transpose, r"(?i)view"),
 ]
 
 
