@@ -270,6 +270,7 @@ case("where-broadcast-cond", lambda x, y: np.where(x > 0, x * y, y), away(0.2, 2
 case("matmul-3d1d", np.matmul, normal((2, 3, 4), (4,)), argnums=(0, 1))
 case("matmul-1d3d", np.matmul, normal((3,), (2, 3, 4)), argnums=(0, 1))
 case("matmul-broadcast-batch", np.matmul, normal((2, 1, 3, 2), (3, 2, 2)), argnums=(0, 1))
+case("einsum-ellipsis", lambda a, b: np.einsum("...ij,jk->...ik", a, b), normal((2, 2, 3), (3, 2)), argnums=(0, 1))
 case("index-advanced-split", lambda x: x[[0, 1], :, [1, 0]], normal((2, 3, 2)))
 case("index-advanced-adjacent", lambda x: x[:, [0, 2], [1, 0]], normal((2, 3, 2)))
 case("index-intarray-2d-shape", lambda x: x[np.array([[0, 1], [1, 1]])], normal((3,)))

@@ -1,5 +1,7 @@
 """What jaccli cannot record faithfully must raise a JaccliError naming the offending call,
 never return a wrong answer: in every entry point (jacobian fwd and rev, jvp, vjp)."""
+import math
+
 import numpy as np
 import pytest
 
@@ -59,6 +61,8 @@ def _stale_transpose(x):
 TRACING_ERRORS = [
     ("float", lambda x: np.sin(x) * float(x[0]), r"float"),
     ("float-of-sum", lambda x: x * float(x.sum()), r"float"),
+    ("math.sin", lambda x: x * math.sin(x[0]), r"float"),
+    ("np.asarray", lambda x: np.asarray(x) * x, r"np\.asarray|np\.array"),
     ("int", lambda x: x[: int(x[0]) + 2], r"int"),
     ("item", lambda x: x * x[1].item(), r"item"),
     ("tolist", lambda x: np.sum(x.tolist()), r"tolist"),
