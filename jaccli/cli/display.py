@@ -82,13 +82,25 @@ def plan_view(plan_dict, layout):
             sizes.add_row(kind, name, str(list(shape)), str(int(np.prod(shape))))
     modes = Table(title=f"M = {plan_dict['M']} rows, N = {plan_dict['N']} columns",
                   title_justify="left")
-    for column in ("mode", "sweeps", "chunk size", "peak memory"):
-        modes.add_column(column, justify="left" if column == "mode" else "right")
-    for name, info in plan_dict.get("modes", {}).items():
+    per_mode = plan_dict.get("modes", {})
+    keys = list(dict.fromkeys(k for info in per_mode.values() for k in info))
+    modes.add_column("mode")
+    for key in keys:
+        modes.add_column(key.replace("_", " ").replace("bytes", "memory"), justify="right")
+    for name, info in per_mode.items():
         chosen = " (chosen)" if name == plan_dict["mode"] else ""
-        modes.add_row(name + chosen, str(info.get("sweeps", "?")),
-                      str(info.get("chunk_size", "?")), _bytes(info.get("peak_bytes")))
+        modes.add_row(name + chosen, *(_cell(key, info.get(key)) for key in keys))
     return sizes, modes
+
+
+def _cell(key, value):
+    if value is None:
+        return "-"
+    if key.endswith("bytes"):
+        return _bytes(value)
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return str(value)
 
 
 def _bytes(n):
