@@ -138,6 +138,7 @@ SPEC_ERRORS = [
     ("inputs: {x: {shape: [10000000, 10000000], fill: 0}}\noutputs: {f: x}\n",
      "needs 800.0 TB but only"),
     ("inputs: {x: {shape: ['10**7', '10**7'], fill: 0}}\noutputs: {f: x}\n", "needs 800.0 TB"),
+    ("inputs: {x: {shape: [10**7, 10**7], fill: 0}}\noutputs: {f: x}\n", "needs 800.0 TB"),
 ]
 
 
