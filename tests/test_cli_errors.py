@@ -109,3 +109,20 @@ def test_debug_shows_the_traceback(write_spec):
     path = write_spec(CASES["unknown_function"][0])
     result = run("jacobian", path, "--debug")
     assert result.exit_code == 2 and "Traceback" in result.stderr
+
+
+def test_engine_tracing_errors_exit_2_and_name_the_spec(write_spec, tmp_path):
+    (tmp_path / "uses_cross.py").write_text(
+        "import numpy as np\ndef f(x):\n    return np.cross(x, 2 * x)\n")
+    path = write_spec("inputs: {x: [1.0, 2.0, 3.0]}\nfunction: uses_cross.py:f\n")
+    assert_usage_error(run("jacobian", path), str(path), "np.cross is not supported")
+
+
+def test_unexpected_failures_exit_1_and_point_at_debug(write_spec, tmp_path):
+    (tmp_path / "fails.py").write_text("def f(x):\n    raise RuntimeError('solver diverged')\n")
+    path = write_spec("inputs: {x: 1.0}\nfunction: fails.py:f\n")
+    result = run("jacobian", path)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert "RuntimeError: solver diverged" in result.stderr and "--debug" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Traceback" in run("jacobian", path, "--debug").stderr
