@@ -5,6 +5,7 @@ A Jacobian is built by tracing the function once at the point, then running batc
 forward mode pushes chunks of identity columns (seeds) through the graph, reverse mode pulls
 chunks of identity rows. The loop over chunks is the only loop; it exists to bound memory.
 """
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,8 +78,11 @@ def _check_device(device):
 # ---------------------------------------------------------------- sweeps
 
 def _sizes(shapes):
-    sizes = [int(np.prod(s)) for s in shapes]
-    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+    """Flat sizes of ``shapes`` and their offsets in the flat layout (len + 1 of them)."""
+    sizes = [math.prod(s) for s in shapes]
+    offsets = [0]
+    for n in sizes:
+        offsets.append(offsets[-1] + n)
     return sizes, offsets
 
 
@@ -101,7 +105,7 @@ def _seed_blocks(start, stop, shapes, dtype):
 
 def _flat_blocks(blocks, shapes, k, dtype):
     """Per-variable (K,) + shape arrays (or None: zero) -> one (K, total) matrix."""
-    parts = [np.zeros((k, int(np.prod(s))), dtype) if b is None else b.reshape(k, -1)
+    parts = [np.zeros((k, math.prod(s)), dtype) if b is None else b.reshape(k, -1)
              for b, s in zip(blocks, shapes)]
     return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
 
@@ -109,7 +113,7 @@ def _flat_blocks(blocks, shapes, k, dtype):
 def _run_sweeps(graph, out_shapes, in_shapes, mode, chunk_size, dtype):
     """The flat Jacobian (M, N): rows are outputs, columns inputs, each flattened in C order."""
     env = graph.values
-    M, N = sum(int(np.prod(s)) for s in out_shapes), sum(int(np.prod(s)) for s in in_shapes)
+    M, N = _sizes(out_shapes)[1][-1], _sizes(in_shapes)[1][-1]
     seeds_total = N if mode == "fwd" else M
     if seeds_total == 0 or M == 0 or N == 0:
         return np.zeros((M, N), dtype)
@@ -153,7 +157,7 @@ def _compute(f, args, argnums, mode, chunk_size, memory_limit, device):
     graph, n_out, nums, single = _prepare(f, args, argnums)
     out_shapes, dtype = _output_info(graph)
     in_shapes = [tuple(v.shape) for v in graph.inputs]
-    M, N = sum(int(np.prod(s)) for s in out_shapes), sum(int(np.prod(s)) for s in in_shapes)
+    M, N = _sizes(out_shapes)[1][-1], _sizes(in_shapes)[1][-1]
     plan = make_plan(graph, M, N, mode, chunk_size, memory_limit)
     with np.errstate(all="ignore"):
         J = _run_sweeps(graph, out_shapes, in_shapes, plan.mode, plan.chunk_size, dtype)
@@ -266,6 +270,5 @@ def plan(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit=None):
     _check_mode(mode)
     graph, _, _, _ = _prepare(f, tuple(args), argnums)
     out_shapes, _ = _output_info(graph)
-    M = sum(int(np.prod(s)) for s in out_shapes)
-    N = sum(int(np.prod(v.shape)) for v in graph.inputs)
+    M, N = _sizes(out_shapes)[1][-1], _sizes([v.shape for v in graph.inputs])[1][-1]
     return make_plan(graph, M, N, mode, chunk_size, memory_limit)

@@ -46,10 +46,6 @@ def jvp_sweep(graph, env, input_tangents):
     return [tangents.get(o) if type(o) is Var else None for o in graph.outputs]
 
 
-def _needs(e):
-    return tuple(type(v) is Var and v.dtype.kind == "f" for v in e.inputs)
-
-
 def vjp_sweep(graph, env, output_cotangents):
     """Pull cotangents of the outputs (arrays or None) back. Returns one per graph input."""
     cts = {}
@@ -65,7 +61,7 @@ def vjp_sweep(graph, env, output_cotangents):
         ct = cts.pop(e.out, None)
         if ct is None:
             continue
-        needs = _needs(e)
+        needs = e.needs
         if not any(needs):
             continue
         xs = [env[v] if type(v) is Var else v for v in e.inputs]

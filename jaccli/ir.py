@@ -38,7 +38,7 @@ class Var:
 class Eqn:
     """``out = prim(*inputs, **params)``. Inputs are ``Var``s or constant arrays;
     ``in_shapes`` their logical shapes."""
-    __slots__ = ("prim", "inputs", "params", "out", "in_shapes")
+    __slots__ = ("prim", "inputs", "params", "out", "in_shapes", "needs")
 
     def __init__(self, prim, inputs, params, out, in_shapes):
         self.prim = prim
@@ -46,6 +46,8 @@ class Eqn:
         self.params = params
         self.out = out
         self.in_shapes = in_shapes
+        # which inputs take a cotangent in reverse mode: the float Vars
+        self.needs = tuple(type(v) is Var and v.dtype.kind == "f" for v in inputs)
 
 
 class Graph:
@@ -62,7 +64,6 @@ class Graph:
         self.values = values
         self.point_dependent = point_dependent
         self.frees = None          # per equation, Vars read there for the last time (sweeps)
-        self._name_vars()
 
     def _name_vars(self):
         count = 0
@@ -71,6 +72,7 @@ class Graph:
             count += 1
 
     def __str__(self):
+        self._name_vars()
         ins = " ".join(_decl(v) for v in self.inputs)
         lines = [f"{{ lambda {ins} ;"]
         for e in self.eqns:

@@ -8,7 +8,7 @@ variable, a reverse sweep one cotangent per seed; the number of seeds is N (forw
 twice the work: matmul's transpose products, unbroadcast sums), so auto picks forward unless
 M < N / REVERSE_WEIGHT... and ties (M == N) go forward.
 """
-import os
+import math
 from dataclasses import dataclass, field
 
 REVERSE_WEIGHT = 1.0
@@ -34,17 +34,10 @@ def default_budget():
 
 def bytes_per_seed(graph):
     """Upper bound on the memory one seed's tangents (or cotangents) take in a sweep."""
-    total = sum(v.dtype.itemsize * _size(v.shape) for v in graph.inputs)
-    total += sum(e.out.dtype.itemsize * _size(e.out.shape) for e in graph.eqns
+    total = sum(v.dtype.itemsize * math.prod(v.shape) for v in graph.inputs)
+    total += sum(e.out.dtype.itemsize * math.prod(e.out.shape) for e in graph.eqns
                  if e.out.dtype.kind == "f")
     return max(total, 8)
-
-
-def _size(shape):
-    n = 1
-    for d in shape:
-        n *= d
-    return n
 
 
 @dataclass
@@ -67,9 +60,17 @@ def _chunk(seeds, per_seed, budget, chunk_size):
     return max(1, min(max(seeds, 1), budget // per_seed))
 
 
+SMALL_SWEEP_BYTES = 64 * 1024 ** 2    # below this, all seeds go in one sweep without asking
+
+
 def make_plan(graph, M, N, mode="auto", chunk_size=None, memory_limit=None):
-    budget = int(memory_limit) if memory_limit is not None else default_budget()
     per_seed = bytes_per_seed(graph)
+    if memory_limit is not None:
+        budget = int(memory_limit)
+    elif per_seed * max(M, N) <= SMALL_SWEEP_BYTES:
+        budget = SMALL_SWEEP_BYTES
+    else:
+        budget = default_budget()
     modes = {}
     for m, seeds in (("fwd", N), ("rev", M)):
         k = _chunk(seeds, per_seed, budget, chunk_size)

@@ -136,7 +136,7 @@ class Tracer(NDArrayOperatorsMixin):
             out[0]._assign(impl(*inputs, **kwargs))
             return out[0]
         raise TracingError(f"np.{ufunc.__name__}(..., out=...) writes a traced result into a "
-                           "plain NumPy array; write y = np.{ufunc.__name__}(...) instead.")
+                           f"plain NumPy array; write y = np.{ufunc.__name__}(...) instead.")
 
     def __array_function__(self, func, types, args, kwargs):
         impl = HANDLED_FUNCTIONS.get(func)
@@ -287,6 +287,8 @@ def _tracing_cause(exc):
 
 def _output_of(r, k):
     if type(r) is Tracer:
+        if r._base is not None and r._base._version != r._base_version:
+            raise TracingError(_STALE_VIEW)
         return r.node if r.node is not None else r.value
     try:
         return np.asarray(r, dtype=float)
