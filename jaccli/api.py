@@ -5,7 +5,6 @@ A Jacobian is built by tracing the function once at the point, then running batc
 forward mode pushes chunks of identity columns (seeds) through the graph, reverse mode pulls
 chunks of identity rows. The loop over chunks is the only loop; it exists to bound memory.
 """
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,6 +12,7 @@ import numpy as np
 from .errors import InputError
 from .interpret import jvp_sweep, vjp_sweep
 from .planner import make_plan
+from .sweeps import run_sweeps, sizes
 from .tracer import trace_function
 
 _MODES = ("auto", "fwd", "rev")
@@ -75,63 +75,6 @@ def _check_device(device):
                          "(CuPy support for 'cuda' is planned).")
 
 
-# ---------------------------------------------------------------- sweeps
-
-def _sizes(shapes):
-    """Flat sizes of ``shapes`` and their offsets in the flat layout (len + 1 of them)."""
-    sizes = [math.prod(s) for s in shapes]
-    offsets = [0]
-    for n in sizes:
-        offsets.append(offsets[-1] + n)
-    return sizes, offsets
-
-
-def _seed_blocks(start, stop, shapes, dtype):
-    """Identity rows ``start:stop`` split per variable: arrays of shape (K,) + shape, or None
-    where the chunk has no seed in that variable."""
-    sizes, offsets = _sizes(shapes)
-    k = stop - start
-    blocks = []
-    for shape, size, lo in zip(shapes, sizes, offsets[:-1]):
-        a, b = max(start, lo), min(stop, lo + size)
-        if a >= b:
-            blocks.append(None)
-            continue
-        seed = np.zeros((k, size), dtype=dtype)
-        seed[np.arange(a - start, b - start), np.arange(a - lo, b - lo)] = 1.0
-        blocks.append(seed.reshape((k,) + tuple(shape)))
-    return blocks
-
-
-def _flat_blocks(blocks, shapes, k, dtype):
-    """Per-variable (K,) + shape arrays (or None: zero) -> one (K, total) matrix."""
-    parts = [np.zeros((k, math.prod(s)), dtype) if b is None else b.reshape(k, -1)
-             for b, s in zip(blocks, shapes)]
-    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
-
-
-def _run_sweeps(graph, out_shapes, in_shapes, mode, chunk_size, dtype):
-    """The flat Jacobian (M, N): rows are outputs, columns inputs, each flattened in C order."""
-    env = graph.values
-    M, N = _sizes(out_shapes)[1][-1], _sizes(in_shapes)[1][-1]
-    seeds_total = N if mode == "fwd" else M
-    if seeds_total == 0 or M == 0 or N == 0:
-        return np.zeros((M, N), dtype)
-    pieces = []
-    for start in range(0, seeds_total, chunk_size):
-        stop = min(start + chunk_size, seeds_total)
-        if mode == "fwd":
-            seeds = _seed_blocks(start, stop, in_shapes, dtype)
-            result = jvp_sweep(graph, env, seeds)
-            pieces.append(_flat_blocks(result, out_shapes, stop - start, dtype))
-        else:
-            seeds = _seed_blocks(start, stop, out_shapes, dtype)
-            result = vjp_sweep(graph, env, seeds)
-            pieces.append(_flat_blocks(result, in_shapes, stop - start, dtype))
-    stacked = pieces[0] if len(pieces) == 1 else np.concatenate(pieces, axis=0)
-    return stacked.T if mode == "fwd" else stacked     # forward gives J^T: return a view
-
-
 def _output_info(graph):
     shapes = [tuple(o.shape) for o in graph.outputs]
     dtypes = [o.dtype for o in graph.outputs if o.dtype.kind == "f"]
@@ -157,10 +100,10 @@ def _compute(f, args, argnums, mode, chunk_size, memory_limit, device):
     graph, n_out, nums, single = _prepare(f, args, argnums)
     out_shapes, dtype = _output_info(graph)
     in_shapes = [tuple(v.shape) for v in graph.inputs]
-    M, N = _sizes(out_shapes)[1][-1], _sizes(in_shapes)[1][-1]
+    M, N = sizes(out_shapes)[1][-1], sizes(in_shapes)[1][-1]
     plan = make_plan(graph, M, N, mode, chunk_size, memory_limit)
     with np.errstate(all="ignore"):
-        J = _run_sweeps(graph, out_shapes, in_shapes, plan.mode, plan.chunk_size, dtype)
+        J = run_sweeps(graph, out_shapes, in_shapes, plan.mode, plan.chunk_size, dtype)
     flat = FlatJacobian(J, out_shapes, in_shapes, plan.mode, plan, list(graph.point_dependent))
     return flat, n_out, single
 
@@ -191,8 +134,8 @@ def jacobian(f, *args, argnums=0, mode="auto", chunk_size=None, device=None, mem
 
 def _unflatten(flat, n_out, single):
     J = flat.matrix
-    row_sizes, row_off = _sizes(flat.out_shapes)
-    col_sizes, col_off = _sizes(flat.in_shapes)
+    row_sizes, row_off = sizes(flat.out_shapes)
+    col_sizes, col_off = sizes(flat.in_shapes)
     rows = []
     for oi, oshape in enumerate(flat.out_shapes):
         row = []
@@ -270,5 +213,5 @@ def plan(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit=None):
     _check_mode(mode)
     graph, _, _, _ = _prepare(f, tuple(args), argnums)
     out_shapes, _ = _output_info(graph)
-    M, N = _sizes(out_shapes)[1][-1], _sizes([v.shape for v in graph.inputs])[1][-1]
+    M, N = sizes(out_shapes)[1][-1], sizes([v.shape for v in graph.inputs])[1][-1]
     return make_plan(graph, M, N, mode, chunk_size, memory_limit)

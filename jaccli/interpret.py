@@ -5,7 +5,6 @@ Tangents and cotangents carry any number of leading axes (K seeds, B points); ``
 for a zero that is never materialised. A sweep is one pass over the equations, each a handful
 of array calls for all seeds at once.
 """
-import numpy as np
 
 from .ir import Var
 from .rules import impl_rules, jvp_rules, vjp_rules

@@ -7,7 +7,7 @@ import numpy as np
 from ..errors import TracingError
 from ..primitives.linalg import (det_p, diagonal_p, einsum_p, inv_p, logabsdet_p, matmul_p,
                                  signdet_p, solve_p)
-from ..tracer import Tracer, bind, bind_view
+from ..tracer import bind, bind_view
 from ._dispatch import arr, implements, method
 from .creation import full_like_shape
 from .indexing import setitem

@@ -8,7 +8,7 @@ from ..primitives.reductions import amax_p, amin_p, cumprod_p, cumsum_p, prod_p,
 from ..rules import logical_axes
 from ..tracer import Tracer, bind
 from ._dispatch import arr, implements, method, no_out, note_value_read
-from .shape import moveaxis, reshape, transpose
+from .shape import reshape, transpose
 
 
 def _reduce(p, a, axis, keepdims):

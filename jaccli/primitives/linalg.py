@@ -179,7 +179,7 @@ solve_p = primitive("solve", _solve_impl)
 
 
 def _solve_jvp(e, xs, out, ts):
-    (a, b), vec = xs, e.params["vec"]
+    a, vec = xs[0], e.params["vec"]
     ra, rb = (len(s) for s in e.in_shapes)
     rhs = ts[1]
     if ts[0] is not None:
@@ -189,7 +189,7 @@ def _solve_jvp(e, xs, out, ts):
 
 
 def _solve_vjp(e, xs, out, ct, needs):
-    (a, b), vec = xs, e.params["vec"]
+    a, vec = xs[0], e.params["vec"]
     sa, sb = e.in_shapes
     ro = len(e.out.shape)
     lead = ct.ndim - ro
