@@ -3,7 +3,7 @@ on the anchor cases of ../shared/bench/anchors.py (same data: default_rng(0), sa
 
 Usage:
     python scripts/bench.py [--only seed,mlp_wide,...] [--reps 20]
-                            [--systems jaccli,jax,torch,hand] [--json out.json]
+                            [--systems jaccli,jax,torch,hand] [--json out.json] [--threads 1]
 
 Per (case, system, mode): the first call (for jaccli a fresh function object, so it includes
 tracing; for JAX it includes jit compilation; each system first makes one throwaway call on a
@@ -27,7 +27,25 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
+
+def _pin_threads(argv):
+    """--threads N must act before NumPy (OpenBLAS), torch and XLA start their thread pools, so
+    it is read here, ahead of the imports. NOTE: on a shared 2-core machine OpenBLAS's second
+    thread waits on a core another process holds and a 0.6 ms matmul chain reads as 24 ms
+    (a scheduler quantum); --threads 1 gives every system one thread and stable medians."""
+    n = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--threads"), None)
+    n = n or next((a.split("=", 1)[1] for a in argv if a.startswith("--threads=")), None)
+    if n:
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[var] = n
+        if n == "1":
+            os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
+                                       " --xla_cpu_multi_thread_eigen=false"
+                                       " intra_op_parallelism_threads=1").strip()
+
+
+_pin_threads(sys.argv)
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_cases import CASE_NAMES, EXTRA_ARGS, build, case_functions, load_anchors  # noqa: E402
@@ -142,6 +160,8 @@ def run_torch(C, names, ref_jac, reps, rows):
         print("# torch not installed: skipped", file=sys.stderr)
         return
     torch.set_default_dtype(torch.float64)
+    if os.environ.get("OMP_NUM_THREADS"):
+        torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
     warmup("torch.func", lambda: (torch.func.jacfwd(torch.sin)(torch.ones(3)),
                                   torch.func.jacrev(torch.sin)(torch.ones(3))), lambda o: None, rows)
     F = case_functions(torch)
@@ -269,16 +289,19 @@ def print_tables(rows, summary):
               f"{s.get('first_target', '-'):>11s} {s.get('first_verdict', '-'):4s} {pick:>13s}")
 
 
-def git_state():
-    """HEAD and whether the working tree differs from it (the numbers measure the tree)."""
+def git_state(where):
+    """HEAD of the checkout holding the jaccli that ran, and whether its jaccli/ differs from
+    HEAD (the numbers measure the files, not the commit)."""
     import subprocess
-    root = Path(__file__).resolve().parents[1]
+    root = Path(where).resolve().parents[1]
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root,
-                              capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "jaccli"], cwd=root,
-                               capture_output=True, text=True).stdout.strip()
-        return head + (" + uncommitted changes in jaccli/" if dirty else "")
+        git = lambda *cmd: subprocess.run(["git", "-C", str(root), *cmd], capture_output=True,
+                                          text=True).stdout.strip()
+        head = git("rev-parse", "--short", "HEAD")
+        if not head:
+            return f"{root}: not a git checkout"
+        return head + (" + uncommitted changes in jaccli/" if git("status", "--porcelain",
+                                                                  "--", "jaccli") else "")
     except OSError:
         return "?"
 
@@ -289,6 +312,8 @@ def main(argv=None):
     p.add_argument("--reps", type=int, default=20, help="steady calls per measurement")
     p.add_argument("--systems", default="jaccli,jax,torch,hand")
     p.add_argument("--json", default="", help="write rows and summary here")
+    p.add_argument("--threads", default="", help="threads for BLAS/OpenMP/torch (1 also pins "
+                   "XLA); default: each library's own")
     a = p.parse_args(argv)
     names = [n for n in a.only.split(",") if n] or list(CASE_NAMES)
     bad = [n for n in names if n not in CASE_NAMES]
@@ -307,12 +332,14 @@ def main(argv=None):
     if "torch" in systems:
         run_torch(C, names, ref_jac, a.reps, rows)
     summary = summarize(rows, names)
-    where = sys.modules["jaccli"].__file__ if "jaccli" in sys.modules else "-"
-    print(f"\njaccli from {where} (repo {git_state()}); reps={a.reps}; numpy {np.__version__}; "
-          f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    where = sys.modules["jaccli"].__file__ if "jaccli" in sys.modules else None
+    state = git_state(where) if where else "-"
+    print(f"\njaccli from {where} ({state}); reps={a.reps}; numpy {np.__version__}; "
+          f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; "
+          f"threads {a.threads or 'default'}")
     print_tables(rows, summary)
     if a.json:
-        meta = dict(reps=a.reps, git=git_state(), loadavg=os.getloadavg(), python=platform.python_version(), numpy=np.__version__,
+        meta = dict(reps=a.reps, threads=a.threads or None, jaccli=where, git=state, loadavg=os.getloadavg(), python=platform.python_version(), numpy=np.__version__,
                     machine=platform.machine(), anchors=str(anchors.__file__) if anchors else None)
         with open(a.json, "w") as fh:
             json.dump(dict(meta=meta, rows=rows, summary=summary), fh, indent=1)
