@@ -116,7 +116,8 @@ def flat_jacobian(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit
     return _compute(f, tuple(args), argnums, mode, chunk_size, memory_limit, device)[0]
 
 
-def jacobian(f, *args, argnums=0, mode="auto", chunk_size=None, device=None, memory_limit=None):
+def jacobian(f, *args, argnums=0, mode="auto", chunk_size=None, device=None, memory_limit=None,
+             batched=False):
     """The Jacobian of ``f`` at ``args``, by batched automatic differentiation.
 
     f: a function of arrays written with plain NumPy, returning an array or a tuple of arrays.
@@ -124,24 +125,48 @@ def jacobian(f, *args, argnums=0, mode="auto", chunk_size=None, device=None, mem
     mode: "fwd" (one sweep of tangents per chunk of input columns), "rev" (cotangents per
         chunk of output rows) or "auto" (fewer seeds wins; ties go forward).
     chunk_size: seeds per sweep; None lets the planner fit it to memory.
+    batched: False, True or a tuple of argument indices. With True, every argument in
+        ``argnums`` carries a leading batch axis of length B (the points) and the Jacobian is
+        computed at every point in one batched sweep; a tuple marks further arguments (not
+        differentiated) as batched too. Each result then has shape ``(B,) + out.shape +
+        arg.shape``.
 
     Returns an array of shape ``out.shape + args[argnums].shape``; for a tuple ``argnums`` a
     tuple of them, for a tuple of outputs a tuple over outputs (each over argnums), as JAX.
     """
+    if batched is not False and batched is not None:
+        return _batched_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit,
+                                 device)
     flat, n_out, single = _compute(f, args, argnums, mode, chunk_size, memory_limit, device)
-    return _unflatten(flat, n_out, single)
+    return _unflatten(flat.matrix, flat.out_shapes, flat.in_shapes, n_out, single)
 
 
-def _unflatten(flat, n_out, single):
-    J = flat.matrix
-    row_sizes, row_off = sizes(flat.out_shapes)
-    col_sizes, col_off = sizes(flat.in_shapes)
+def _batched_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit, device):
+    from .points import batched_flat_jacobian
+    _check_mode(mode)
+    _check_device(device)
+    nums, single = _argnums_tuple(argnums, len(args))
+    extra = () if batched is True else _argnums_tuple(batched, len(args))[0]
+    args = list(args)
+    for i in nums:
+        args[i] = _differentiable(args[i], i)
+    for i in extra:
+        args[i] = np.asarray(args[i])
+    J, (out_shapes, in_shapes, _, n_out) = batched_flat_jacobian(
+        f, args, nums, set(nums) | set(extra), mode, chunk_size, memory_limit)
+    return _unflatten(J, out_shapes, in_shapes, n_out, single)
+
+
+def _unflatten(J, out_shapes, in_shapes, n_out, single):
+    """Split a flat Jacobian (..., M, N) into blocks (...,) + out.shape + in.shape, nested
+    as the outputs and argnums were."""
+    _, row_off = sizes(out_shapes)
+    _, col_off = sizes(in_shapes)
+    lead = J.shape[:-2]
     rows = []
-    for oi, oshape in enumerate(flat.out_shapes):
-        row = []
-        for ii, ishape in enumerate(flat.in_shapes):
-            block = J[row_off[oi]:row_off[oi + 1], col_off[ii]:col_off[ii + 1]]
-            row.append(block.reshape(tuple(oshape) + tuple(ishape)))
+    for oi, oshape in enumerate(out_shapes):
+        row = [J[..., row_off[oi]:row_off[oi + 1], col_off[ii]:col_off[ii + 1]].reshape(
+            lead + tuple(oshape) + tuple(ishape)) for ii, ishape in enumerate(in_shapes)]
         rows.append(row[0] if single else tuple(row))
     return rows[0] if n_out is None else tuple(rows)
 

@@ -7,7 +7,7 @@ of array calls for all seeds at once.
 """
 
 from .ir import Var
-from .rules import impl_rules, jvp_rules, vjp_rules
+from .rules import eval_rule, jvp_rules, vjp_rules
 
 
 def _last_uses(graph):
@@ -71,9 +71,9 @@ def vjp_sweep(graph, env, output_cotangents):
 
 
 def evaluate(graph, inputs):
-    """Evaluate the graph on new input values (same shapes). Returns (env, outputs)."""
+    """Evaluate the graph on new input values, each with the same leading (point) axes in
+    front of its logical shape. Returns the environment: every Var's value."""
     env = dict(zip(graph.inputs, inputs))
     for e in graph.eqns:
-        env[e.out] = impl_rules[e.prim](*[env[v] if type(v) is Var else v for v in e.inputs],
-                                        **e.params)
-    return env, [env[o] if type(o) is Var else o for o in graph.outputs]
+        env[e.out] = eval_rule(e.prim)(e, [env[v] if type(v) is Var else v for v in e.inputs])
+    return env

@@ -55,14 +55,19 @@ class Graph:
     ``outputs``: Vars or constants (an output that does not depend on the inputs);
     ``values``: the concrete value of every Var at the traced point;
     ``point_dependent``: why the graph is only valid at this point (control flow that read a
-    traced value), empty when it is valid everywhere."""
+    traced value), empty when it is valid everywhere; ``decisions``: (Var, value) pairs, the
+    graph is valid wherever each Var takes its value again; ``verifiable``: False when a value
+    was read in a way no decision records."""
 
-    def __init__(self, inputs, eqns, outputs, values, point_dependent):
+    def __init__(self, inputs, eqns, outputs, values, point_dependent, decisions=(),
+                 verifiable=True):
         self.inputs = inputs
         self.eqns = eqns
         self.outputs = outputs
         self.values = values
         self.point_dependent = point_dependent
+        self.decisions = list(decisions)
+        self.verifiable = verifiable
         self.frees = None          # per equation, Vars read there for the last time (sweeps)
 
     def _name_vars(self):

@@ -3,6 +3,7 @@
 One table per interpreter, keyed by primitive, one signature per table:
 
     impl_rules[p](*xs, **params)            -> out       plain evaluation at trace time
+    eval_rules[p](e, xs)                    -> out       evaluation with leading (point) axes
     jvp_rules[p](e, xs, out, tangents)      -> tangent   forward mode
     vjp_rules[p](e, xs, out, ct, needs)     -> tuple     reverse mode, one cotangent per input
 
@@ -33,6 +34,7 @@ class Primitive:
 
 primitives = {}       # name -> Primitive
 impl_rules = {}
+eval_rules = {}       # absent: elementwise, ``impl(*lifted xs, **params)`` (see eval_rule)
 jvp_rules = {}
 vjp_rules = {}
 nondiff = set()       # primitives whose output is never differentiable (comparisons, floor...)
@@ -52,6 +54,28 @@ def defnondiff(name, impl):
     jvp_rules[p] = lambda e, xs, out, ts: None
     vjp_rules[p] = lambda e, xs, out, ct, needs: (None,) * len(xs)
     return p
+
+
+def eval_rule(p):
+    """The evaluation rule of ``p`` for inputs with leading axes. Primitives without one
+    are elementwise (or act on trailing axes only): lift the operands and call the impl."""
+    rule = eval_rules.get(p)
+    if rule is not None:
+        return rule
+    impl = impl_rules[p]
+    return lambda e, xs: impl(*lift_all(e, xs), **e.params)
+
+
+def eval_as_linear(p):
+    """A one-input linear primitive evaluates like its JVP applied to the value."""
+    jvp = jvp_rules[p]
+    eval_rules[p] = lambda e, xs: jvp(e, xs, None, xs)
+
+
+def lift_all(e, xs):
+    """Operands lifted to the output's logical rank (see ``lift``)."""
+    r = len(e.out.shape)
+    return [lift(x, len(s), r) if hasattr(x, "ndim") else x for x, s in zip(xs, e.in_shapes)]
 
 
 # ---------------------------------------------------------------- leading axes

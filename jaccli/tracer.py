@@ -26,13 +26,15 @@ LIKE_FUNCTIONS = {}  # creation function reached through like=x -> implementatio
 
 class Builder:
     """The graph under construction."""
-    __slots__ = ("eqns", "values", "inputs", "point_dependent")
+    __slots__ = ("eqns", "values", "inputs", "point_dependent", "decisions", "verifiable")
 
     def __init__(self):
         self.eqns = []
         self.values = {}
         self.inputs = []
         self.point_dependent = []
+        self.decisions = []        # (Var, value it had): the graph holds where these recur
+        self.verifiable = True     # False once a value was read in a way we cannot re-check
 
     def new_input(self, value):
         var = Var(value.shape, value.dtype)
@@ -43,6 +45,16 @@ class Builder:
     def note_point_dependent(self, why):
         if why not in self.point_dependent:
             self.point_dependent.append(why)
+
+    def decide(self, node, value, why):
+        """A traced value chose the path (a branch, an index): record which value it had."""
+        self.decisions.append((node, np.array(value, copy=True)))
+        self.note_point_dependent(why)
+
+    def read_value(self, why):
+        """A traced value was read in a way no decision records (argmax, nonzero...)."""
+        self.verifiable = False
+        self.note_point_dependent(why)
 
 
 def _shape(a):
@@ -171,16 +183,14 @@ class Tracer(NDArrayOperatorsMixin):
     def __index__(self):
         if self.value.dtype.kind not in "iu" or self.value.ndim != 0:
             raise TypeError("only integer scalar arrays can be used as an index")
-        self._read_for_control_flow("a traced integer was used as an index")
+        if self.node is not None:
+            self.builder.decide(self.node, self.value, "a traced integer was used as an index")
         return int(self.value)
 
     def __bool__(self):
-        self._read_for_control_flow("Python control flow read a traced value")
-        return bool(self.value)
-
-    def _read_for_control_flow(self, why):
         if self.node is not None:
-            self.builder.note_point_dependent(why)
+            self.builder.decide(self.node, self.value, "Python control flow read a traced value")
+        return bool(self.value)
 
     # ---- array attributes
     shape = property(lambda self: self.value.shape)
@@ -271,7 +281,8 @@ def trace_function(f, args, argnums):
     multiple = isinstance(result, (tuple, list))
     results = list(result) if multiple else [result]
     outputs = [_output_of(r, k) for k, r in enumerate(results)]
-    graph = Graph(builder.inputs, builder.eqns, outputs, builder.values, builder.point_dependent)
+    graph = Graph(builder.inputs, builder.eqns, outputs, builder.values, builder.point_dependent,
+                  builder.decisions, builder.verifiable)
     return graph, (len(results) if multiple else None)
 
 

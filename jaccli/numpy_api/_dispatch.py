@@ -61,7 +61,7 @@ def no_out(name, out=None, **unsupported):
 def note_value_read(a, what):
     """A NumPy call returned something computed from a traced *value* (argmax, nonzero...)."""
     if is_traced(a):
-        a.builder.note_point_dependent(f"{what} read a traced value")
+        a.builder.read_value(f"{what} read a traced value")
 
 
 def supported_names():

@@ -12,7 +12,7 @@ def _plain_index_part(k, what):
     """A traced index entry: its value decides what is read, so the graph is point-specific."""
     if type(k) is Tracer:
         if k.node is not None:
-            k.builder.note_point_dependent(f"{what} used a traced value as an index")
+            k.builder.decide(k.node, k.value, f"{what} used a traced value as an index")
         return k.value
     return k
 

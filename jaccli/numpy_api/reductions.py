@@ -4,7 +4,8 @@ import numpy as np
 
 from ..errors import TracingError
 from ..primitives.elementwise import maximum_p, minimum_p, round_p, where_p
-from ..primitives.reductions import amax_p, amin_p, cumprod_p, cumsum_p, prod_p, sum_p
+from ..primitives.reductions import (all_p, amax_p, amin_p, any_p, cumprod_p, cumsum_p, prod_p,
+                                     sum_p)
 from ..rules import logical_axes
 from ..tracer import Tracer, bind
 from ._dispatch import arr, implements, method, no_out, note_value_read
@@ -157,10 +158,34 @@ def _value_reader(np_func, name):
     return implements(np_func)(impl)
 
 
-for _f in (np.argmax, np.argmin, np.argsort, np.nonzero, np.count_nonzero, np.any, np.all,
-           np.allclose, np.isclose, np.array_equal, np.searchsorted, np.argwhere,
-           np.flatnonzero, np.unique):
+for _f in (np.argmax, np.argmin, np.argsort, np.nonzero, np.count_nonzero, np.array_equal,
+           np.searchsorted, np.argwhere, np.flatnonzero, np.unique):
     _value_reader(_f, f"np.{_f.__name__}")
+
+
+# Boolean tests stay in the graph, so `if np.any(x > 0):` is a decision re-checkable per point.
+
+@implements(np.any)
+def any_(a, axis=None, out=None, keepdims=False, *, where=None):
+    no_out("np.any", out, where=where)
+    return _reduce(any_p, a != 0, axis, keepdims)
+
+
+@implements(np.all)
+def all_(a, axis=None, out=None, keepdims=False, *, where=None):
+    no_out("np.all", out, where=where)
+    return _reduce(all_p, a != 0, axis, keepdims)
+
+
+@implements(np.isclose)
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    close = np.abs(a - b) <= atol + rtol * np.abs(b)
+    return close | (np.isnan(a) & np.isnan(b)) if equal_nan else close
+
+
+@implements(np.allclose)
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return all_(isclose(a, b, rtol, atol, equal_nan))
 
 
 @implements(np.shape)
@@ -207,7 +232,9 @@ method("clip")(lambda self, min=None, max=None, out=None, **kw: clip(self, min, 
 method("round")(lambda self, decimals=0, out=None: round_(self, decimals, out))
 method("conj")(real)
 method("conjugate")(real)
-for _name in ("argmax", "argmin", "argsort", "nonzero", "any", "all"):
+method("any")(lambda self, axis=None, out=None, keepdims=False: any_(self, axis, out, keepdims))
+method("all")(lambda self, axis=None, out=None, keepdims=False: all_(self, axis, out, keepdims))
+for _name in ("argmax", "argmin", "argsort", "nonzero"):
     method(_name)(lambda self, *a, _f=getattr(np, _name), **k: _f(self, *a, **k))
 Tracer.real = property(real)
 Tracer.imag = property(lambda self: np.zeros_like(self))

@@ -6,7 +6,7 @@ VJP: ct_i = unbroadcast(ct * d_i). Linear ones (add, subtract, negative) skip th
 """
 import numpy as np
 
-from ..rules import defnondiff, jvp_rules, lift, primitive, unbroadcast, vjp_rules
+from ..rules import defnondiff, jvp_rules, lift, lift_all, primitive, unbroadcast, vjp_rules
 
 LN2, LN10 = np.log(2.0), np.log(10.0)
 
@@ -77,9 +77,7 @@ astype_p = defnondiff("astype", lambda x, dtype: x.astype(dtype))
 
 # ---------------------------------------------------------------- binary
 
-def _aligned(e, xs):
-    r = len(e.out.shape)
-    return [lift(x, len(s), r) if hasattr(x, "ndim") else x for x, s in zip(xs, e.in_shapes)]
+_aligned = lift_all
 
 
 def defbinary(name, fn, d0, d1):

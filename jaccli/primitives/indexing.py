@@ -11,7 +11,7 @@ index and ``_lead_first`` / ``_adv_first`` move those dimensions behind the lead
 """
 import numpy as np
 
-from ..rules import jvp_rules, lift, primitive, unbroadcast, vjp_rules
+from ..rules import eval_as_linear, eval_rules, jvp_rules, lift, primitive, unbroadcast, vjp_rules
 
 
 def _full(index, lead):
@@ -104,3 +104,22 @@ def _setitem_vjp(e, xs, out, ct, needs):
 
 
 jvp_rules[setitem_p], vjp_rules[setitem_p] = _setitem_jvp, _setitem_vjp
+
+
+# ---------------------------------------------------------------- evaluation with leading axes
+
+eval_as_linear(getitem_p)
+
+
+def _setitem_eval(e, xs):
+    (sx, sv), (x, v) = e.in_shapes, xs
+    ref, rank = (x, len(sx)) if x.ndim > len(sx) else (v, len(sv))
+    lead = ref.shape[:ref.ndim - rank]
+    res = np.array(np.broadcast_to(x, lead + sx), copy=True)
+    region = e.params["region_shape"]
+    v = np.broadcast_to(lift(np.asarray(v), len(sv), len(region)), lead + region)
+    res[_full(e.params["index"], len(lead))] = _adv_first(v, e.params, len(lead))
+    return res
+
+
+eval_rules[setitem_p] = _setitem_eval

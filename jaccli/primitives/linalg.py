@@ -6,7 +6,8 @@ call when the other operand has none (one GEMM for K seeds, not K small ones).
 """
 import numpy as np
 
-from ..rules import defnondiff, jvp_rules, lift, primitive, unbroadcast, vjp_rules
+from ..rules import (defnondiff, eval_as_linear, eval_rules, jvp_rules, lift, primitive,
+                     unbroadcast, vjp_rules)
 
 
 def _mT(a):
@@ -252,3 +253,12 @@ def _diagonal_vjp(e, xs, out, ct, needs):
 
 
 vjp_rules[diagonal_p] = _diagonal_vjp
+
+
+# ---------------------------------------------------------------- evaluation with leading axes
+
+eval_rules[matmul_p] = lambda e, xs: lmatmul(xs[0], xs[1], *(len(s) for s in e.in_shapes))
+eval_rules[einsum_p] = lambda e, xs: _einsum_lead(
+    *_split_subscripts(e.params["subscripts"]), xs, [len(s) for s in e.in_shapes])
+eval_rules[solve_p] = lambda e, xs: lsolve(xs[0], xs[1], e.params["vec"])
+eval_as_linear(diagonal_p)

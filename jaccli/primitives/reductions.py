@@ -5,7 +5,7 @@ so the same rule serves any number of leading (seed / point) axes.
 """
 import numpy as np
 
-from ..rules import from_end, jvp_rules, primitive, vjp_rules
+from ..rules import defnondiff, eval_rules, from_end, jvp_rules, primitive, vjp_rules
 
 
 def _expand_back(ct, e):
@@ -116,3 +116,24 @@ def _cumprod_vjp(e, xs, out, ct, needs):
 
 cumprod_p = primitive("cumprod", lambda x, axis: np.cumprod(x, axis=axis))
 jvp_rules[cumprod_p], vjp_rules[cumprod_p] = _cumprod_jvp, _cumprod_vjp
+
+
+# ---------------------------------------------------------------- evaluation with leading axes
+
+def _eval_reduction(fn):
+    return lambda e, xs: fn(xs[0], axis=from_end(e.params["axes"], len(e.in_shapes[0])),
+                            keepdims=e.params["keepdims"])
+
+
+eval_rules[sum_p] = _eval_reduction(np.sum)
+eval_rules[amax_p] = _eval_reduction(np.max)
+eval_rules[amin_p] = _eval_reduction(np.min)
+eval_rules[cumsum_p] = lambda e, xs: np.cumsum(xs[0], axis=_axis_from_end(e))
+eval_rules[cumprod_p] = lambda e, xs: np.cumprod(xs[0], axis=_axis_from_end(e))
+
+# Boolean reductions: never differentiable, recorded so that `if np.any(x > 0):` is a decision
+# that can be re-checked at other points.
+any_p = defnondiff("reduce_any", lambda x, axes, keepdims: np.any(x, axis=axes, keepdims=keepdims))
+all_p = defnondiff("reduce_all", lambda x, axes, keepdims: np.all(x, axis=axes, keepdims=keepdims))
+eval_rules[any_p] = _eval_reduction(np.any)
+eval_rules[all_p] = _eval_reduction(np.all)

@@ -3,7 +3,7 @@ All but sort are linear: the JVP applies the same op to the tangent (leading axe
 VJP applies the transpose op."""
 import numpy as np
 
-from ..rules import jvp_rules, lift, primitive, unbroadcast, vjp_rules
+from ..rules import eval_as_linear, eval_rules, jvp_rules, lift, primitive, unbroadcast, vjp_rules
 
 
 def _lead_shape(a, logical_shape):
@@ -80,3 +80,19 @@ jvp_rules[sort_p] = lambda e, xs, out, ts: np.take_along_axis(
 vjp_rules[sort_p] = lambda e, xs, out, ct, needs: (np.take_along_axis(
     ct, _aligned_perm(np.argsort(np.argsort(xs[0], axis=-1, kind="stable"), axis=-1), ct),
     axis=-1),)
+
+
+# ---------------------------------------------------------------- evaluation with leading axes
+
+for _p in (reshape_p, transpose_p, broadcast_p):
+    eval_as_linear(_p)
+
+
+def _concatenate_eval(e, xs):
+    k = max(range(len(xs)), key=lambda i: xs[i].ndim - len(e.in_shapes[i]))
+    lead = _lead_shape(xs[k], e.in_shapes[k])
+    parts = [np.broadcast_to(x, lead + s) for x, s in zip(xs, e.in_shapes)]
+    return np.concatenate(parts, axis=e.params["axis"] - len(e.out.shape))
+
+
+eval_rules[concatenate_p] = _concatenate_eval
