@@ -339,7 +339,8 @@ def main(argv=None):
           f"threads {a.threads or 'default'}")
     print_tables(rows, summary)
     if a.json:
-        meta = dict(reps=a.reps, threads=a.threads or None, jaccli=where, git=state, loadavg=os.getloadavg(), python=platform.python_version(), numpy=np.__version__,
+        meta = dict(reps=a.reps, threads=a.threads or None, jaccli=where, git=state,
+                    loadavg=os.getloadavg(), python=platform.python_version(), numpy=np.__version__,
                     machine=platform.machine(), anchors=str(anchors.__file__) if anchors else None)
         with open(a.json, "w") as fh:
             json.dump(dict(meta=meta, rows=rows, summary=summary), fh, indent=1)
