@@ -7,7 +7,7 @@ of array calls for all seeds at once.
 """
 
 from .ir import Var
-from .rules import eval_rule, jvp_rules, vjp_rules
+from .rules import eval_rule, jvp_rules, seed_rules, vjp_rules
 
 
 def _last_uses(graph):
@@ -25,10 +25,13 @@ def _last_uses(graph):
     return frees
 
 
-def jvp_sweep(graph, env, input_tangents):
+def jvp_sweep(graph, env, input_tangents, identity=None):
     """Push tangents of the graph inputs (arrays or None) forward.
 
-    ``env`` maps every Var to its primal value. Returns one tangent (or None) per output."""
+    ``env`` maps every Var to its primal value. ``identity`` optionally maps an input Var to
+    (start, stop) when its tangent is rows start:stop of the identity (a seed chunk): an
+    equation reading it directly may then use its ``seed_rules`` entry, which skips the
+    product with the identity (W @ I is W). Returns one tangent (or None) per output."""
     tangents = {v: t for v, t in zip(graph.inputs, input_tangents) if t is not None}
     if graph.frees is None:
         graph.frees = _last_uses(graph)
@@ -37,12 +40,26 @@ def jvp_sweep(graph, env, input_tangents):
         ts = [tangents.get(v) if type(v) is Var else None for v in e.inputs]
         if any(t is not None for t in ts):
             xs = [env[v] if type(v) is Var else v for v in e.inputs]
-            t = jvp_rules[e.prim](e, xs, env[e.out], ts)
+            t = None
+            if identity and e.prim in seed_rules:
+                t = _seeded(e, xs, ts, identity)
+            if t is None:
+                t = jvp_rules[e.prim](e, xs, env[e.out], ts)
             if t is not None:
                 tangents[e.out] = t
         for v in dead:
             tangents.pop(v, None)
     return [tangents.get(o) if type(o) is Var else None for o in graph.outputs]
+
+
+def _seeded(e, xs, ts, identity):
+    """The seed rule's tangent when exactly one input carries a tangent and it is a raw
+    identity seed; None when the rule does not apply."""
+    live = [i for i, t in enumerate(ts) if t is not None]
+    if len(live) != 1 or e.inputs[live[0]] not in identity:
+        return None
+    start, stop = identity[e.inputs[live[0]]]
+    return seed_rules[e.prim](e, xs, live[0], start, stop)
 
 
 def vjp_sweep(graph, env, output_cotangents):

@@ -5,6 +5,8 @@ One table per interpreter, keyed by primitive, one signature per table:
     impl_rules[p](*xs, **params)            -> out       plain evaluation at trace time
     eval_rules[p](e, xs)                    -> out       evaluation with leading (point) axes
     jvp_rules[p](e, xs, out, tangents)      -> tangent   forward mode
+    seed_rules[p](e, xs, i, start, stop)    -> tangent   forward mode, input i seeded with
+                                                         identity rows start:stop (or None)
     vjp_rules[p](e, xs, out, ct, needs)     -> tuple     reverse mode, one cotangent per input
 
 ``e`` is the equation (``e.params``, ``e.in_shapes``, ``e.out.shape``); ``xs`` its primal input
@@ -36,6 +38,7 @@ primitives = {}       # name -> Primitive
 impl_rules = {}
 eval_rules = {}       # absent: elementwise, ``impl(*lifted xs, **params)`` (see eval_rule)
 jvp_rules = {}
+seed_rules = {}       # optional shortcuts for identity seeds (see interpret.jvp_sweep)
 vjp_rules = {}
 nondiff = set()       # primitives whose output is never differentiable (comparisons, floor...)
 

@@ -7,6 +7,7 @@ call when the other operand has none (one GEMM for K seeds, not K small ones).
 import numpy as np
 
 from ..rules import (defnondiff, eval_as_linear, eval_rules, jvp_rules, lift, primitive,
+                     seed_rules,
                      unbroadcast, vjp_rules)
 
 
@@ -262,3 +263,20 @@ eval_rules[einsum_p] = lambda e, xs: _einsum_lead(
     *_split_subscripts(e.params["subscripts"]), xs, [len(s) for s in e.in_shapes])
 eval_rules[solve_p] = lambda e, xs: lsolve(xs[0], xs[1], e.params["vec"])
 eval_as_linear(diagonal_p)
+
+
+# ---------------------------------------------------------------- identity seeds
+# W @ x with x seeded by identity rows start:stop: the tangents are W's columns start:stop,
+# no product needed (it would cost a full GEMM with the identity). Only for a vector x and a
+# matrix W without leading axes; anything else returns None and the JVP rule runs.
+
+def _matmul_seeded(e, xs, i, start, stop):
+    (sa, sb), (a, b) = e.in_shapes, xs
+    if i == 1 and len(sb) == 1 and a.ndim == len(sa) == 2:
+        return a[:, start:stop].T
+    if i == 0 and len(sa) == 1 and b.ndim == len(sb) == 2:
+        return b[start:stop]
+    return None
+
+
+seed_rules[matmul_p] = _matmul_seeded
