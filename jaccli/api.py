@@ -94,26 +94,41 @@ class FlatJacobian:
     point_dependent: list
 
 
-def _compute(f, args, argnums, mode, chunk_size, memory_limit, device):
+def _compute(f, args, argnums, mode, chunk_size, memory_limit, device, out_path=None,
+             progress=None, on_plan=None):
     _check_mode(mode)
     _check_device(device)
     graph, n_out, nums, single = _prepare(f, args, argnums)
     out_shapes, dtype = _output_info(graph)
     in_shapes = [tuple(v.shape) for v in graph.inputs]
     M, N = sizes(out_shapes)[1][-1], sizes(in_shapes)[1][-1]
-    plan = make_plan(graph, M, N, mode, chunk_size, memory_limit)
+    plan = make_plan(graph, M, N, mode, chunk_size, memory_limit, out_path)
     with np.errstate(all="ignore"):
-        J = run_sweeps(graph, out_shapes, in_shapes, plan.mode, plan.chunk_size, dtype)
+        if plan.measure:
+            from .sweeps import measure_modes
+            plan = measure_modes(graph, plan, out_shapes, in_shapes, dtype)
+        if on_plan is not None:
+            on_plan(plan)
+        J = run_sweeps(graph, out_shapes, in_shapes, plan.mode, plan.chunk_size, dtype,
+                       out_path=out_path if plan.storage == "memmap" else None,
+                       progress=progress)
     flat = FlatJacobian(J, out_shapes, in_shapes, plan.mode, plan, list(graph.point_dependent))
     return flat, n_out, single
 
 
 def flat_jacobian(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit=None,
-                  device=None):
+                  device=None, out_path=None, progress=None, on_plan=None):
     """The Jacobian of ``f`` at ``args`` as one 2-D matrix of shape (M, N): M = total size of
     the outputs, N = total size of the arguments in ``argnums``, each flattened in C order and
-    laid out in order. Returns a ``FlatJacobian``."""
-    return _compute(f, tuple(args), argnums, mode, chunk_size, memory_limit, device)[0]
+    laid out in order. Returns a ``FlatJacobian``.
+
+    out_path: a .npy file that J is written into chunk by chunk (memory-mapped) when it is
+        larger than the memory budget; ``result.plan.storage`` is then 'memmap' and
+        ``result.matrix`` the ``np.memmap``. Otherwise no file is created.
+    progress: ``progress(seeds_done, seeds_total)`` after every chunk of a multi-chunk run.
+    on_plan: ``on_plan(plan)`` once the plan is made, before the sweeps start."""
+    return _compute(f, tuple(args), argnums, mode, chunk_size, memory_limit, device,
+                    out_path, progress, on_plan)[0]
 
 
 def jacobian(f, *args, argnums=0, mode="auto", chunk_size=None, device=None, memory_limit=None,
@@ -233,10 +248,18 @@ def trace(f, *args, argnums=None):
     return graph
 
 
-def plan(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit=None):
-    """The planner's decision for ``jacobian(f, *args, ...)`` without computing it."""
+def plan(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit=None, out_path=None):
+    """The planner's decision for ``jacobian(f, *args, ...)`` without computing J (when the
+    two modes' estimates are close, it does time one small chunk of each, as jacobian does).
+    ``plan.to_dict()`` has mode, M, N, chunk_size, reason and per-mode estimates."""
     _check_mode(mode)
     graph, _, _, _ = _prepare(f, tuple(args), argnums)
-    out_shapes, _ = _output_info(graph)
-    M, N = sizes(out_shapes)[1][-1], sizes([v.shape for v in graph.inputs])[1][-1]
-    return make_plan(graph, M, N, mode, chunk_size, memory_limit)
+    out_shapes, dtype = _output_info(graph)
+    in_shapes = [tuple(v.shape) for v in graph.inputs]
+    M, N = sizes(out_shapes)[1][-1], sizes(in_shapes)[1][-1]
+    result = make_plan(graph, M, N, mode, chunk_size, memory_limit, out_path)
+    if result.measure:
+        from .sweeps import measure_modes
+        with np.errstate(all="ignore"):
+            result = measure_modes(graph, result, out_shapes, in_shapes, dtype)
+    return result

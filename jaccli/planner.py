@@ -1,19 +1,66 @@
-"""Choosing the mode (forward or reverse) and the chunk size (seeds per sweep).
+"""Choosing the mode (forward or reverse) and the chunk size (seeds per sweep), and saying why.
 
-Pure functions of sizes: the graph's variables, the Jacobian's M x N, a memory budget.
+Pure functions of the graph's sizes, the Jacobian's M x N and a memory budget; the only
+measurement (timing one small chunk of each mode when the estimates are close) is run by the
+caller (``sweeps.measure_modes``) and handed back to ``decide_by_measurement``.
 
-Cost model (first version): a forward sweep carries one tangent per seed for every float
-variable, a reverse sweep one cotangent per seed; the number of seeds is N (forward) or M
-(reverse). Reverse mode is weighed ``REVERSE_WEIGHT`` times a forward seed (its rules do about
-twice the work: matmul's transpose products, unbroadcast sums), so auto picks forward unless
-M < N / REVERSE_WEIGHT... and ties (M == N) go forward.
+Cost model, per mode, from one pass over the graph (``analyze``):
+- seeds: N columns (forward) or M rows (reverse); sweeps = ceil(seeds / K).
+- work per seed: bytes moved by the rules (a unary rule reads the tangent and the primal
+  derivative and writes the result: ~3 x its size; a reverse ``getitem`` allocates and
+  scatters into a zero cotangent of its input's size; a variable used u times accumulates u-1
+  cotangent sums in reverse; views cost almost nothing in forward) plus BLAS flops for
+  matmul/einsum/solve. Reverse mode's extra work (CasADi weighs it ~2x) is not a constant
+  here: it is what these counts add up to for the graph at hand.
+- peak memory of a chunk of K seeds: K x (the largest sum of tangents, or cotangents, alive at
+  once while the sweep walks the graph and frees each after its last use, plus the seeds and
+  the chunk's rows of J), plus the primal values the rules read (``tape_bytes``: reverse
+  mode's stored forward pass) and two primal-sized temporaries per sweep. NOTE: the design
+  counts the tape for reverse only; our forward rules read the same stored values (tracing
+  computes them once for both modes), so it is counted in both, and the budget covers it.
+- time = sweeps x (SWEEP_SECONDS + EQN_SECONDS x equations)
+         + seeds x (bytes x seconds-per-byte + flops x FLOP_SECONDS).
+
+NOTE: calibration. The constants below were measured on the development machine (2-core AMD
+EPYC, 2 MiB L2, NumPy + OpenBLAS, one BLAS thread, Python 3.11) by ``calibrate()``: per
+equation, a jvp_sweep/vjp_sweep over 60 elementwise equations on 1-element arrays (3.3 and
+2.8 us); per byte, ``a * b`` on fresh 64 KB..2 MB arrays (~11 ps per byte read or written) and
+on 32 MB arrays (~35 ps: DRAM and first-touch page faults); matmul, 2n^3 / time of a 1024^2
+GEMM (~50 GFLOP/s). Run ``python -m jaccli.planner`` to measure them on another machine. The
+model only has to rank two modes and size K; where its two estimates are within
+``CLOSE_RATIO`` and the run is long enough for a trial to be cheap, one small chunk of each
+mode is timed and the measurement decides.
+
+Small problems (every seed in one sweep of under ``SMALL_SWEEP_BYTES``) skip the model: the
+mode with fewer seeds wins, ties go forward, all seeds in one sweep. Their whole plan costs a
+couple of microseconds; the estimates are computed only when someone asks (``plan.modes``).
 """
 import math
-from dataclasses import dataclass, field
+import os
+import shutil
 
-REVERSE_WEIGHT = 1.0
-DEFAULT_BUDGET_FRACTION = 0.25
+from .errors import ComputeError, InputError
+
+# ---------------------------------------------------------------- calibrated constants
+EQN_SECONDS = 3.0e-6           # Python and dispatch, per equation per sweep
+SWEEP_SECONDS = 30e-6          # seeds, flattening and writing a chunk, per sweep
+CACHED_BYTE_SECONDS = 11e-12   # per byte moved while a chunk's arrays stay in cache
+STREAM_BYTE_SECONDS = 35e-12   # per byte moved through DRAM (large chunks)
+FLOP_SECONDS = 1 / 50e9        # float64 GEMM, one thread
+CACHE_BYTES = 2 * 1024 ** 2    # L2: a chunk smaller than this moves at the cached rate
+
+# ---------------------------------------------------------------- policy
+DEFAULT_BUDGET_FRACTION = 0.25     # of available memory, when no memory_limit is given
 DEFAULT_BUDGET_CAP = 2 * 1024 ** 3
+SMALL_SWEEP_BYTES = 64 * 1024 ** 2  # below this, all seeds go in one sweep without asking
+BUDGET_SAFETY = 0.9                # the model's peak is fitted to 90% of the budget
+CLOSE_RATIO = 1.3                  # estimates closer than this: measure one chunk of each
+MEASURE_MIN_SECONDS = 0.05         # ... when the run is long enough for trials to be cheap
+TRIAL_FRACTION = 0.01              # a trial chunk holds about 1% of the seeds (4 at least)
+
+_VIEWS = {"reshape", "transpose", "broadcast_to", "diagonal"}
+_COPIES = {"concatenate", "setitem", "convert", "neg", "cumsum", "where"}
+_REDUCTIONS = {"sum", "prod_last", "cumprod", "sort_last", "reduce_max", "reduce_min"}
 
 
 def available_memory():
@@ -40,58 +87,416 @@ def bytes_per_seed(graph):
     return max(total, 8)
 
 
-@dataclass
+# ---------------------------------------------------------------- the graph's costs
+
+def _nbytes(v):
+    return v.dtype.itemsize * math.prod(v.shape)
+
+
+def _is_view(e):
+    if e.prim.name in _VIEWS:
+        return True
+    if e.prim.name == "getitem":
+        return not any(hasattr(k, "shape") for k in e.params.get("index", ()))
+    return False
+
+
+def _flops(e, active_in):
+    """BLAS flops per seed of equation ``e`` for its active (tangent-carrying) inputs."""
+    name, out = e.prim.name, math.prod(e.out.shape)
+    if name == "matmul":
+        inner = e.in_shapes[0][-1] if e.in_shapes[0] else 1
+        return 2 * out * inner * active_in
+    if name == "einsum":
+        sizes = {}
+        subs = e.params.get("subscripts", "").split("->")[0].split(",")
+        for sub, shape in zip(subs, e.in_shapes):
+            sizes.update(zip(sub[-len(shape):] if shape else "", shape))
+        return 2 * math.prod(sizes.values()) * active_in
+    if name in ("solve", "inv", "det", "logabsdet"):
+        n = e.in_shapes[0][-1] if e.in_shapes[0] else 1
+        return 2 * max(out, 1) * n * active_in
+    return 0
+
+
+def analyze(graph):
+    """Per-seed costs of each mode: {'fwd'|'rev': {'bytes', 'flops', 'peak'}}, plus
+    'eqns' (equations a sweep visits) and 'tape' (bytes of the stored primal values)."""
+    from .ir import Var
+    from .rules import nondiff
+    active = {id(v) for v in graph.inputs}
+    uses, last = {}, {}
+    eqns = []
+    for i, e in enumerate(graph.eqns):
+        ins = [v for v in e.inputs if type(v) is Var and id(v) in active]
+        if not ins or e.out.dtype.kind != "f" or e.prim in nondiff:
+            continue
+        active.add(id(e.out))
+        for v in ins:
+            uses[id(v)] = uses.get(id(v), 0) + 1
+            last[id(v)] = len(eqns)
+        eqns.append((e, ins))
+    outputs = {id(o) for o in graph.outputs if type(o) is Var}
+    in_bytes = sum(_nbytes(v) for v in graph.inputs)
+    out_bytes = sum(_nbytes(o) if type(o) is Var else 8 * math.prod(getattr(o, "shape", ()))
+                    for o in graph.outputs)
+
+    fwd_bytes = rev_bytes = flops = 0
+    for e, ins in eqns:
+        ob = _nbytes(e.out)
+        name = e.prim.name
+        if _is_view(e):
+            fwd_bytes += ob // 4
+            rev_bytes += sum(_nbytes(v) for v in ins) * (2 if name == "getitem" else 1) // 4 \
+                + (2 * sum(_nbytes(v) for v in ins) if name == "getitem" else 0)
+        elif name in _COPIES:
+            fwd_bytes += 2 * ob
+            rev_bytes += sum(_nbytes(v) for v in ins) // 2
+        elif name in _REDUCTIONS:
+            fwd_bytes += sum(_nbytes(v) for v in ins) + 2 * ob
+            rev_bytes += 2 * sum(_nbytes(v) for v in ins)
+        elif name == "getitem":                         # advanced index: gather / scatter
+            fwd_bytes += 2 * ob
+            rev_bytes += 3 * sum(_nbytes(v) for v in ins)
+        else:                                           # elementwise and linear algebra
+            fwd_bytes += 3 * ob * len(ins) + (2 * ob if len(ins) > 1 else 0)
+            rev_bytes += 3 * max(ob, 1) * len(ins)
+        flops += _flops(e, len(ins))
+    for v in graph.inputs + [e.out for e, _ in eqns]:
+        extra = uses.get(id(v), 0) - 1
+        if extra > 0:
+            rev_bytes += 3 * extra * _nbytes(v)
+
+    # peak of tangents alive at once (forward); the seeds stay alive for the whole sweep
+    alive = in_bytes
+    fwd_peak = alive
+    for j, (e, ins) in enumerate(eqns):
+        ob = _nbytes(e.out)
+        fwd_peak = max(fwd_peak, alive + 2 * ob)        # result + one rule temporary
+        alive += ob
+        for v in ins:
+            if last.get(id(v)) == j and id(v) not in outputs and v not in graph.inputs:
+                alive -= _nbytes(v)
+    fwd_peak += out_bytes                               # the chunk's flattened rows of J
+
+    # peak of cotangents alive at once (reverse); the output seeds stay alive too
+    alive = out_bytes
+    rev_peak = alive
+    held = set(outputs)
+    for e, ins in reversed(eqns):
+        ob = _nbytes(e.out)
+        new = sum(_nbytes(v) for v in ins)
+        rev_peak = max(rev_peak, alive + new + ob)      # new cotangents + one temporary
+        if id(e.out) in held and id(e.out) not in outputs:
+            alive -= ob
+        for v in ins:
+            if id(v) not in held:
+                held.add(id(v))
+                alive += _nbytes(v)
+    rev_peak = max(rev_peak, alive) + in_bytes          # the chunk's flattened rows of J
+
+    tape = sum(_nbytes(e.out) for e, _ in eqns)
+    # rules compute primal-sized factors once per sweep (tanh's 1 - y*y): two alive at once
+    fixed = tape + 2 * max([_nbytes(e.out) for e, _ in eqns], default=0)
+    return {"fwd": {"bytes": fwd_bytes, "flops": flops, "peak": max(fwd_peak, 8)},
+            "rev": {"bytes": rev_bytes, "flops": flops, "peak": max(rev_peak, 8)},
+            "eqns": len(eqns), "tape": tape, "fixed": fixed}
+
+
+def estimate_seconds(costs, mode, seeds, k):
+    """Estimated time of ``seeds`` seeds in sweeps of ``k`` in ``mode``."""
+    if seeds == 0:
+        return 0.0
+    c = costs[mode]
+    sweeps = -(-seeds // k)
+    rate = CACHED_BYTE_SECONDS if k * c["peak"] <= CACHE_BYTES else STREAM_BYTE_SECONDS
+    return (sweeps * (SWEEP_SECONDS + EQN_SECONDS * costs["eqns"])
+            + seeds * (c["bytes"] * rate + c["flops"] * FLOP_SECONDS))
+
+
+# ---------------------------------------------------------------- the plan
+
 class Plan:
-    mode: str
-    M: int
-    N: int
-    chunk_size: int
-    reason: str
-    modes: dict = field(default_factory=dict)
+    """The planner's decision. ``mode``, ``chunk_size`` and ``storage`` ('memory' or
+    'memmap': J written chunk by chunk into the .npy at ``out_path``) drive the sweeps;
+    ``reason`` is one sentence; ``modes`` holds each mode's sweeps, chunk size, peak memory
+    and estimated time (computed on first access for small problems); ``measured`` the trial
+    timings when a measurement decided."""
+
+    def __init__(self, mode, M, N, chunk_size, reason, modes=None, storage="memory",
+                 out_path=None, budget=None, graph=None, measure=None):
+        self.mode, self.M, self.N, self.chunk_size = mode, M, N, chunk_size
+        self._reason, self._modes = reason, modes
+        self.storage, self.out_path, self.budget = storage, out_path, budget
+        self._graph = graph
+        self.measure = measure          # trial chunk size when a measurement should decide
+        self.measured = None
+        self.costs = None
+
+    @property
+    def modes(self):
+        if self._modes is None:
+            self.costs = analyze(self._graph)
+            self._modes = {m: _mode_info(self.costs, m, seeds, seeds, self.M * self.N)
+                           for m, seeds in (("fwd", self.N), ("rev", self.M))}
+        return self._modes
+
+    @property
+    def reason(self):
+        return self._reason() if callable(self._reason) else self._reason
+
+    @property
+    def J_bytes(self):
+        return 8 * self.M * self.N
 
     def to_dict(self):
-        return {"mode": self.mode, "M": self.M, "N": self.N, "chunk_size": self.chunk_size,
-                "reason": self.reason, "modes": self.modes}
+        d = {"mode": self.mode, "M": self.M, "N": self.N, "chunk_size": self.chunk_size,
+             "reason": self.reason, "modes": self.modes, "storage": self.storage,
+             "budget_bytes": self.budget, "jacobian_bytes": self.J_bytes}
+        if self.measured is not None:
+            d["measured"] = self.measured
+        return d
+
+    def __repr__(self):
+        return (f"Plan(mode={self.mode!r}, M={self.M}, N={self.N}, "
+                f"chunk_size={self.chunk_size}, storage={self.storage!r})")
 
 
-def _chunk(seeds, per_seed, budget, chunk_size):
-    if chunk_size is not None:
-        return max(1, min(int(chunk_size), max(seeds, 1)))
-    return max(1, min(max(seeds, 1), budget // per_seed))
+def _mode_info(costs, mode, seeds, k, J_bytes):
+    k = max(1, min(k, seeds)) if seeds else 1
+    peak = k * costs[mode]["peak"] + costs["fixed"]
+    return {"seeds": seeds, "sweeps": -(-seeds // k) if seeds else 0, "chunk_size": k,
+            "peak_bytes": peak, "tape_bytes": costs["tape"],
+            "bytes_per_seed": costs[mode]["bytes"], "flops_per_seed": costs[mode]["flops"],
+            "est_seconds": estimate_seconds(costs, mode, seeds, k)}
 
 
-SMALL_SWEEP_BYTES = 64 * 1024 ** 2    # below this, all seeds go in one sweep without asking
-
-
-def make_plan(graph, M, N, mode="auto", chunk_size=None, memory_limit=None):
-    per_seed = bytes_per_seed(graph)
-    if memory_limit is not None:
-        budget = int(memory_limit)
-    elif per_seed * max(M, N) <= SMALL_SWEEP_BYTES:
-        budget = SMALL_SWEEP_BYTES
-    else:
-        budget = default_budget()
-    modes = {}
-    for m, seeds in (("fwd", N), ("rev", M)):
-        k = _chunk(seeds, per_seed, budget, chunk_size)
-        modes[m] = {"sweeps": -(-seeds // k) if seeds else 0, "chunk_size": k,
-                    "peak_bytes": k * per_seed, "seeds": seeds}
-    if mode == "auto":
-        mode = "fwd" if N <= M * REVERSE_WEIGHT else "rev"
+def _small_reason(mode, M, N):
+    def reason():
         if mode == "fwd":
-            reason = f"forward: {N} columns against {M} rows"
+            why = f"forward: {N} column{'s' * (N != 1)} against {M} row{'s' * (M != 1)}"
         else:
-            reason = f"reverse: {M} rows against {N} columns"
+            why = f"reverse: {M} row{'s' * (M != 1)} against {N} column{'s' * (N != 1)}"
+        return why + "; small, so one sweep of all seeds (fewer seeds wins, ties go forward)"
+    return reason
+
+
+def make_plan(graph, M, N, mode="auto", chunk_size=None, memory_limit=None, out_path=None):
+    """The plan for the (M, N) Jacobian of ``graph``. ``memory_limit`` (bytes) bounds a
+    chunk's peak memory; without it the budget is a quarter of the available memory (at most
+    2 GiB). ``out_path``: a .npy file J may be written into chunk by chunk when it is larger
+    than the budget. Raises ComputeError, before any work, when J cannot be held."""
+    # the fast path: small problems, nothing to budget (no /proc read, no graph analysis)
+    if memory_limit is None and out_path is None:
+        per_seed = bytes_per_seed(graph) + 8 * (M + N)
+        if per_seed * max(M, N) <= SMALL_SWEEP_BYTES:
+            if mode == "auto":
+                mode = "fwd" if N <= M else "rev"
+                reason = _small_reason(mode, M, N)
+            else:
+                reason = _forced_reason(mode, M, N)
+            seeds = N if mode == "fwd" else M
+            k = max(1, min(seeds, int(chunk_size))) if chunk_size else max(seeds, 1)
+            return Plan(mode, M, N, k, reason, graph=graph, budget=SMALL_SWEEP_BYTES)
+    return _full_plan(graph, M, N, mode, chunk_size, memory_limit, out_path)
+
+
+def _forced_reason(mode, M, N):
+    word = "forward" if mode == "fwd" else "reverse"
+    return (f"{word}: forced by mode={mode!r} ({'N' if mode == 'fwd' else 'M'} = "
+            f"{N if mode == 'fwd' else M} seeds)")
+
+
+def _full_plan(graph, M, N, mode, chunk_size, memory_limit, out_path):
+    budget = int(memory_limit) if memory_limit is not None else default_budget()
+    costs = analyze(graph)
+    J_bytes = 8 * M * N
+    storage = "memmap" if out_path is not None and J_bytes > budget else "memory"
+    modes, fits = {}, {}
+    for m, seeds in (("fwd", N), ("rev", M)):
+        room = int(BUDGET_SAFETY * budget) - costs["fixed"]
+        k_fit = room // costs[m]["peak"] if room > 0 else 0
+        fits[m] = k_fit >= 1
+        if chunk_size is not None:
+            k = int(chunk_size)
+        else:
+            k = max(1, min(seeds, k_fit))
+            k = -(-seeds // -(-seeds // k)) if seeds else 1   # even chunks, same sweeps
+        modes[m] = _mode_info(costs, m, seeds, k, J_bytes)
+        modes[m]["fits"] = fits[m]
+
+    if mode == "auto":
+        candidates = [m for m in ("fwd", "rev") if fits[m]] or \
+            ([] if memory_limit is not None else ["fwd", "rev"])
+        if not candidates:
+            need = min(modes, key=lambda m: modes[m]["peak_bytes"] / modes[m]["chunk_size"])
+            _too_small(modes, need, budget, costs)
+        est = {m: modes[m]["est_seconds"] for m in candidates}
+        chosen = min(candidates, key=lambda m: (est[m], m != "fwd"))   # ties go forward
     else:
-        reason = f"{'forward' if mode == 'fwd' else 'reverse'}: forced by mode={mode!r}"
-    chosen = modes[mode]
-    reason += (f"; {chosen['sweeps']} sweep{'s' if chosen['sweeps'] != 1 else ''} of "
-               f"{chosen['chunk_size']} seeds, {_fmt_bytes(chosen['peak_bytes'])}")
-    return Plan(mode, M, N, chosen["chunk_size"], reason, modes)
+        chosen = mode
+        if not fits[mode] and memory_limit is not None and chunk_size is None:
+            _too_small(modes, mode, budget, costs)
+
+    _check_storage(storage, J_bytes, M, N, out_path, budget)
+    info = modes[chosen]
+    measure = None
+    if mode == "auto" and chunk_size is None and len(candidates) == 2:
+        lo, hi = sorted(est.values())
+        if hi <= CLOSE_RATIO * lo and lo >= MEASURE_MIN_SECONDS:
+            k = max(4, int(TRIAL_FRACTION * min(M, N)))
+            measure = min(k, modes["fwd"]["chunk_size"], modes["rev"]["chunk_size"])
+
+    def reason():
+        return _full_reason(chosen, mode, modes, M, N, storage, budget, memory_limit)
+    plan = Plan(chosen, M, N, info["chunk_size"], reason, modes, storage, out_path, budget,
+                graph, measure)
+    plan.costs = costs
+    return plan
+
+
+def _full_reason(chosen, mode, modes, M, N, storage, budget, memory_limit):
+    info = modes[chosen]
+    other = modes["rev" if chosen == "fwd" else "fwd"]
+    if mode != "auto":
+        head = _forced_reason(chosen, M, N)
+    elif chosen == "fwd":
+        head = f"forward: {N} columns against {M} rows"
+    else:
+        head = f"reverse: {M} rows against {N} columns"
+    if mode == "auto" and not other["fits"]:
+        head += " (the other mode does not fit the budget)"
+    elif mode == "auto":
+        head += (f", est. {_fmt_seconds(info['est_seconds'])} vs "
+                 f"{_fmt_seconds(other['est_seconds'])}")
+    sweeps = info["sweeps"]
+    text = (f"{head}; {sweeps} sweep{'s' if sweeps != 1 else ''} of {info['chunk_size']} "
+            f"seeds, {_fmt_bytes(info['peak_bytes'])}")
+    if sweeps > 1 and info["chunk_size"] < info["seeds"]:
+        text += f" each (budget {_fmt_bytes(budget)})"
+    if storage == "memmap":
+        text += "; J is larger than the budget, so it is written chunk by chunk to the file"
+    return text
+
+
+def _too_small(modes, mode, budget, costs):
+    one = costs[mode]["peak"] + costs["fixed"]
+    raise InputError(f"the memory limit {_fmt_bytes(budget)} is too small: even one seed per "
+                     f"sweep in {'forward' if mode == 'fwd' else 'reverse'} mode needs "
+                     f"{_fmt_bytes(one)}. Raise --memory-limit to at least {_fmt_bytes(one)}.")
+
+
+def _check_storage(storage, J_bytes, M, N, out_path, budget):
+    """Refuse, before any work, a J that neither memory nor the output file can hold."""
+    size = f"the Jacobian is {M} x {N} ({_fmt_bytes(J_bytes)})"
+    if storage == "memmap":
+        folder = os.path.dirname(os.path.abspath(out_path))
+        try:
+            free = shutil.disk_usage(folder).free
+        except OSError:
+            return
+        if J_bytes > free:
+            raise ComputeError(f"{size} but only {_fmt_bytes(free)} is free on the disk of "
+                               f"{out_path}; write it elsewhere or differentiate by fewer "
+                               "inputs.")
+        return
+    if J_bytes <= SMALL_SWEEP_BYTES:
+        return
+    available = available_memory()
+    if J_bytes > available:
+        hint = ("write it to a .npy file with -o J.npy (computed chunk by chunk into a "
+                "memory-mapped file)" if out_path is None else
+                "differentiate by fewer inputs or outputs")
+        raise ComputeError(f"{size} and does not fit in the {_fmt_bytes(available)} of memory "
+                           f"available; {hint}.")
+
+
+def decide_by_measurement(plan, seconds, trial):
+    """Choose by timing: ``seconds`` = {'fwd': s, 'rev': s} for one chunk of ``trial`` seeds.
+    Each mode's model estimate is scaled by measured / modelled trial time, and the lower
+    scaled estimate wins. Records the timings in ``plan.measured``."""
+    costs, modes = plan.costs, plan.modes
+    scaled = {}
+    for m, s in seconds.items():
+        modelled = estimate_seconds(costs, m, trial, trial)
+        scaled[m] = modes[m]["est_seconds"] * (s / modelled if modelled > 0 else 1.0)
+    chosen = min(scaled, key=lambda m: (scaled[m], m != "fwd"))
+    went = "as estimated" if chosen == plan.mode else "against the estimate"
+    plan.measured = {"trial_seeds": trial, "fwd_seconds": seconds["fwd"],
+                     "rev_seconds": seconds["rev"], "chosen": chosen, "went": went}
+    plan.mode = chosen
+    plan.chunk_size = modes[chosen]["chunk_size"]
+    base = plan._reason
+
+    def reason():
+        text = base() if callable(base) else base
+        head, _, rest = text.partition("; ")
+        word = "forward" if chosen == "fwd" else "reverse"
+        return (f"{word}: measured one chunk of {trial} seeds each (fwd "
+                f"{_fmt_seconds(seconds['fwd'])}, rev {_fmt_seconds(seconds['rev'])}), "
+                f"{went}; " + _tail(plan))
+    plan._reason = reason
+    return plan
+
+
+def _tail(plan):
+    info = plan.modes[plan.mode]
+    sweeps = info["sweeps"]
+    return (f"{sweeps} sweep{'s' if sweeps != 1 else ''} of {info['chunk_size']} seeds, "
+            f"{_fmt_bytes(info['peak_bytes'])}")
 
 
 def _fmt_bytes(b):
-    for unit in ("B", "KB", "MB", "GB"):
-        if b < 1000 or unit == "GB":
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if b < 1000 or unit == "TB":
             return f"{b:.0f} {unit}" if unit == "B" else f"{b:.1f} {unit}"
         b /= 1000.0
+
+
+def _fmt_seconds(s):
+    if s < 1e-3:
+        return f"{s * 1e6:.0f} us"
+    if s < 1:
+        return f"{s * 1e3:.1f} ms"
+    return f"{s:.2f} s"
+
+
+# ---------------------------------------------------------------- calibration
+
+def calibrate():
+    """Measure this machine's constants (see the module docstring); returns a dict."""
+    import time
+
+    import numpy as np
+
+    from .interpret import jvp_sweep, vjp_sweep
+    from .tracer import trace_function
+
+    def best(fn, reps=20):
+        times = []
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        return min(times)
+
+    def chain(x):
+        for _ in range(20):
+            x = np.sin(x) * x + x
+        return x
+    graph, _ = trace_function(chain, [np.ones(1)], (0,))
+    seed = [np.ones((1, 1))]
+    n = len(graph.eqns)
+    out = {"EQN_SECONDS fwd": best(lambda: jvp_sweep(graph, graph.values, seed)) / n,
+           "EQN_SECONDS rev": best(lambda: vjp_sweep(graph, graph.values, seed)) / n}
+    for label, nbytes in (("CACHED_BYTE_SECONDS", 512 * 1024), ("STREAM_BYTE_SECONDS", 32e6)):
+        a = np.ones(int(nbytes) // 8)
+        out[label] = best(lambda: a * a) / (3 * a.nbytes)
+    A = np.ones((1024, 1024))
+    out["FLOP_SECONDS"] = best(lambda: A @ A, 5) / (2 * 1024 ** 3)
+    return out
+
+
+if __name__ == "__main__":
+    for key, value in calibrate().items():
+        print(f"{key:22s} {value:.3g}")

@@ -41,25 +41,69 @@ def _flat_blocks(blocks, shapes, k, dtype):
     return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
 
 
-def run_sweeps(graph, out_shapes, in_shapes, mode, chunk_size, dtype):
-    """The flat Jacobian (M, N): rows are outputs, columns inputs, each flattened in C order."""
+def run_sweeps(graph, out_shapes, in_shapes, mode, chunk_size, dtype, out_path=None,
+               progress=None):
+    """The flat Jacobian (M, N): rows are outputs, columns inputs, each flattened in C order.
+
+    ``out_path``: write J chunk by chunk into a new memory-mapped .npy there and return the
+    ``np.memmap`` (forward mode stores it in Fortran order, so that a chunk of columns is one
+    contiguous block of the file; ``np.load`` gives the same (M, N) array either way).
+    ``progress(done, total)``: called with the seeds done so far after every chunk."""
     env = graph.values
     M, N = sizes(out_shapes)[1][-1], sizes(in_shapes)[1][-1]
     seeds_total = N if mode == "fwd" else M
-    if seeds_total == 0 or M == 0 or N == 0:
+    width = M if mode == "fwd" else N
+    if out_path is not None:
+        from numpy.lib.format import open_memmap
+        J = open_memmap(out_path, mode="w+", dtype=dtype, shape=(M, N),
+                        fortran_order=mode == "fwd")
+        rows = J.T if mode == "fwd" else J            # one row per seed, contiguous
+    elif seeds_total == 0 or M == 0 or N == 0:
         return np.zeros((M, N), dtype)
-    pieces = []
+    else:
+        J = rows = None
+    if seeds_total == 0 or width == 0:
+        return J
     for start in range(0, seeds_total, chunk_size):
         stop = min(start + chunk_size, seeds_total)
-        if mode == "fwd":
-            seeds = _seed_blocks(start, stop, in_shapes, dtype)
-            result = jvp_sweep(graph, env, seeds)
-            pieces.append(_flat_blocks(result, out_shapes, stop - start, dtype))
-        else:
-            seeds = _seed_blocks(start, stop, out_shapes, dtype)
-            result = vjp_sweep(graph, env, seeds)
-            pieces.append(_flat_blocks(result, in_shapes, stop - start, dtype))
-    stacked = pieces[0] if len(pieces) == 1 else np.concatenate(pieces, axis=0)
-    return stacked.T if mode == "fwd" else stacked     # forward gives J^T: return a view
+        block = sweep_chunk(graph, env, out_shapes, in_shapes, mode, start, stop, dtype)
+        if rows is None:
+            if stop - start == seeds_total:            # one chunk: no copy at all
+                return block.T if mode == "fwd" else block
+            rows = np.empty((seeds_total, width), dtype)
+            J = rows.T if mode == "fwd" else rows      # forward gives J^T: return a view
+        rows[start:stop] = block
+        del block
+        if progress is not None:
+            progress(stop, seeds_total)
+    if out_path is not None:
+        J.flush()
+    return J
 
 
+def sweep_chunk(graph, env, out_shapes, in_shapes, mode, start, stop, dtype):
+    """Seeds ``start:stop`` through one batched sweep: a (stop - start, width) block of J^T
+    (forward: columns of J) or of J (reverse: rows)."""
+    if mode == "fwd":
+        seeds = _seed_blocks(start, stop, in_shapes, dtype)
+        return _flat_blocks(jvp_sweep(graph, env, seeds), out_shapes, stop - start, dtype)
+    seeds = _seed_blocks(start, stop, out_shapes, dtype)
+    return _flat_blocks(vjp_sweep(graph, env, seeds), in_shapes, stop - start, dtype)
+
+
+def measure_modes(graph, plan, out_shapes, in_shapes, dtype):
+    """When ``plan.measure`` asks for it, time one chunk of ``plan.measure`` seeds in each
+    mode (the better of two tries, alternating) and let the planner decide by them."""
+    import time
+
+    from .planner import decide_by_measurement
+    k = plan.measure
+    if not k:
+        return plan
+    best = {"fwd": float("inf"), "rev": float("inf")}
+    for _ in range(2):
+        for mode in ("fwd", "rev"):
+            t0 = time.perf_counter()
+            sweep_chunk(graph, graph.values, out_shapes, in_shapes, mode, 0, k, dtype)
+            best[mode] = min(best[mode], time.perf_counter() - t0)
+    return decide_by_measurement(plan, best, k)
