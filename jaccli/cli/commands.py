@@ -41,9 +41,12 @@ def main():
                    "labels; csv: text. Default: from -o's suffix, else npy.")
 @click.option("--allow-nonfinite", is_flag=True,
               help="Write J even if it has NaN or inf entries (exit 0, with a warning).")
+@click.option("--explain", is_flag=True,
+              help="Print the plan (mode, chunk size, memory, estimated time, why) to stderr, "
+                   "then compute.")
 @running.reporting_errors
 def jacobian(spec, inputs, mode, chunk_size, memory_limit, device, output, fmt,
-             allow_nonfinite):
+             allow_nonfinite, explain):
     """Compute the flat (M, N) float64 Jacobian of SPEC at its point.
 
     Rows are the outputs, each flattened in C order, in the spec's order; columns are the
@@ -61,19 +64,33 @@ def jacobian(spec, inputs, mode, chunk_size, memory_limit, device, output, fmt,
           jaccli jacobian configs/models/lorenz.py:trajectory --input state0=- \\
           --input sigma=10 --input rho=28 --input beta=2.667 -o J.npy
       jaccli jacobian configs/large.yaml --mode fwd --chunk-size 256 --memory-limit 1GB -o J.npy
+      jaccli jacobian configs/large.yaml --explain -o J.npy
+
+    A J larger than the memory budget (--memory-limit, default a quarter of the available
+    memory) that goes to a .npy file is written into it chunk by chunk, memory-mapped.
     """
     from jaccli.cli import output as out
     spec_obj = running.load(spec, inputs)
-    matrix, layout, used = running.flat_jacobian(spec_obj, mode, chunk_size, memory_limit,
-                                                 device=None if device == "cpu" else device)
-    problem = out.nonfinite_problem(matrix, layout)
-    if problem and not allow_nonfinite:
-        raise ComputeError(problem + " Check that the point lies in the function's domain, "
-                                     "or pass --allow-nonfinite to write J anyway.")
-    if problem:
-        display.warning(problem)
     fmt = out.format_for(output, fmt)
-    if output == "-" or (output is None and not out.stdout_is_terminal()):
+    to_stdout = output == "-" or (output is None and not out.stdout_is_terminal())
+    mapped = None if to_stdout or output is None or fmt != "npy" else out.MappedFile(output)
+    with mapped or out.nothing():
+        matrix, layout, used, plan = running.flat_jacobian(
+            spec_obj, mode, chunk_size, memory_limit, device=None if device == "cpu" else device,
+            out_path=mapped and mapped.temporary, explain=explain)
+        problem = out.nonfinite_problem(matrix, layout)
+        if problem and not allow_nonfinite:
+            raise ComputeError(problem + " Check that the point lies in the function's "
+                                         "domain, or pass --allow-nonfinite to write J anyway.")
+        if problem:
+            display.warning(problem)
+        if plan.storage == "memmap":
+            del matrix
+            mapped.commit()
+            display.message(f"wrote J ({layout.M} x {layout.N}, {used} mode) to {output} "
+                            f"as npy, chunk by chunk")
+            return
+    if to_stdout:
         out.write_stdout(matrix, layout, fmt, click.get_binary_stream("stdout"))
     elif output is not None:
         out.write_file(matrix, layout, fmt, output)
@@ -116,8 +133,7 @@ def plan(spec, inputs, mode, chunk_size, memory_limit, as_json):
     console = display.stdout_console()
     for table in display.plan_view(data, layout):
         console.print(table)
-    console.print(f"chosen: {data['mode']} mode, chunk size {data['chunk_size']}. "
-                  f"{data['reason']}", markup=False, soft_wrap=True)
+    console.print(display.plan_sentence(data), markup=False, soft_wrap=True)
 
 
 def _sizes(names, shapes):
@@ -173,8 +189,8 @@ def check(spec, inputs, chunk_size, rtol):
     """
     from jaccli.cli import fdcheck
     spec_obj = running.load(spec, inputs)
-    j_fwd, layout, _ = running.flat_jacobian(spec_obj, "fwd", chunk_size)
-    j_rev, _, _ = running.flat_jacobian(spec_obj, "rev", chunk_size)
+    j_fwd, layout, _, _ = running.flat_jacobian(spec_obj, "fwd", chunk_size)
+    j_rev, _, _, _ = running.flat_jacobian(spec_obj, "rev", chunk_size)
     h = fdcheck.steps(spec_obj.inputs)
     with running.progress(f"central differences over {layout.N} columns"):
         j_fd = fdcheck.central_differences(spec_obj.evaluate, spec_obj.inputs, h)

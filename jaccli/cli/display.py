@@ -80,27 +80,33 @@ def plan_view(plan_dict, layout):
                                 ("output", layout.out_names, layout.out_shapes)):
         for name, shape in zip(names, shapes):
             sizes.add_row(kind, name, str(list(shape)), str(int(np.prod(shape))))
-    modes = Table(title=f"M = {plan_dict['M']} rows, N = {plan_dict['N']} columns",
-                  title_justify="left")
-    per_mode = plan_dict.get("modes", {})
-    keys = list(dict.fromkeys(k for info in per_mode.values() for k in info))
-    modes.add_column("mode")
-    for key in keys:
-        modes.add_column(key.replace("_", " ").replace("bytes", "memory"), justify="right")
-    for name, info in per_mode.items():
+    modes = Table(title=f"M = {plan_dict['M']} rows, N = {plan_dict['N']} columns, "
+                        f"J {_bytes(plan_dict.get('jacobian_bytes'))}", title_justify="left")
+    for column in ("mode", "seeds", "sweeps", "chunk size", "peak memory", "est. time"):
+        modes.add_column(column, justify="left" if column == "mode" else "right")
+    for name, info in plan_dict.get("modes", {}).items():
         chosen = " (chosen)" if name == plan_dict["mode"] else ""
-        modes.add_row(name + chosen, *(_cell(key, info.get(key)) for key in keys))
+        peak = _bytes(info.get("peak_bytes"))
+        if info.get("fits") is False:
+            peak += " (over budget)"
+        modes.add_row(name + chosen, str(info.get("seeds", "-")), str(info.get("sweeps", "-")),
+                      str(info.get("chunk_size", "-")), peak, _seconds(info.get("est_seconds")))
     return sizes, modes
 
 
-def _cell(key, value):
-    if value is None:
+def plan_sentence(plan_dict):
+    """'chosen: fwd mode, chunk size 64. <reason>'."""
+    text = (f"chosen: {plan_dict['mode']} mode, chunk size {plan_dict['chunk_size']}. "
+            f"{plan_dict['reason']}")
+    return text
+
+
+def _seconds(s):
+    if s is None:
         return "-"
-    if key.endswith("bytes"):
-        return _bytes(value)
-    if isinstance(value, float):
-        return f"{value:.3g}"
-    return str(value)
+    if s < 1e-3:
+        return f"{s * 1e6:.0f} us"
+    return f"{s * 1e3:.1f} ms" if s < 1 else f"{s:.2f} s"
 
 
 def _bytes(n):
@@ -119,3 +125,73 @@ def check_view(rows, passed):
         table.add_row(row["pair"], f"{row['abs']:.3g}", f"{row['rel']:.3g}", row["where"],
                       "yes" if row["ok"] else "NO", style=None if row["ok"] else "red")
     return table
+
+
+class ChunkProgress:
+    """Feedback while the engine runs, on stderr and only when stderr is a terminal: a spinner
+    at first, then, for a run of more than one chunk that lasts over about a second, a
+    progress bar with chunks done, seeds per second and the time left."""
+
+    SHOW_AFTER = 1.0     # seconds: elapsed, or projected for the whole run after a chunk
+
+    def __init__(self, title, stream=None):
+        import sys
+        import time
+        self.title, self.now = title, time.perf_counter
+        stream = stream if stream is not None else sys.stderr
+        self.active = bool(getattr(stream, "isatty", lambda: False)())
+        self.status = self.bar = self.task = None
+        self.chunk_size = self.started = None
+
+    def __enter__(self):
+        if self.active:
+            self._spin(f"computing the {self.title}")
+        return self
+
+    def __exit__(self, *exc):
+        self.pause()
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+        return False
+
+    def pause(self):
+        if self.status is not None:
+            self.status.stop()
+            self.status = None
+
+    def start(self, plan):
+        """The plan is made: the sweeps start now."""
+        self.chunk_size, self.started = plan.chunk_size, self.now()
+        if self.active and self.status is None:
+            self._spin(f"computing the {self.title} ({plan.mode} mode)")
+
+    def update(self, done, total):
+        if not self.active or self.started is None or total <= self.chunk_size:
+            return
+        elapsed = self.now() - self.started
+        if self.bar is None:
+            projected = elapsed * total / max(done, 1)
+            if done >= total or (elapsed < self.SHOW_AFTER and projected < 2 * self.SHOW_AFTER):
+                return
+            self._show(total)
+        chunks = -(-total // self.chunk_size)
+        rate = done / elapsed if elapsed > 0 else 0.0
+        self.bar.update(self.task, completed=done,
+                        chunks=f"chunk {-(-done // self.chunk_size)}/{chunks}",
+                        rate=f"{rate:,.0f} seeds/s")
+
+    def _spin(self, text):
+        self.status = console().status(text)
+        self.status.start()
+
+    def _show(self, total):
+        from rich.progress import (BarColumn, Progress, TaskProgressColumn, TextColumn,
+                                   TimeRemainingColumn)
+        self.pause()
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                            TaskProgressColumn(), TextColumn("{task.fields[chunks]}"),
+                            TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
+                            console=console(), transient=True)
+        self.task = self.bar.add_task(self.title, total=total, chunks="", rate="")
+        self.bar.start()

@@ -69,14 +69,26 @@ def _labels(names, shapes):
             for k in range(int(np.prod(shape)))]
 
 
-def nonfinite_problem(matrix, layout):
-    """None if every entry is finite, else a sentence saying how many are not and where."""
-    bad = ~np.isfinite(matrix)
-    count = int(bad.sum())
+def nonfinite_problem(matrix, layout, block_bytes=64 * 1024 ** 2):
+    """None if every entry is finite, else a sentence saying how many are not and where.
+    A memory-mapped J is scanned in blocks of about ``block_bytes`` along its file order."""
+    count, first = 0, None
+    by_columns = matrix.flags.f_contiguous and not matrix.flags.c_contiguous
+    length = matrix.shape[1] if by_columns else matrix.shape[0]
+    other = max(matrix.shape[0] if by_columns else matrix.shape[1], 1)
+    step = length if not isinstance(matrix, np.memmap) else \
+        max(1, block_bytes // (other * matrix.itemsize))
+    for lo in range(0, length, step):
+        part = matrix[:, lo:lo + step] if by_columns else matrix[lo:lo + step]
+        bad = ~np.isfinite(part)
+        n = int(bad.sum())
+        if n and first is None:
+            i, j = np.argwhere(bad)[0] if not by_columns else np.argwhere(bad.T)[0][::-1]
+            first = (int(i) + (0 if by_columns else lo), int(j) + (lo if by_columns else 0))
+        count += n
     if not count:
         return None
-    first = int(np.flatnonzero(bad)[0])
-    i, j = divmod(first, matrix.shape[1])
+    i, j = first
     what = "entry is" if count == 1 else "entries are"
     return (f"{count} Jacobian {what} NaN or inf; the first is at row "
             f"{layout.row_label(i)}, column {layout.col_label(j)} ({matrix[i, j]}).")
@@ -137,6 +149,40 @@ def write_file(matrix, layout, fmt, path):
         except OSError:
             pass
         raise
+
+
+class MappedFile:
+    """A temporary file beside ``path`` that the engine may fill as a memory-mapped .npy;
+    ``commit()`` renames it to ``path``. Leaving the block without commit deletes it, so a
+    failed or interrupted run never leaves a partial file."""
+
+    def __init__(self, path):
+        path = Path(path)
+        folder = path.parent if str(path.parent) else Path(".")
+        if not folder.is_dir():
+            raise SpecError(f"-o {path}: the folder '{folder}' does not exist; create it "
+                            "first.")
+        self.path = path
+        self.temporary = str(folder / f".{path.name}.{os.getpid()}.tmp")
+
+    def __enter__(self):
+        return self
+
+    def commit(self):
+        os.chmod(self.temporary, 0o666 & ~_umask())
+        os.replace(self.temporary, self.path)
+
+    def __exit__(self, *exc):
+        try:
+            os.unlink(self.temporary)
+        except OSError:
+            pass
+        return False
+
+
+def nothing():
+    import contextlib
+    return contextlib.nullcontext()
 
 
 def _umask():

@@ -68,15 +68,6 @@ def layout_of(spec, out_shapes=None, in_shapes=None):
     return Layout(spec.output_names, out_shapes, spec.input_names, in_shapes)
 
 
-def check_jacobian_fits(layout):
-    from jaccli.spec.values import available_memory, format_bytes
-    needed, available = layout.M * layout.N * 8, available_memory()
-    if available is not None and needed > available:
-        raise ComputeError(f"the Jacobian has {layout.M} x {layout.N} entries "
-                           f"({format_bytes(needed)}) but only {format_bytes(available)} of "
-                           "memory is available; differentiate by fewer inputs.")
-
-
 def progress(text):
     """A spinner on stderr while the engine works, when stderr is a terminal."""
     if not sys.stderr.isatty():
@@ -84,18 +75,33 @@ def progress(text):
     return display.console().status(text)
 
 
-def flat_jacobian(spec, mode, chunk_size=None, memory_limit=None, device=None):
-    """(matrix as float64 NumPy, layout, mode used)."""
+def flat_jacobian(spec, mode, chunk_size=None, memory_limit=None, device=None, out_path=None,
+                  explain=False):
+    """(matrix as float64 NumPy, layout, mode used, plan). With ``out_path`` (a .npy file)
+    the engine may write J chunk by chunk into it, memory-mapped: then ``plan.storage`` is
+    'memmap' and the matrix is the ``np.memmap`` of that file. ``explain`` prints the plan to
+    stderr before the sweeps start."""
     from jaccli.api import flat_jacobian as engine
     from jaccli.cli.output import to_numpy
     layout = layout_of(spec)
-    check_jacobian_fits(layout)
-    with progress(f"computing the {layout.M} x {layout.N} Jacobian ({mode} mode)"):
+    bar = display.ChunkProgress(f"{layout.M} x {layout.N} Jacobian")
+
+    def on_plan(plan):
+        if explain:
+            data = plan.to_dict()
+            bar.pause()
+            for table in display.plan_view(data, layout):
+                display.console().print(table)
+            display.message(display.plan_sentence(data))
+        bar.start(plan)
+
+    with bar:
         result = engine(spec.function, spec.inputs, argnums=spec.argnums, mode=mode,
-                        chunk_size=chunk_size, memory_limit=memory_limit, device=device)
-    matrix = to_numpy(result.matrix)
+                        chunk_size=chunk_size, memory_limit=memory_limit, device=device,
+                        out_path=out_path, progress=bar.update, on_plan=on_plan)
+    matrix = result.matrix if result.plan.storage == "memmap" else to_numpy(result.matrix)
     layout = layout_of(spec, result.out_shapes, result.in_shapes)
     if matrix.shape != (layout.M, layout.N):
         raise ComputeError(f"the engine returned a {matrix.shape} matrix for a "
                            f"{layout.M} x {layout.N} Jacobian.")
-    return matrix, layout, result.mode
+    return matrix, layout, result.mode, result.plan
