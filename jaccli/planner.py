@@ -60,6 +60,8 @@ TRIAL_FRACTION = 0.01              # a trial chunk holds about 1% of the seeds (
 
 _VIEWS = {"reshape", "transpose", "broadcast_to", "diagonal"}
 _COPIES = {"concatenate", "setitem", "convert", "neg", "cumsum", "where"}
+_DECOMPOSITIONS = {"cholesky", "qr_q", "qr_r", "eigh_v", "eigh_w", "eig_v", "eig_w", "svd_u",
+                   "svd_s", "svd_vt"}
 _REDUCTIONS = {"sum", "prod_last", "cumprod", "sort_last", "reduce_max", "reduce_min"}
 
 
@@ -116,6 +118,10 @@ def _flops(e, active_in):
     if name in ("solve", "inv", "det", "logabsdet"):
         n = e.in_shapes[0][-1] if e.in_shapes[0] else 1
         return 2 * max(out, 1) * n * active_in
+    if name in _DECOMPOSITIONS:       # rules: a few n x n products per seed (~4 GEMMs)
+        shape = e.in_shapes[0]
+        n = max(shape[-2:], default=1)
+        return 8 * math.prod(shape[:-2]) * n ** 3 * active_in
     return 0
 
 
