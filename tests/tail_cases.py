@@ -5,7 +5,7 @@ table of their own (TAIL_CASES) that tests/test_tail.py runs through the same ch
 """
 import numpy as np
 
-from derivative_cases import Case, away, fixed, normal, uniform, until
+from derivative_cases import Case, away, fixed, normal, until
 
 TAIL_CASES: list = []
 

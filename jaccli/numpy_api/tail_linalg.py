@@ -134,7 +134,8 @@ def eigvals(a):
 def _full_rank(a, name):
     """Rank is read from the value: the derivative exists only at full rank."""
     v = _value(a)
-    if np.any(np.linalg.matrix_rank(v) < min(v.shape[-2:])):
+    s = np.linalg.svd(v, compute_uv=False)
+    if np.any(s[..., -1] <= s[..., 0] * max(v.shape[-2:]) * np.finfo(v.dtype).eps):
         raise TracingError(f"{name} of a rank-deficient matrix is not differentiable; jaccli "
                            "supports full rank only.")
 
@@ -157,7 +158,8 @@ def lstsq(a, b, rcond=None):
     a, b = arr(a), arr(b)
     m, n = a.shape
     av = _value(a)
-    rank = int(np.linalg.matrix_rank(av))
+    sv = np.linalg.svd(av, compute_uv=False)
+    rank = int(np.sum(sv > sv[0] * max(m, n) * np.finfo(av.dtype).eps))
     if rank < n:
         raise TracingError("np.linalg.lstsq: jaccli differentiates full column rank problems "
                            "only (rank < number of columns here).")
@@ -169,7 +171,7 @@ def lstsq(a, b, rcond=None):
         res = np.reshape(res, (1,)) if b.ndim == 1 else res
     else:
         res = np.empty((0,))
-    return x, res, rank, np.linalg.svd(av, compute_uv=False)
+    return x, res, rank, sv
 
 
 @implements(np.linalg.matrix_power)
