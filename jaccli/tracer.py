@@ -80,7 +80,7 @@ def bind(p, *args, **params):
         return Tracer(out, None, builder) if builder is not None else out
     var = Var(out.shape, out.dtype)
     inputs = [(a.node if a.node is not None else a.value) if type(a) is Tracer else a for a in args]
-    builder.eqns.append(Eqn(p, inputs, params, var, tuple(_shape(v) for v in vals)))
+    builder.eqns.append(Eqn(p, inputs, params, var, tuple([_shape(v) for v in vals])))
     builder.values[var] = out
     return Tracer(out, var, builder)
 

@@ -53,8 +53,8 @@ def _with_like(np_func):
     LIKE_FUNCTIONS[np_func] = impl
 
 
-for _f in (np.zeros, np.ones, np.empty, np.full, np.eye, np.identity, np.arange, np.linspace,
-           np.asarray, np.asanyarray, np.ascontiguousarray, np.array):
+for _f in (np.zeros, np.ones, np.empty, np.full, np.eye, np.identity, np.arange, np.asarray,
+           np.asanyarray, np.ascontiguousarray, np.array):
     _with_like(_f)
 
 

@@ -103,9 +103,19 @@ def _is_view(params):
         isinstance(k, int) for k in index)
 
 
+def _simple_slice_params(index, shape):
+    """Fast path for the commonest index, one slice on a non-empty first axis: x[a:b]."""
+    start, stop, step = index.indices(shape[0])
+    return {"index": (slice(start, None if stop < 0 else stop, step),), "adv_first": False,
+            "adv_ndim": 0, "unique": True}
+
+
 @method("__getitem__")
 def getitem(x, index):
-    params = normalize_index(index, x.shape)
+    if type(index) is slice and x.ndim:
+        params = _simple_slice_params(index, x.shape)
+    else:
+        params = normalize_index(index, x.shape)
     if _is_view(params):
         index = params["index"]
         return bind_view(getitem_p, x, lambda parent, new: setitem(parent, index, new), **params)

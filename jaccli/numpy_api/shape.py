@@ -195,8 +195,17 @@ def column_stack(tup):
     return concatenate(cols, axis=1)
 
 
-@implements(np.split, np.array_split)
+@implements(np.split)
 def split(ary, indices_or_sections, axis=0):
+    a = arr(ary)
+    if isinstance(indices_or_sections, (int, np.integer)) and \
+            a.shape[_axis(axis, a.ndim)] % int(indices_or_sections):
+        raise ValueError("array split does not result in an equal division")
+    return array_split(a, indices_or_sections, axis)
+
+
+@implements(np.array_split)
+def array_split(ary, indices_or_sections, axis=0):
     a = arr(ary)
     axis = _axis(axis, a.ndim)
     n = a.shape[axis]

@@ -5,7 +5,7 @@ batching come from those."""
 import numpy as np
 
 from ..errors import TracingError
-from ..tracer import LIKE_FUNCTIONS, Tracer
+from ..tracer import Tracer
 from ._dispatch import arr, implements, method
 from .indexing import _plain_index_part
 from .shape import _axis, split
@@ -203,21 +203,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     return (y, step) if retstep else y
 
 
-_like_linspace = LIKE_FUNCTIONS[np.linspace]
-
-
-def _linspace_dispatch(like, *args, **kwargs):
-    """NOTE: np.linspace is listed in the like= table (creation.py), which
-    Tracer.__array_function__ consults for any function missing from HANDLED_FUNCTIONS, so
-    traced endpoints arrived there (and recursed). NumPy's linspace has no ``like=``; traced
-    endpoints are the only way in, the old entry is kept as the fallback."""
-    ends = list(args[:2]) + [kwargs.get("start"), kwargs.get("stop")]
-    if any(type(e) is Tracer for e in ends):
-        return linspace(*args, **kwargs)
-    return _like_linspace(like, *args, **kwargs)
-
-
-LIKE_FUNCTIONS[np.linspace] = _linspace_dispatch
+implements(np.linspace)(linspace)     # reached when an endpoint is traced
 
 
 # ---------------------------------------------------------------- partition
