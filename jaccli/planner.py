@@ -52,7 +52,16 @@ CACHE_BYTES = 2 * 1024 ** 2    # L2: a chunk smaller than this moves at the cach
 # ---------------------------------------------------------------- policy
 DEFAULT_BUDGET_FRACTION = 0.25     # of available memory, when no memory_limit is given
 DEFAULT_BUDGET_CAP = 2 * 1024 ** 3
-SMALL_SWEEP_BYTES = 64 * 1024 ** 2  # below this, all seeds go in one sweep without asking
+SMALL_SWEEP_BYTES = 64 * 1024 ** 2  # below this, no budget to check: no /proc read, no analysis
+# NOTE: cache-sized chunks. A chunk's tangents are fresh arrays; past a few MB glibc hands
+# them back to the OS after each sweep and the next sweep page-faults them in again, and they
+# fall out of cache. Measured on this 2-core EPYC (scripts/bench.py cases, one BLAS thread):
+# square 500 -> 500 fwd 11.9 ms with all 500 seeds at once, 2.3 ms with chunks of 58 (about
+# 2 MB of tangents); stencil 2000 -> 2000 52 ms at once, 16-17 ms with chunks of 64-128; below
+# ~64 seeds the per-sweep Python overhead takes over. So a chunk holds about
+# CHUNK_TARGET_BYTES of tangents, and never fewer than CHUNK_MIN_SEEDS seeds.
+CHUNK_TARGET_BYTES = 2 * 1024 ** 2
+CHUNK_MIN_SEEDS = 64
 BUDGET_SAFETY = 0.9                # the model's peak is fitted to 90% of the budget
 CLOSE_RATIO = 1.3                  # estimates closer than this: measure one chunk of each
 MEASURE_MIN_SECONDS = 0.05         # ... when the run is long enough for trials to be cheap
@@ -277,13 +286,23 @@ def _mode_info(costs, mode, seeds, k, J_bytes):
             "est_seconds": estimate_seconds(costs, mode, seeds, k)}
 
 
+def cache_chunk(seeds, bytes_per_seed):
+    """Seeds per chunk so that a chunk's tangents stay cache-sized (see the NOTE above),
+    spread evenly over the sweeps that takes."""
+    if seeds <= CHUNK_MIN_SEEDS:
+        return max(seeds, 1)
+    k = max(CHUNK_MIN_SEEDS, CHUNK_TARGET_BYTES // max(bytes_per_seed, 1))
+    k = min(seeds, k)
+    return -(-seeds // -(-seeds // k))
+
+
 def _small_reason(mode, M, N):
     def reason():
         if mode == "fwd":
             why = f"forward: {N} column{'s' * (N != 1)} against {M} row{'s' * (M != 1)}"
         else:
             why = f"reverse: {M} row{'s' * (M != 1)} against {N} column{'s' * (N != 1)}"
-        return why + "; small, so one sweep of all seeds (fewer seeds wins, ties go forward)"
+        return why + "; small, so fewer seeds wins (ties go forward), in cache-sized chunks"
     return reason
 
 
@@ -302,7 +321,8 @@ def make_plan(graph, M, N, mode="auto", chunk_size=None, memory_limit=None, out_
             else:
                 reason = _forced_reason(mode, M, N)
             seeds = N if mode == "fwd" else M
-            k = max(1, min(seeds, int(chunk_size))) if chunk_size else max(seeds, 1)
+            k = max(1, min(seeds, int(chunk_size))) if chunk_size else \
+                cache_chunk(seeds, per_seed)
             return Plan(mode, M, N, k, reason, graph=graph, budget=SMALL_SWEEP_BYTES)
     return _full_plan(graph, M, N, mode, chunk_size, memory_limit, out_path)
 
@@ -326,7 +346,7 @@ def _full_plan(graph, M, N, mode, chunk_size, memory_limit, out_path):
         if chunk_size is not None:
             k = int(chunk_size)
         else:
-            k = max(1, min(seeds, k_fit))
+            k = max(1, min(seeds, k_fit, cache_chunk(seeds, costs[m]["peak"])))
             k = -(-seeds // -(-seeds // k)) if seeds else 1   # even chunks, same sweeps
         modes[m] = _mode_info(costs, m, seeds, k, J_bytes)
         modes[m]["fits"] = fits[m]

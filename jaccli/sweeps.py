@@ -17,6 +17,15 @@ def sizes(shapes):
     return counts, offsets
 
 
+def _identity_rows(start, stop, shapes):
+    """For each variable, (first, last) of its own identity rows when the chunk
+    ``start:stop`` lies entirely inside it (its seed block is then exactly those rows of the
+    identity), else None."""
+    counts, offsets = sizes(shapes)
+    return [(start - lo, stop - lo) if lo <= start and stop <= lo + n else None
+            for n, lo in zip(counts, offsets[:-1])]
+
+
 def _seed_blocks(start, stop, shapes, dtype):
     """Identity rows ``start:stop`` split per variable: arrays of shape (K,) + shape, or None
     where the chunk has no seed in that variable."""
@@ -86,7 +95,10 @@ def sweep_chunk(graph, env, out_shapes, in_shapes, mode, start, stop, dtype):
     (forward: columns of J) or of J (reverse: rows)."""
     if mode == "fwd":
         seeds = _seed_blocks(start, stop, in_shapes, dtype)
-        return _flat_blocks(jvp_sweep(graph, env, seeds), out_shapes, stop - start, dtype)
+        identity = {v: rows for v, rows in zip(graph.inputs, _identity_rows(start, stop, in_shapes))
+                    if rows is not None}
+        tangents = jvp_sweep(graph, env, seeds, identity)
+        return _flat_blocks(tangents, out_shapes, stop - start, dtype)
     seeds = _seed_blocks(start, stop, out_shapes, dtype)
     return _flat_blocks(vjp_sweep(graph, env, seeds), in_shapes, stop - start, dtype)
 

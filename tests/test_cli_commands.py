@@ -35,8 +35,9 @@ def test_plan_respects_mode_chunk_size_and_memory_limit(configs):
     assert forced["mode"] == "fwd" and forced["chunk_size"] == 100
     roomy = json.loads(run("plan", configs / "large.yaml", "--json").stdout)
     tight = json.loads(run("plan", configs / "large.yaml", "--json",
-                           "--memory-limit", "16MB").stdout)
+                           "--memory-limit", "4MB").stdout)    # below the cache-sized chunk
     assert tight["chunk_size"] < roomy["chunk_size"]
+    assert tight["modes"][tight["mode"]]["peak_bytes"] <= 4_000_000
 
 
 def test_plan_tables(configs):

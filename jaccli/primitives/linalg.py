@@ -273,7 +273,7 @@ eval_as_linear(diagonal_p)
 def _matmul_seeded(e, xs, i, start, stop):
     (sa, sb), (a, b) = e.in_shapes, xs
     if i == 1 and len(sb) == 1 and a.ndim == len(sa) == 2:
-        return a[:, start:stop].T
+        return np.ascontiguousarray(a[:, start:stop].T)     # later ops run faster on it
     if i == 0 and len(sa) == 1 and b.ndim == len(sb) == 2:
         return b[start:stop]
     return None
