@@ -55,11 +55,13 @@ def _check_kwargs(uf, kwargs):
 def _register(uf, p):
     if uf.nin == 1:
         def impl(x, **kwargs):
-            _check_kwargs(uf, kwargs)
+            if kwargs:
+                _check_kwargs(uf, kwargs)
             return bind(p, x)
     else:
         def impl(x, y, **kwargs):
-            _check_kwargs(uf, kwargs)
+            if kwargs:
+                _check_kwargs(uf, kwargs)
             return bind(p, x, y)
     ufunc(uf)(impl)
 
