@@ -3,10 +3,11 @@
 import json
 
 import click
+import numpy as np
 
 from jaccli.cli import display, running
 from jaccli.cli.options import engine_options, spec_options
-from jaccli.errors import ComputeError
+from jaccli.errors import ComputeError, InputError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -44,9 +45,12 @@ def main():
 @click.option("--explain", is_flag=True,
               help="Print the plan (mode, chunk size, memory, estimated time, why) to stderr, "
                    "then compute.")
+@click.option("--batch", is_flag=True,
+              help="Every input carries a leading batch axis (one row per point): write the "
+                   "(B, M, N) stack of Jacobians, computed in one batched sweep. npy only.")
 @running.reporting_errors
 def jacobian(spec, inputs, mode, chunk_size, memory_limit, device, output, fmt,
-             allow_nonfinite, explain):
+             allow_nonfinite, explain, batch):
     """Compute the flat (M, N) float64 Jacobian of SPEC at its point.
 
     Rows are the outputs, each flattened in C order, in the spec's order; columns are the
@@ -65,11 +69,15 @@ def jacobian(spec, inputs, mode, chunk_size, memory_limit, device, output, fmt,
           --input sigma=10 --input rho=28 --input beta=2.667 -o J.npy
       jaccli jacobian configs/large.yaml --mode fwd --chunk-size 256 --memory-limit 1GB -o J.npy
       jaccli jacobian configs/large.yaml --explain -o J.npy
+      jaccli jacobian configs/lorenz_rhs.yaml --batch --input state=points.npy -o J.npy
 
     A J larger than the memory budget (--memory-limit, default a quarter of the available
     memory) that goes to a .npy file is written into it chunk by chunk, memory-mapped.
     """
     from jaccli.cli import output as out
+    if batch:
+        return _batched(spec, inputs, mode, chunk_size, memory_limit, device, output, fmt,
+                        allow_nonfinite)
     spec_obj = running.load(spec, inputs)
     fmt = out.format_for(output, fmt)
     to_stdout = output == "-" or (output is None and not out.stdout_is_terminal())
@@ -98,6 +106,37 @@ def jacobian(spec, inputs, mode, chunk_size, memory_limit, device, output, fmt,
                         f"as {fmt}")
     else:
         display.console().print(display.jacobian_view(matrix, layout, used))
+
+
+def _batched(spec, inputs, mode, chunk_size, memory_limit, device, output, fmt,
+             allow_nonfinite):
+    """``jacobian --batch``: the (B, M, N) stack of Jacobians, as .npy."""
+    from jaccli.cli import output as out
+    if device != "cpu":
+        raise InputError("--batch runs on the CPU only in this version; drop --device cuda.")
+    if out.format_for(output, fmt) != "npy":
+        raise InputError("--batch writes a (B, M, N) .npy only; use -o FILE.npy or -o -.")
+    spec_obj = running.load(spec, inputs, batch=True)
+    stack, layout, used = running.batched_flat_jacobian(spec_obj, mode, chunk_size,
+                                                        memory_limit)
+    bad = ~np.isfinite(stack)
+    if bad.any():
+        b, i, j = (int(k) for k in np.argwhere(bad)[0])
+        problem = (f"{int(bad.sum())} Jacobian entries are NaN or inf; the first is at point "
+                   f"{b}, row {layout.row_label(i)}, column {layout.col_label(j)}.")
+        if not allow_nonfinite:
+            raise ComputeError(problem + " Check that the points lie in the function's "
+                                         "domain, or pass --allow-nonfinite.")
+        display.warning(problem)
+    if output == "-" or (output is None and not out.stdout_is_terminal()):
+        out.write_stdout(stack, layout, "npy", click.get_binary_stream("stdout"))
+    elif output is not None:
+        out.write_file(stack, layout, "npy", output)
+        display.message(f"wrote {stack.shape[0]} Jacobians ({layout.M} x {layout.N} each, "
+                        f"{used} mode) to {output} as npy")
+    else:
+        display.message(f"{stack.shape[0]} Jacobians of {layout.M} x {layout.N} ({used} "
+                        "mode); write them with -o FILE.npy")
 
 
 @main.command()

@@ -6,6 +6,7 @@ import functools
 import sys
 
 import click
+import numpy as np
 
 from jaccli.cli import display
 from jaccli.errors import ComputeError, InputError, JaccliError, TracingError
@@ -50,14 +51,25 @@ def _describe(error, spec):
                "Run again with --debug to see the traceback.")
 
 
-def load(spec_ref, assignments):
+def load(spec_ref, assignments, batch=False):
     """The spec with its --input overrides applied, evaluated once at its point (which names
-    the entry of a shape mistake) and checked to be differentiable."""
+    the entry of a shape mistake) and checked to be differentiable. With ``batch`` every
+    input carries a leading batch axis and the check runs at the first point."""
     from jaccli.spec import load_spec, parse_cli_value
     stdin = click.get_binary_stream("stdin") if any(t == "-" for _, t in assignments) else None
     overrides = {name: parse_cli_value(name, text, stdin) for name, text in assignments}
     spec = load_spec(spec_ref, overrides)
-    spec.evaluate()
+    if not batch:
+        spec.evaluate()
+        return spec
+    lengths = {name: (x.shape[0] if x.ndim else None)
+               for name, x in zip(spec.input_names, spec.inputs)}
+    if None in lengths.values() or len(set(lengths.values())) != 1:
+        shown = ", ".join(f"{n}: {'scalar' if b is None else b}" for n, b in lengths.items())
+        raise SpecError(f"{spec_ref}: with --batch every input needs the same leading batch "
+                        f"axis (leading lengths {shown}); pass e.g. --input x=points.npy "
+                        "with one row per point.")
+    spec.outputs = spec.evaluate([x[0] for x in spec.inputs])
     return spec
 
 
@@ -73,6 +85,17 @@ def progress(text):
     if not sys.stderr.isatty():
         return contextlib.nullcontext()
     return display.console().status(text)
+
+
+def batched_flat_jacobian(spec, mode, chunk_size=None, memory_limit=None):
+    """(J of shape (B, M, N) as float64, layout of one point's J, mode used): the Jacobian
+    at every point of a spec whose inputs all carry a leading batch axis."""
+    from jaccli.points import batched_flat_jacobian as engine
+    with progress(f"Jacobians at {spec.inputs[0].shape[0]} points"):
+        J, (out_shapes, in_shapes, used, _) = engine(
+            spec.function, list(spec.inputs), spec.argnums, set(spec.argnums), mode,
+            chunk_size, memory_limit)
+    return J.astype(np.float64, copy=False), layout_of(spec, out_shapes, in_shapes), used
 
 
 def flat_jacobian(spec, mode, chunk_size=None, memory_limit=None, device=None, out_path=None,
