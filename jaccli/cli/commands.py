@@ -1,6 +1,7 @@
 """The `jaccli` command group: jacobian, plan, trace, check."""
 
 import json
+import sys
 
 import click
 import numpy as np
@@ -99,7 +100,7 @@ def jacobian(spec, inputs, mode, chunk_size, memory_limit, device, output, fmt,
                             f"as npy, chunk by chunk")
             return
     if to_stdout:
-        out.write_stdout(matrix, layout, fmt, click.get_binary_stream("stdout"))
+        out.write_stdout(matrix, layout, fmt, sys.stdout.buffer)
     elif output is not None:
         out.write_file(matrix, layout, fmt, output)
         display.message(f"wrote J ({layout.M} x {layout.N}, {used} mode) to {output} "
@@ -129,7 +130,7 @@ def _batched(spec, inputs, mode, chunk_size, memory_limit, device, output, fmt,
                                          "domain, or pass --allow-nonfinite.")
         display.warning(problem)
     if output == "-" or (output is None and not out.stdout_is_terminal()):
-        out.write_stdout(stack, layout, "npy", click.get_binary_stream("stdout"))
+        out.write_stdout(stack, layout, "npy", sys.stdout.buffer)
     elif output is not None:
         out.write_file(stack, layout, "npy", output)
         display.message(f"wrote {stack.shape[0]} Jacobians ({layout.M} x {layout.N} each, "

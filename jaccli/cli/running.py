@@ -56,7 +56,7 @@ def load(spec_ref, assignments, batch=False):
     the entry of a shape mistake) and checked to be differentiable. With ``batch`` every
     input carries a leading batch axis and the check runs at the first point."""
     from jaccli.spec import load_spec, parse_cli_value
-    stdin = click.get_binary_stream("stdin") if any(t == "-" for _, t in assignments) else None
+    stdin = sys.stdin.buffer if any(t == "-" for _, t in assignments) else None
     overrides = {name: parse_cli_value(name, text, stdin) for name, text in assignments}
     spec = load_spec(spec_ref, overrides)
     if not batch:
