@@ -38,6 +38,7 @@ couple of microseconds; the estimates are computed only when someone asks (``pla
 import math
 import os
 import shutil
+from .memory import available_memory, format_bytes
 
 from .errors import ComputeError, InputError
 
@@ -72,18 +73,6 @@ _COPIES = {"concatenate", "setitem", "convert", "neg", "cumsum", "where"}
 _DECOMPOSITIONS = {"cholesky", "qr_q", "qr_r", "eigh_v", "eigh_w", "eig_v", "eig_w", "svd_u",
                    "svd_s", "svd_vt"}
 _REDUCTIONS = {"sum", "prod_last", "cumprod", "sort_last", "reduce_max", "reduce_min"}
-
-
-def available_memory():
-    """Bytes of RAM available now (Linux /proc/meminfo), or a conservative 4 GiB guess."""
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 4 * 1024 ** 3
 
 
 def default_budget():
@@ -397,9 +386,9 @@ def _full_reason(chosen, mode, modes, M, N, storage, budget, memory_limit):
                  f"{_fmt_seconds(other['est_seconds'])}")
     sweeps = info["sweeps"]
     text = (f"{head}; {sweeps} sweep{'s' if sweeps != 1 else ''} of {info['chunk_size']} "
-            f"seeds, {_fmt_bytes(info['peak_bytes'])}")
+            f"seeds, {format_bytes(info['peak_bytes'])}")
     if sweeps > 1 and info["chunk_size"] < info["seeds"]:
-        text += f" each (budget {_fmt_bytes(budget)})"
+        text += f" each (budget {format_bytes(budget)})"
     if storage == "memmap":
         text += "; J is larger than the budget, so it is written chunk by chunk to the file"
     return text
@@ -407,14 +396,14 @@ def _full_reason(chosen, mode, modes, M, N, storage, budget, memory_limit):
 
 def _too_small(modes, mode, budget, costs):
     one = costs[mode]["peak"] + costs["fixed"]
-    raise InputError(f"the memory limit {_fmt_bytes(budget)} is too small: even one seed per "
+    raise InputError(f"the memory limit {format_bytes(budget)} is too small: even one seed per "
                      f"sweep in {'forward' if mode == 'fwd' else 'reverse'} mode needs "
-                     f"{_fmt_bytes(one)}. Raise --memory-limit to at least {_fmt_bytes(one)}.")
+                     f"{format_bytes(one)}. Raise --memory-limit to at least {format_bytes(one)}.")
 
 
 def _check_storage(storage, J_bytes, M, N, out_path, budget):
     """Refuse, before any work, a J that neither memory nor the output file can hold."""
-    size = f"the Jacobian is {M} x {N} ({_fmt_bytes(J_bytes)})"
+    size = f"the Jacobian is {M} x {N} ({format_bytes(J_bytes)})"
     if storage == "memmap":
         folder = os.path.dirname(os.path.abspath(out_path))
         try:
@@ -422,7 +411,7 @@ def _check_storage(storage, J_bytes, M, N, out_path, budget):
         except OSError:
             return
         if J_bytes > free:
-            raise ComputeError(f"{size} but only {_fmt_bytes(free)} is free on the disk of "
+            raise ComputeError(f"{size} but only {format_bytes(free)} is free on the disk of "
                                f"{out_path}; write it elsewhere or differentiate by fewer "
                                "inputs.")
         return
@@ -433,7 +422,7 @@ def _check_storage(storage, J_bytes, M, N, out_path, budget):
         hint = ("write it to a .npy file with -o J.npy (computed chunk by chunk into a "
                 "memory-mapped file)" if out_path is None else
                 "differentiate by fewer inputs or outputs")
-        raise ComputeError(f"{size} and does not fit in the {_fmt_bytes(available)} of memory "
+        raise ComputeError(f"{size} and does not fit in the {format_bytes(available)} of memory "
                            f"available; {hint}.")
 
 
@@ -469,14 +458,7 @@ def _tail(plan):
     info = plan.modes[plan.mode]
     sweeps = info["sweeps"]
     return (f"{sweeps} sweep{'s' if sweeps != 1 else ''} of {info['chunk_size']} seeds, "
-            f"{_fmt_bytes(info['peak_bytes'])}")
-
-
-def _fmt_bytes(b):
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if b < 1000 or unit == "TB":
-            return f"{b:.0f} {unit}" if unit == "B" else f"{b:.1f} {unit}"
-        b /= 1000.0
+            f"{format_bytes(info['peak_bytes'])}")
 
 
 def _fmt_seconds(s):

@@ -110,7 +110,7 @@ def _seconds(s):
 
 
 def _bytes(n):
-    from jaccli.spec.values import format_bytes
+    from jaccli.memory import format_bytes
     return "?" if n is None else format_bytes(n)
 
 

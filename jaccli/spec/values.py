@@ -17,6 +17,7 @@ import numpy as np
 
 from jaccli.spec.errors import SpecError
 from jaccli.spec.expr import constant_number
+from jaccli.memory import available_memory, format_bytes
 
 FORMS = ("a number, a nested list, {file: a.npy}, {shape: [n], fill: 0.0} "
          "or {shape: [n], random: {seed: 0}}")
@@ -142,33 +143,11 @@ def load_file(name, where, base_dir, key=None):
     return data
 
 
-def available_memory():
-    """Bytes of memory available now (Linux MemAvailable, else physical memory), or None."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
-def format_bytes(n):
-    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
-        if n < 1000 or unit == "PB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-
-
 def check_fits_in_memory(shape, where):
     """Refuse, before allocating, an array of float64 that memory cannot hold."""
     needed = math.prod(shape) * 8
     available = available_memory()
-    if available is not None and needed > available:
+    if needed > available:
         raise SpecError(f"{where}: an array of shape {list(shape)} needs "
                         f"{format_bytes(needed)} but only {format_bytes(available)} of memory "
                         "is available; use a smaller shape.")
