@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .backend import module_for, on_gpu
 from .errors import InputError
 from .interpret import jvp_sweep, vjp_sweep
 from .planner import make_plan
@@ -36,12 +37,12 @@ def _argnums_tuple(argnums, nargs):
     return tuple(out), single
 
 
-def _differentiable(value, i):
-    if hasattr(value, "__cuda_array_interface__"):
-        raise InputError(f"argument {i} is a GPU array; GPU support arrives with "
-                         "device='cuda' (not yet available in this version).")
+def _differentiable(value, i, xp=np):
+    if xp is np and on_gpu(value):
+        raise InputError(f"argument {i} is a CuPy (GPU) array; pass device='cuda' to compute "
+                         "on the GPU.")
     try:
-        a = np.asarray(value)
+        a = xp.asarray(value)
     except Exception as exc:
         raise InputError(f"argument {i} cannot be read as an array: {exc}") from None
     kind = a.dtype.kind
@@ -55,12 +56,17 @@ def _differentiable(value, i):
     return a
 
 
-def _prepare(f, args, argnums):
+def _prepare(f, args, argnums, xp=np):
+    """Check and (on a GPU: move) the arguments, then trace ``f``. On a GPU every NumPy array
+    argument moves once, and NumPy constants ``f`` creates move as the trace meets them."""
     nums, single = _argnums_tuple(argnums, len(args))
     args = list(args)
-    for i in nums:
-        args[i] = _differentiable(args[i], i)
-    graph, n_out = trace_function(f, args, nums)
+    for i in range(len(args)):
+        if i in nums:
+            args[i] = _differentiable(args[i], i, xp)
+        elif xp is not np and isinstance(args[i], np.ndarray):
+            args[i] = xp.asarray(args[i])
+    graph, n_out = trace_function(f, args, nums, None if xp is np else xp.asarray)
     return graph, n_out, nums, single
 
 
@@ -70,9 +76,8 @@ def _check_mode(mode):
 
 
 def _check_device(device):
-    if device not in (None, "cpu"):
-        raise InputError(f"device={device!r}: only 'cpu' is available in this version "
-                         "(CuPy support for 'cuda' is planned).")
+    """The array module for ``device``: numpy, or cupy for 'cuda' (checked to be usable)."""
+    return module_for(device)
 
 
 def _output_info(graph):
@@ -97,8 +102,8 @@ class FlatJacobian:
 def _compute(f, args, argnums, mode, chunk_size, memory_limit, device, out_path=None,
              progress=None, on_plan=None):
     _check_mode(mode)
-    _check_device(device)
-    graph, n_out, nums, single = _prepare(f, args, argnums)
+    xp = _check_device(device)
+    graph, n_out, nums, single = _prepare(f, args, argnums, xp)
     out_shapes, dtype = _output_info(graph)
     in_shapes = [tuple(v.shape) for v in graph.inputs]
     M, N = sizes(out_shapes)[1][-1], sizes(in_shapes)[1][-1]
@@ -159,7 +164,9 @@ def jacobian(f, *args, argnums=0, mode="auto", chunk_size=None, device=None, mem
 def _batched_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit, device):
     from .points import batched_flat_jacobian
     _check_mode(mode)
-    _check_device(device)
+    if _check_device(device) is not np:
+        raise InputError("batched=... runs on the CPU only in this version; leave out "
+                         "device='cuda'.")
     nums, single = _argnums_tuple(argnums, len(args))
     extra = () if batched is True else _argnums_tuple(batched, len(args))[0]
     args = list(args)

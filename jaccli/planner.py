@@ -38,9 +38,12 @@ couple of microseconds; the estimates are computed only when someone asks (``pla
 import math
 import os
 import shutil
-from .memory import available_memory, format_bytes
 
+import numpy as np
+
+from .backend import free_memory, graph_module
 from .errors import ComputeError, InputError
+from .memory import available_memory, format_bytes
 
 # ---------------------------------------------------------------- calibrated constants
 EQN_SECONDS = 3.0e-6           # Python and dispatch, per equation per sweep
@@ -75,8 +78,10 @@ _DECOMPOSITIONS = {"cholesky", "qr_q", "qr_r", "eigh_v", "eigh_w", "eig_v", "eig
 _REDUCTIONS = {"sum", "prod_last", "cumprod", "sort_last", "reduce_max", "reduce_min"}
 
 
-def default_budget():
-    return min(DEFAULT_BUDGET_CAP, int(available_memory() * DEFAULT_BUDGET_FRACTION))
+def default_budget(xp=None):
+    """A fraction of the available memory: RAM, or free GPU memory for ``xp`` = cupy."""
+    free = available_memory() if xp is None or xp.__name__ == "numpy" else free_memory(xp)
+    return min(DEFAULT_BUDGET_CAP, int(free * DEFAULT_BUDGET_FRACTION))
 
 
 def bytes_per_seed(graph):
@@ -275,10 +280,11 @@ def _mode_info(costs, mode, seeds, k, J_bytes):
             "est_seconds": estimate_seconds(costs, mode, seeds, k)}
 
 
-def cache_chunk(seeds, bytes_per_seed):
+def cache_chunk(seeds, bytes_per_seed, xp=np):
     """Seeds per chunk so that a chunk's tangents stay cache-sized (see the NOTE above),
-    spread evenly over the sweeps that takes."""
-    if seeds <= CHUNK_MIN_SEEDS:
+    spread evenly over the sweeps that takes. On a GPU: all of them (kernel launches, not
+    caches, are what costs there; the budget still bounds the chunk)."""
+    if seeds <= CHUNK_MIN_SEEDS or xp is not np:
         return max(seeds, 1)
     k = max(CHUNK_MIN_SEEDS, CHUNK_TARGET_BYTES // max(bytes_per_seed, 1))
     k = min(seeds, k)
@@ -311,7 +317,7 @@ def make_plan(graph, M, N, mode="auto", chunk_size=None, memory_limit=None, out_
                 reason = _forced_reason(mode, M, N)
             seeds = N if mode == "fwd" else M
             k = max(1, min(seeds, int(chunk_size))) if chunk_size else \
-                cache_chunk(seeds, per_seed)
+                cache_chunk(seeds, per_seed, graph_module(graph))
             return Plan(mode, M, N, k, reason, graph=graph, budget=SMALL_SWEEP_BYTES)
     return _full_plan(graph, M, N, mode, chunk_size, memory_limit, out_path)
 
@@ -323,7 +329,8 @@ def _forced_reason(mode, M, N):
 
 
 def _full_plan(graph, M, N, mode, chunk_size, memory_limit, out_path):
-    budget = int(memory_limit) if memory_limit is not None else default_budget()
+    xp = graph_module(graph)
+    budget = int(memory_limit) if memory_limit is not None else default_budget(xp)
     costs = analyze(graph)
     J_bytes = 8 * M * N
     storage = "memmap" if out_path is not None and J_bytes > budget else "memory"
@@ -335,7 +342,7 @@ def _full_plan(graph, M, N, mode, chunk_size, memory_limit, out_path):
         if chunk_size is not None:
             k = int(chunk_size)
         else:
-            k = max(1, min(seeds, k_fit, cache_chunk(seeds, costs[m]["peak"])))
+            k = max(1, min(seeds, k_fit, cache_chunk(seeds, costs[m]["peak"], xp)))
             k = -(-seeds // -(-seeds // k)) if seeds else 1   # even chunks, same sweeps
         modes[m] = _mode_info(costs, m, seeds, k, J_bytes)
         modes[m]["fits"] = fits[m]

@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 
+from .backend import graph_module
 from .interpret import jvp_sweep, vjp_sweep
 
 
@@ -26,30 +27,31 @@ def _identity_rows(start, stop, shapes):
             for n, lo in zip(counts, offsets[:-1])]
 
 
-def _seed_blocks(start, stop, shapes, dtype):
+def _seed_blocks(start, stop, shapes, dtype, xp=np):
     """Identity rows ``start:stop`` split per variable: arrays of shape (K,) + shape, or None
     where the chunk has no seed in that variable."""
     counts, offsets = sizes(shapes)
     k = stop - start
     if len(shapes) == 1:                                  # the common case: one call
-        return [np.eye(k, counts[0], start, dtype=dtype).reshape((k,) + tuple(shapes[0]))]
+        return [xp.eye(k, counts[0], start, dtype=dtype).reshape((k,) + tuple(shapes[0]))]
     blocks = []
     for shape, size, lo in zip(shapes, counts, offsets[:-1]):
         a, b = max(start, lo), min(stop, lo + size)
         if a >= b:
             blocks.append(None)
             continue
-        seed = np.zeros((k, size), dtype=dtype)
+        seed = xp.zeros((k, size), dtype=dtype)
         seed[np.arange(a - start, b - start), np.arange(a - lo, b - lo)] = 1.0
         blocks.append(seed.reshape((k,) + tuple(shape)))
     return blocks
 
 
-def _flat_blocks(blocks, shapes, k, dtype):
+def _flat_blocks(blocks, shapes, k, dtype, xp=np):
     """Per-variable (K,) + shape arrays (or None: zero) -> one (K, total) matrix."""
-    parts = [np.zeros((k, math.prod(s)), dtype) if b is None else b.reshape(k, -1)
+    parts = [xp.zeros((k, math.prod(s)), dtype) if b is None else b.reshape(k, -1)
              for b, s in zip(blocks, shapes)]
-    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+    return parts[0] if len(parts) == 1 else xp.concatenate(parts, axis=1)
+
 
 
 def run_sweeps(graph, out_shapes, in_shapes, mode, chunk_size, dtype, out_path=None,
@@ -70,7 +72,7 @@ def run_sweeps(graph, out_shapes, in_shapes, mode, chunk_size, dtype, out_path=N
                         fortran_order=mode == "fwd")
         rows = J.T if mode == "fwd" else J            # one row per seed, contiguous
     elif seeds_total == 0 or M == 0 or N == 0:
-        return np.zeros((M, N), dtype)
+        return graph_module(graph).zeros((M, N), dtype)
     else:
         J = rows = None
     if seeds_total == 0 or width == 0:
@@ -81,7 +83,7 @@ def run_sweeps(graph, out_shapes, in_shapes, mode, chunk_size, dtype, out_path=N
         if rows is None:
             if stop - start == seeds_total:            # one chunk: no copy at all
                 return block.T if mode == "fwd" else block
-            rows = np.empty((seeds_total, width), dtype)
+            rows = graph_module(graph).empty((seeds_total, width), dtype)
             J = rows.T if mode == "fwd" else rows      # forward gives J^T: return a view
         rows[start:stop] = block
         del block
@@ -95,14 +97,15 @@ def run_sweeps(graph, out_shapes, in_shapes, mode, chunk_size, dtype, out_path=N
 def sweep_chunk(graph, env, out_shapes, in_shapes, mode, start, stop, dtype):
     """Seeds ``start:stop`` through one batched sweep: a (stop - start, width) block of J^T
     (forward: columns of J) or of J (reverse: rows)."""
+    xp = graph_module(graph)
     if mode == "fwd":
-        seeds = _seed_blocks(start, stop, in_shapes, dtype)
+        seeds = _seed_blocks(start, stop, in_shapes, dtype, xp)
         identity = {v: rows for v, rows in zip(graph.inputs, _identity_rows(start, stop, in_shapes))
                     if rows is not None}
         tangents = jvp_sweep(graph, env, seeds, identity)
-        return _flat_blocks(tangents, out_shapes, stop - start, dtype)
-    seeds = _seed_blocks(start, stop, out_shapes, dtype)
-    return _flat_blocks(vjp_sweep(graph, env, seeds), in_shapes, stop - start, dtype)
+        return _flat_blocks(tangents, out_shapes, stop - start, dtype, xp)
+    seeds = _seed_blocks(start, stop, out_shapes, dtype, xp)
+    return _flat_blocks(vjp_sweep(graph, env, seeds), in_shapes, stop - start, dtype, xp)
 
 
 def measure_modes(graph, plan, out_shapes, in_shapes, dtype):

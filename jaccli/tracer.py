@@ -26,15 +26,17 @@ LIKE_FUNCTIONS = {}  # creation function reached through like=x -> implementatio
 
 class Builder:
     """The graph under construction."""
-    __slots__ = ("eqns", "values", "inputs", "point_dependent", "decisions", "verifiable")
+    __slots__ = ("eqns", "values", "inputs", "point_dependent", "decisions", "verifiable",
+                 "device_put")
 
-    def __init__(self):
+    def __init__(self, device_put=None):
         self.eqns = []
         self.values = {}
         self.inputs = []
         self.point_dependent = []
         self.decisions = []        # (Var, value it had): the graph holds where these recur
         self.verifiable = True     # False once a value was read in a way we cannot re-check
+        self.device_put = device_put   # on a GPU: moves NumPy constants next to the values
 
     def new_input(self, value):
         var = Var(value.shape, value.dtype)
@@ -75,6 +77,9 @@ def bind(p, *args, **params):
             vals.append(a.value)
         else:
             vals.append(a)
+    if builder is not None and builder.device_put is not None:
+        vals = [builder.device_put(v) if type(v) is np.ndarray else v for v in vals]
+        args = [builder.device_put(a) if type(a) is np.ndarray else a for a in args]
     out = impl_rules[p](*vals, **params)
     if not traced:
         return Tracer(out, None, builder) if builder is not None else out
@@ -258,13 +263,13 @@ def _np_name(func):
     return f"{prefix}.{func.__name__}"
 
 
-def trace_function(f, args, argnums):
+def trace_function(f, args, argnums, device_put=None):
     """Run ``f(*args)`` with the arguments in ``argnums`` traced.
 
     Returns ``(graph, outputs_tree)`` where ``outputs_tree`` is ``None`` for a single output or
     the number of outputs when ``f`` returned a tuple/list."""
     from . import numpy_api  # noqa: F401  (fills the dispatch tables)
-    builder = Builder()
+    builder = Builder(device_put)
     call_args = list(args)
     for i in argnums:
         call_args[i] = builder.new_input(args[i])

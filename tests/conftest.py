@@ -21,3 +21,20 @@ def write_spec(tmp_path):
 @pytest.fixture
 def configs():
     return CONFIGS
+
+
+def _gpu_available():
+    try:
+        import cupy
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:                    # noqa: BLE001 - no CuPy, no driver, no device
+        return False
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``gpu`` run only where CuPy sees a CUDA device; elsewhere they skip."""
+    if any("gpu" in item.keywords for item in items) and not _gpu_available():
+        skip = pytest.mark.skip(reason="needs CuPy and a CUDA GPU")
+        for item in items:
+            if "gpu" in item.keywords:
+                item.add_marker(skip)

@@ -3,25 +3,24 @@ They return *constant* tracers (no graph node), so that ``y[1:] = x[:-1]`` can b
 when ``y`` is assigned into; ``x.copy()`` returns a new tracer for the same value."""
 import numpy as np
 
+from ..backend import to_module, xp_of
 from ..tracer import LIKE_FUNCTIONS, Tracer
 from ._dispatch import implements, method
 
 
 def _const(value, like):
     if type(like) is Tracer:
-        return Tracer(value, None, like.builder)
+        return Tracer(to_module(value, xp_of(like.value)), None, like.builder)
     return value
 
 
-def _float_default(dtype, like):
-    if dtype is not None:
-        return dtype
-    return like.dtype if type(like) is Tracer else None
+def _value(a):
+    return a.value if type(a) is Tracer else a
 
 
 def full_like_shape(like, shape, value, dtype=None):
     """A constant of ``shape`` filled with ``value``, with ``like``'s dtype and tracing."""
-    return _const(np.full(shape, value, dtype=dtype or like.dtype), like)
+    return _const(xp_of(_value(like)).full(shape, value, dtype=dtype or like.dtype), like)
 
 
 def _like_factory(np_func, fill):
@@ -35,7 +34,7 @@ def _like_factory(np_func, fill):
             dtype = args[0]
         shape = a.shape if shape is None else shape
         dt = dtype or a.dtype
-        return _const(np.full(shape, value, dtype=dt), a)
+        return _const(xp_of(_value(a)).full(shape, value, dtype=dt), a)
     return implements(np_func)(impl)
 
 

@@ -20,6 +20,7 @@ the derivatives are those of the vectors NumPy returns.
 """
 import numpy as np
 
+from ..backend import xp_of
 from ..errors import TracingError
 from ..rules import jvp_rules, primitive, vjp_rules
 
@@ -30,7 +31,7 @@ def _mT(a):
 
 def _diag(v):
     """Stack of vectors -> stack of diagonal matrices."""
-    return v[..., :, None] * np.eye(v.shape[-1], dtype=v.dtype)
+    return v[..., :, None] * xp_of(v).eye(v.shape[-1], dtype=v.dtype)
 
 
 def _diag_part(m):
@@ -50,7 +51,7 @@ def _sym_ct(g):
 def _offdiag_inverse(w):
     """F[..., i, j] = 1 / (w_j - w_i) off the diagonal, 0 on it."""
     d = w[..., None, :] - w[..., :, None]
-    eye = np.eye(w.shape[-1], dtype=bool)
+    eye = xp_of(w).eye(w.shape[-1], dtype=bool)
     return np.where(eye, 0.0, 1.0 / np.where(eye, 1.0, d))
 
 

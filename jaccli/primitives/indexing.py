@@ -11,6 +11,7 @@ index and ``_lead_first`` / ``_adv_first`` move those dimensions behind the lead
 """
 import numpy as np
 
+from ..backend import copy_array
 from ..rules import eval_as_linear, eval_rules, jvp_rules, lift, primitive, unbroadcast, vjp_rules
 
 
@@ -63,7 +64,7 @@ jvp_rules[getitem_p], vjp_rules[getitem_p] = _getitem_jvp, _getitem_vjp
 
 
 def _setitem_impl(x, v, index, adv_first, adv_ndim, unique, region_shape):
-    out = np.array(x, copy=True)
+    out = copy_array(x)
     out[index] = v
     return out
 
@@ -77,7 +78,7 @@ def _setitem_jvp(e, xs, out, ts):
     ref, rank = (tx, len(sx)) if tx is not None else (tv, len(sv))
     lead = ref.shape[:ref.ndim - rank]
     if tx is not None:
-        res = np.array(np.broadcast_to(tx, lead + sx), copy=True)
+        res = copy_array(np.broadcast_to(tx, lead + sx))
     else:
         res = np.zeros_like(tv, shape=lead + sx)
     idx = _full(p["index"], len(lead))
@@ -96,7 +97,7 @@ def _setitem_vjp(e, xs, out, ct, needs):
     idx = _full(p["index"], lead)
     ctx = ctv = None
     if needs[0]:
-        ctx = np.array(ct, copy=True)
+        ctx = copy_array(ct)
         ctx[idx] = 0.0
     if needs[1]:
         ctv = unbroadcast(_lead_first(ct[idx], p, lead), e.in_shapes[1], p["region_shape"])
@@ -115,9 +116,10 @@ def _setitem_eval(e, xs):
     (sx, sv), (x, v) = e.in_shapes, xs
     ref, rank = (x, len(sx)) if x.ndim > len(sx) else (v, len(sv))
     lead = ref.shape[:ref.ndim - rank]
-    res = np.array(np.broadcast_to(x, lead + sx), copy=True)
+    res = copy_array(np.broadcast_to(x, lead + sx))
     region = e.params["region_shape"]
-    v = np.broadcast_to(lift(np.asarray(v), len(sv), len(region)), lead + region)
+    v = np.broadcast_to(lift(v if hasattr(v, "ndim") else np.asarray(v), len(sv), len(region)),
+                        lead + region)
     res[_full(e.params["index"], len(lead))] = _adv_first(v, e.params, len(lead))
     return res
 

@@ -6,6 +6,7 @@ call when the other operand has none (one GEMM for K seeds, not K small ones).
 """
 import numpy as np
 
+from ..backend import xp_of
 from ..rules import (defnondiff, eval_as_linear, eval_rules, jvp_rules, lift, primitive,
                      seed_rules,
                      unbroadcast, vjp_rules)
@@ -133,13 +134,13 @@ def _einsum_ct(subs, out_sub, xs, ct, i, shapes):
             new = next(free)
             target[pos] = new
             extra_subs.append(ch + new)
-            extra_ops.append(np.eye(dims[ch], dtype=ct.dtype))
+            extra_ops.append(xp_of(ct).eye(dims[ch], dtype=ct.dtype))
         seen.add(ch)
     others = [s for j, s in enumerate(subs) if j != i]
     present = set(out_sub + "".join(others) + "".join(extra_subs))
     for ch in seen - present:
         extra_subs.append(ch)
-        extra_ops.append(np.ones(dims[ch], dtype=ct.dtype))
+        extra_ops.append(xp_of(ct).ones(dims[ch], dtype=ct.dtype))
     ops = [ct] + [x for j, x in enumerate(xs) if j != i] + extra_ops
     all_subs = [out_sub] + others + extra_subs
     ranks = [len(s) for s in all_subs]

@@ -5,6 +5,7 @@ so the same rule serves any number of leading (seed / point) axes.
 """
 import numpy as np
 
+from ..backend import xp_of
 from ..rules import defnondiff, eval_rules, from_end, jvp_rules, primitive, vjp_rules
 
 
@@ -87,13 +88,14 @@ def _cumprod_partials(x, axis):
     O(n^2) per slice; used only when some x is zero (else the quotient rule is exact)."""
     x = np.moveaxis(x, axis, -1)
     n = x.shape[-1]
-    upper = np.triu(np.ones((n, n), dtype=bool), 1)                     # j > i
+    xp = xp_of(x)
+    upper = xp.triu(xp.ones((n, n), dtype=bool), 1)                     # j > i
     rows = np.where(upper, x[..., None, :], 1.0)                         # [.., i, j]
     after = np.cumprod(rows, axis=-1)                                    # prod_{i<j<=k} x_j
     ones = np.ones_like(x[..., :1])
     before = np.cumprod(np.concatenate([ones, x[..., :-1]], axis=-1), axis=-1)  # prod_{j<i}
     full = before[..., :, None] * after                                  # [.., i, k]
-    return np.swapaxes(np.where(upper | np.eye(n, dtype=bool), full, 0.0), -1, -2)  # [.., k, i]
+    return np.swapaxes(np.where(upper | xp.eye(n, dtype=bool), full, 0.0), -1, -2)  # [.., k, i]
 
 
 def _cumprod_jvp(e, xs, out, ts):

@@ -1,0 +1,82 @@
+"""device='cuda': clear failures without a GPU (run everywhere), and on a GPU every case of
+the derivative tables, forward and reverse, CuPy against NumPy (marked ``gpu``: skipped where
+CuPy sees no CUDA device)."""
+import sys
+import types
+import zlib
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import derivative_cases_more  # noqa: F401  (fills the table)
+import jaccli
+from derivative_cases import CASES
+from jaccli.cli import main
+from tail_cases import TAIL_CASES
+
+
+def seed(x):
+    return np.log(x[0:1]) + x[0:1] * x[1:2] - np.sin(x[1:2])
+
+
+X = np.array([2.0, 5.0])
+
+
+# ---------------------------------------------------------------- without a GPU
+
+def test_missing_cupy_is_a_clear_input_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "cupy", None)          # import cupy -> ImportError
+    with pytest.raises(jaccli.InputError, match=r"pip install 'jaccli\[gpu\]'"):
+        jaccli.jacobian(seed, X, device="cuda")
+
+
+def test_cupy_without_a_device_names_the_cuda_error(monkeypatch):
+    def no_device():
+        raise RuntimeError("cudaErrorNoDevice: no CUDA-capable device is detected")
+    fake = types.SimpleNamespace(cuda=types.SimpleNamespace(
+        runtime=types.SimpleNamespace(getDeviceCount=no_device)))
+    monkeypatch.setitem(sys.modules, "cupy", fake)
+    with pytest.raises(jaccli.InputError, match="cudaErrorNoDevice"):
+        jaccli.jacobian(seed, X, device="cuda")
+
+
+def test_command_line_exits_2_without_cupy(monkeypatch, configs):
+    monkeypatch.setitem(sys.modules, "cupy", None)
+    result = CliRunner().invoke(main, ["jacobian", str(configs / "seed.yaml"),
+                                       "--device", "cuda", "-o", "-"])
+    assert result.exit_code == 2
+    assert "jaccli[gpu]" in result.output and "Traceback" not in result.output
+
+
+def test_unknown_device_is_refused():
+    with pytest.raises(jaccli.InputError, match="'cpu', 'cuda'"):
+        jaccli.jacobian(seed, X, device="tpu")
+
+
+# ---------------------------------------------------------------- on a GPU
+
+ALL_CASES = CASES + TAIL_CASES
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("mode", ["fwd", "rev"])
+@pytest.mark.parametrize("case", ALL_CASES, ids=[c.name for c in ALL_CASES])
+def test_cupy_matches_numpy(case, mode):
+    import cupy
+    args = case.sample(np.random.default_rng(zlib.crc32(case.name.encode())))
+    cpu = jaccli.jacobian(case.fn, *args, argnums=case.argnums, mode=mode)
+    gpu = jaccli.jacobian(case.fn, *args, argnums=case.argnums, mode=mode, device="cuda")
+    cpu, gpu = (cpu, gpu) if isinstance(cpu, tuple) else ((cpu,), (gpu,))
+    for c, g in zip(cpu, gpu):
+        assert isinstance(g, cupy.ndarray)
+        np.testing.assert_allclose(cupy.asnumpy(g), c, rtol=1e-9, atol=1e-11)
+
+
+@pytest.mark.gpu
+def test_command_line_on_the_gpu(configs, tmp_path):
+    out = tmp_path / "J.npy"
+    result = CliRunner().invoke(main, ["jacobian", str(configs / "seed.yaml"),
+                                       "--device", "cuda", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    np.testing.assert_allclose(np.load(out), [[5.5, 2.0 - np.cos(5.0)]], rtol=1e-12)
