@@ -7,13 +7,17 @@ import zlib
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
-
 import derivative_cases_more  # noqa: F401  (fills the table)
 import jaccli
 from derivative_cases import CASES
-from jaccli.cli import main
 from tail_cases import TAIL_CASES
+
+
+def cli_run(args):
+    """The command line in process (skipped where click is missing, e.g. a bare GPU box)."""
+    testing = pytest.importorskip("click.testing")
+    from jaccli.cli import main
+    return testing.CliRunner().invoke(main, [str(a) for a in args])
 
 
 def seed(x):
@@ -43,8 +47,7 @@ def test_cupy_without_a_device_names_the_cuda_error(monkeypatch):
 
 def test_command_line_exits_2_without_cupy(monkeypatch, configs):
     monkeypatch.setitem(sys.modules, "cupy", None)
-    result = CliRunner().invoke(main, ["jacobian", str(configs / "seed.yaml"),
-                                       "--device", "cuda", "-o", "-"])
+    result = cli_run(["jacobian", configs / "seed.yaml", "--device", "cuda", "-o", "-"])
     assert result.exit_code == 2
     assert "jaccli[gpu]" in result.output and "Traceback" not in result.output
 
@@ -76,7 +79,6 @@ def test_cupy_matches_numpy(case, mode):
 @pytest.mark.gpu
 def test_command_line_on_the_gpu(configs, tmp_path):
     out = tmp_path / "J.npy"
-    result = CliRunner().invoke(main, ["jacobian", str(configs / "seed.yaml"),
-                                       "--device", "cuda", "-o", str(out)])
+    result = cli_run(["jacobian", configs / "seed.yaml", "--device", "cuda", "-o", out])
     assert result.exit_code == 0, result.output
     np.testing.assert_allclose(np.load(out), [[5.5, 2.0 - np.cos(5.0)]], rtol=1e-12)
