@@ -19,7 +19,8 @@ import numpy as np
 
 from .errors import InputError
 from .interpret import evaluate, jvp_sweep, vjp_sweep
-from .planner import bytes_per_seed, default_budget
+from .costs import bytes_per_seed
+from .planner import default_budget
 from .tracer import trace_function
 
 POINTS_CHUNK_BYTES = 16 * 1024 ** 2   # points per chunk (measured: Lorenz 10^6 points best of 1-32 MB)
