@@ -33,6 +33,7 @@ SMALL_SWEEP_BYTES = 64 * 1024 ** 2  # below this, no budget to check: no /proc r
 # CHUNK_TARGET_BYTES of tangents, and never fewer than CHUNK_MIN_SEEDS seeds.
 CHUNK_TARGET_BYTES = 2 * 1024 ** 2
 CHUNK_MIN_SEEDS = 64
+LOPSIDED_RATIO = 10                # seed counts this far apart: fewer seeds wins outright
 BUDGET_SAFETY = 0.9                # the model's peak is fitted to 90% of the budget
 CLOSE_RATIO = 1.3                  # estimates closer than this: measure one chunk of each
 MEASURE_MIN_SECONDS = 0.05         # ... when the run is long enough for trials to be cheap
@@ -128,7 +129,11 @@ def make_plan(graph, M, N, mode="auto", chunk_size=None, memory_limit=None, out_
     # the fast path: small problems, nothing to budget (no /proc read, no graph analysis)
     if memory_limit is None and out_path is None:
         per_seed = bytes_per_seed(graph) + 8 * (M + N)
-        if per_seed * max(M, N) <= SMALL_SWEEP_BYTES:
+        # small: both modes' sweeps are small, or the mode with far fewer seeds is (it wins
+        # any estimate by that factor; mlp 2000 -> 10 would otherwise pay ~50 us to plan)
+        lopsided = max(M, N) >= LOPSIDED_RATIO * max(min(M, N), 1) and mode in (
+            "auto", "fwd" if N < M else "rev")
+        if per_seed * (min(M, N) if lopsided else max(M, N)) <= SMALL_SWEEP_BYTES:
             if mode == "auto":
                 mode = "fwd" if N <= M else "rev"
                 reason = _small_reason(mode, M, N)
