@@ -11,6 +11,7 @@ import numpy as np
 
 from .backend import module_for, on_gpu
 from .errors import InputError
+from .ir import Var
 from .interpret import jvp_sweep, vjp_sweep
 from .planner import make_plan
 from .sweeps import run_sweeps, sizes
@@ -200,7 +201,7 @@ def _structure(values, n_out):
 
 
 def _primal_outputs(graph):
-    return [graph.values[o] if not isinstance(o, np.ndarray) else o for o in graph.outputs]
+    return [graph.values[o] if type(o) is Var else o for o in graph.outputs]
 
 
 def jvp(f, primals, tangents):

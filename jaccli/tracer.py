@@ -7,8 +7,10 @@ NOTE: concrete values. Every tracer carries its value at the evaluation point, s
 
 NOTE: mutation. NumPy code assigns into arrays (``y[1:] = x[:-1]``). ``__setitem__`` records a
 functional update and rebinds the tracer to the new value, so every later read sees it, as in
-NumPy. A *view* (``v = y[1:]``) would share memory in NumPy; we cannot alias, so assigning into
-a view, or reading a view after its base changed, raises instead of silently diverging.
+NumPy. A *view* (``v = y[1:]``, when NumPy's result shares memory) remembers how to write back
+into the array it views, so ``v[0] = ...`` and ``y[:, 2] += v`` change ``y`` as in NumPy; what
+we cannot mirror -- reading a view after its base was changed through another path -- raises
+instead of silently diverging.
 """
 import numpy as np
 from numpy.lib.mixins import NDArrayOperatorsMixin
@@ -70,8 +72,8 @@ def bind(p, *args, **params):
     vals = []
     for a in args:
         if type(a) is Tracer:
-            if a._base is not None and a._base._version != a._base_version:
-                raise TracingError(_STALE_VIEW)
+            if a._base is not None:
+                a.check_fresh()
             builder = a.builder
             traced = traced or a.node is not None
             vals.append(a.value)
@@ -91,18 +93,28 @@ def bind(p, *args, **params):
 
 
 def bind_view(p, x, writeback, **params):
-    """``bind`` for ops whose NumPy result is a view of ``x`` (slicing, reshape, .T ...).
-    ``writeback(x, new_view)`` returns x updated through the view, for in-place writes into
-    the view (``y[:, 2] += v`` reaches y through its view ``y[:, 2]``); None for read-only
-    views (broadcast_to, diagonal)."""
+    """``bind`` for ops whose NumPy result may be a view of ``x`` (slicing, reshape, .T ...):
+    it is one exactly when NumPy's own result shares ``x``'s memory (``y[0]`` of a matrix is a
+    view, of a vector a copy; ``y.T.ravel()`` is a copy). ``writeback(x, new_view)`` returns x
+    updated through the view, for in-place writes into it (``y[:, 2] += v`` reaches y through
+    its view ``y[:, 2]``); None for read-only views (broadcast_to, diagonal)."""
     out = bind(p, x, **params)
-    if type(out) is Tracer:
+    if type(out) is Tracer and _shares_memory(out.value, x.value):
         base = x if x._base is None else x._base
         out._base = base
         out._base_version = base._version
         out._parent = x
         out._writeback = writeback
     return out
+
+
+def _shares_memory(a, b):
+    if not (hasattr(a, "ndim") and hasattr(b, "ndim")):
+        return False
+    if type(a) is np.ndarray and type(b) is np.ndarray:
+        return np.may_share_memory(a, b)
+    from .backend import xp_of
+    return bool(xp_of(a).may_share_memory(a, b))
 
 
 _STALE_VIEW = ("a view of a traced array (v = y[1:], y.T, y.reshape(...)) was read after y was "
@@ -188,11 +200,13 @@ class Tracer(NDArrayOperatorsMixin):
     def __index__(self):
         if self.value.dtype.kind not in "iu" or self.value.ndim != 0:
             raise TypeError("only integer scalar arrays can be used as an index")
+        self.check_fresh()
         if self.node is not None:
             self.builder.decide(self.node, self.value, "a traced integer was used as an index")
         return int(self.value)
 
     def __bool__(self):
+        self.check_fresh()
         if self.node is not None:
             self.builder.decide(self.node, self.value, "Python control flow read a traced value")
         return bool(self.value)
@@ -232,8 +246,7 @@ class Tracer(NDArrayOperatorsMixin):
             new = Tracer(new, None, self.builder)
         base = self._base
         if base is not None:
-            if base._version != self._base_version:
-                raise TracingError(_STALE_VIEW)
+            self.check_fresh()
             if self._writeback is None:
                 raise TracingError("assignment destination is read-only: the result of "
                                    "np.broadcast_to / np.diagonal cannot be written to.")
@@ -242,6 +255,17 @@ class Tracer(NDArrayOperatorsMixin):
         self.value = new.value
         self.node = new.node
         self._version += 1
+
+    def check_fresh(self):
+        """Raise if this is a view read after the array it views was assigned into."""
+        if self._base is not None and self._base._version != self._base_version:
+            raise TracingError(_STALE_VIEW)
+
+    @property
+    def fresh_value(self):
+        """``value``, checked: for code that reads a tracer's value outside ``bind``."""
+        self.check_fresh()
+        return self.value
 
     def __getattr__(self, name):
         impl = HANDLED_METHODS.get(name)
@@ -303,8 +327,7 @@ def _tracing_cause(exc):
 
 def _output_of(r, k):
     if type(r) is Tracer:
-        if r._base is not None and r._base._version != r._base_version:
-            raise TracingError(_STALE_VIEW)
+        r.check_fresh()
         return r.node if r.node is not None else r.value
     try:
         return np.asarray(r, dtype=float)

@@ -60,7 +60,7 @@ for _f in (np.zeros, np.ones, np.empty, np.full, np.eye, np.identity, np.arange,
 @implements(np.copy)
 def copy(a, order="K", subok=False):
     if type(a) is Tracer:
-        return Tracer(a.value, a.node, a.builder)
+        return Tracer(a.fresh_value, a.node, a.builder)
     return np.copy(a)
 
 

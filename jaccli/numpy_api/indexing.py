@@ -12,8 +12,8 @@ def _plain_index_part(k, what):
     """A traced index entry: its value decides what is read, so the graph is point-specific."""
     if type(k) is Tracer:
         if k.node is not None:
-            k.builder.decide(k.node, k.value, f"{what} used a traced value as an index")
-        return k.value
+            k.builder.decide(k.node, k.fresh_value, f"{what} used a traced value as an index")
+        return k.fresh_value
     return k
 
 
@@ -97,12 +97,6 @@ def _dim_of(index, pos, shape):
     return shape[sum(1 for k in index[:pos] if k is not None)]
 
 
-def _is_view(params):
-    index = params["index"]
-    return not any(isinstance(k, np.ndarray) for k in index) and not all(
-        isinstance(k, int) for k in index)
-
-
 def _simple_slice_params(index, shape):
     """Fast path for the commonest index, one slice on a non-empty first axis: x[a:b]."""
     start, stop, step = index.indices(shape[0])
@@ -116,10 +110,8 @@ def getitem(x, index):
         params = _simple_slice_params(index, x.shape)
     else:
         params = normalize_index(index, x.shape)
-    if _is_view(params):
-        index = params["index"]
-        return bind_view(getitem_p, x, lambda parent, new: setitem(parent, index, new), **params)
-    return bind(getitem_p, x, **params)
+    index = params["index"]
+    return bind_view(getitem_p, x, lambda parent, new: setitem(parent, index, new), **params)
 
 
 @method("__setitem__")

@@ -124,7 +124,7 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
 def where(condition, x=None, y=None):
     if x is None and y is None:
         note_value_read(condition, "np.where(condition)")
-        return np.nonzero(condition.value if type(condition) is Tracer else condition)
+        return np.nonzero(condition.fresh_value if type(condition) is Tracer else condition)
     return bind(where_p, arr(condition), x, y)
 
 
@@ -151,10 +151,12 @@ def round_(a, decimals=0, out=None):
 # branch makes the graph valid only at this point, which is recorded.
 
 def _value_reader(np_func, name):
-    def impl(a, *args, **kwargs):
-        note_value_read(a, name)
-        plain = [x.value if type(x) is Tracer else x for x in args]
-        return np_func(a.value if type(a) is Tracer else a, *plain, **kwargs)
+    def impl(*args, **kwargs):
+        for x in (*args, *kwargs.values()):
+            note_value_read(x, name)
+        plain = [x.fresh_value if type(x) is Tracer else x for x in args]
+        return np_func(*plain, **{k: v.fresh_value if type(v) is Tracer else v
+                                  for k, v in kwargs.items()})
     return implements(np_func)(impl)
 
 

@@ -130,6 +130,12 @@ def _max_share(x, y, out):
     return (x > y) + 0.5 * (x == y)
 
 
+def _fmax_share(x, y, out):
+    """fmax/fmin ignore a NaN operand: the other one takes the whole derivative."""
+    hx, hy = x == out, y == out
+    return hx / (hx + hy)
+
+
 def _power_dbase(x, y, out):
     return y * np.power(x, y - 1.0)
 
@@ -150,8 +156,8 @@ hypot_p = defbinary("hypot", np.hypot, lambda x, y, o: x / o, lambda x, y, o: y 
 # NOTE: ties. Where x == y, max/min split the derivative equally between both operands.
 maximum_p = defbinary("max", np.maximum, _max_share, lambda x, y, o: _max_share(y, x, o))
 minimum_p = defbinary("min", np.minimum, lambda x, y, o: _max_share(y, x, o), _max_share)
-fmax_p = defbinary("fmax", np.fmax, _max_share, lambda x, y, o: _max_share(y, x, o))
-fmin_p = defbinary("fmin", np.fmin, lambda x, y, o: _max_share(y, x, o), _max_share)
+fmax_p = defbinary("fmax", np.fmax, _fmax_share, lambda x, y, o: _fmax_share(y, x, o))
+fmin_p = defbinary("fmin", np.fmin, _fmax_share, lambda x, y, o: _fmax_share(y, x, o))
 logaddexp_p = defbinary("logaddexp", np.logaddexp, lambda x, y, o: np.exp(x - o),
                         lambda x, y, o: np.exp(y - o))
 logaddexp2_p = defbinary("logaddexp2", np.logaddexp2, lambda x, y, o: np.exp2(x - o),

@@ -144,7 +144,15 @@ def _einsum_ct(subs, out_sub, xs, ct, i, shapes):
     ops = [ct] + [x for j, x in enumerate(xs) if j != i] + extra_ops
     all_subs = [out_sub] + others + extra_subs
     ranks = [len(s) for s in all_subs]
-    return _einsum_lead(all_subs, "".join(target), ops, ranks)
+    res = _einsum_lead(all_subs, "".join(target), ops, ranks)
+    # a label of size 1 in operand i that broadcast against a larger one: sum it back
+    full = {}
+    for s, shape in zip(subs, shapes):
+        for ch, d in zip(s, shape):
+            full[ch] = max(full.get(ch, 1), d)
+    axes = tuple(p - len(target) for p, (ch, d) in enumerate(zip(subs[i], shapes[i]))
+                 if d == 1 and full[ch] > 1)
+    return res.sum(axis=axes, keepdims=True) if axes else res
 
 
 def _einsum_vjp(e, xs, out, ct, needs):

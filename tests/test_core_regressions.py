@@ -1,0 +1,113 @@
+"""Regressions found in review: each once gave a silently wrong derivative or a crash."""
+import numpy as np
+import pytest
+
+import jaccli
+from jaccli.points import BranchWarning
+
+rng = np.random.default_rng(11)
+
+
+def fd(f, x, h=1e-6):
+    cols = []
+    for j in range(x.size):
+        e = np.zeros_like(x)
+        e.flat[j] = h
+        cols.append(((np.asarray(f(x + e)) - np.asarray(f(x - e))) / (2 * h)).ravel())
+    return np.stack(cols, -1).reshape(np.shape(f(x)) + x.shape)
+
+
+def row_view_write(x):
+    y = x.reshape(2, 3).copy()
+    row = y[0]                      # a view in NumPy: an int index on a matrix
+    row[1] = 5 * x[2]
+    return y
+
+
+def rows_scaled_in_loop(x):
+    y = x.reshape(2, 3).copy()
+    for row in y:
+        row *= 2
+    return y
+
+
+def chained_index_write(x):
+    y = x.reshape(2, 3).copy()
+    y[0][1] = 5 * x[2]
+    return y
+
+
+def ravel_of_transpose_is_a_copy(x):
+    y = x.reshape(2, 3).copy()
+    z = y.T.ravel()                 # a copy in NumPy: writing it leaves y alone
+    z[0] = 3 * x[1]
+    return y + z.sum()
+
+
+def tile_is_writable(x):
+    t = np.tile(x, 2)
+    t[0] = 5 * x[1]
+    return t
+
+
+@pytest.mark.parametrize("f", [row_view_write, rows_scaled_in_loop, chained_index_write,
+                               ravel_of_transpose_is_a_copy, tile_is_writable],
+                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize("mode", ["fwd", "rev"])
+def test_views_follow_numpy(f, mode):
+    x = rng.standard_normal(6)
+    np.testing.assert_allclose(jaccli.jacobian(f, x, mode=mode), fd(f, x), rtol=1e-6,
+                               atol=1e-7)
+
+
+def test_stale_view_copy_raises():
+    def f(x):
+        y = x.copy()
+        v = y[1:]
+        y[1] = 5 * x[0]
+        return v.copy()
+    with pytest.raises(jaccli.TracingError, match="view"):
+        jaccli.jacobian(f, rng.standard_normal(4))
+
+
+def test_value_readers_record_every_traced_argument():
+    grid = np.linspace(-2, 2, 9)
+
+    def interp(x):
+        i = np.searchsorted(grid, x) - 1          # x is the second argument
+        return x * grid[i]
+    assert jaccli.trace(interp, np.array([0.3])).point_dependent
+    X = np.array([[-1.7], [0.3], [1.9]])
+    with pytest.warns(BranchWarning):
+        J = jaccli.jacobian(interp, X, batched=True)
+    np.testing.assert_allclose(J, [jaccli.jacobian(interp, x) for x in X])
+
+
+@pytest.mark.parametrize("mode", ["fwd", "rev"])
+def test_fmax_fmin_ignore_nan_operand(mode):
+    c = np.array([np.nan, 0.0, np.nan])
+    x = np.array([1.0, 2.0, -3.0])
+    for fn in (np.fmax, np.fmin):
+        J = jaccli.jacobian(lambda x: fn(x, c), x, mode=mode)
+        expect = np.diag([1.0, 1.0 if fn is np.fmax else 0.0, 1.0])
+        np.testing.assert_array_equal(J, expect)
+
+
+def test_jvp_vjp_with_a_constant_scalar_output():
+    f = lambda x: (x * 2, np.sum(np.ones_like(x)))  # noqa: E731
+    x = np.ones(3)
+    (y0, y1), (t0, t1) = jaccli.jvp(f, (x,), (np.ones(3),))
+    assert y1 == 3 and t1 == 0
+    _, vjp_fn = jaccli.vjp(f, x)
+    (g,) = vjp_fn((np.ones(3), np.array(1.0)))
+    np.testing.assert_array_equal(g, 2 * np.ones(3))
+
+
+@pytest.mark.parametrize("mode", ["fwd", "rev"])
+def test_einsum_size_one_label_broadcasts(mode):
+    B = rng.standard_normal((1, 3))
+    f = lambda A: np.einsum("...i,...i->...", A, B)  # noqa: E731
+    A = rng.standard_normal((2, 3))
+    np.testing.assert_allclose(jaccli.jacobian(f, A, mode=mode), fd(f, A), rtol=1e-6, atol=1e-8)
+    g = lambda b: np.einsum("...i,...i->...", A, b)  # noqa: E731
+    np.testing.assert_allclose(jaccli.jacobian(g, B, mode=mode), fd(g, B), rtol=1e-6, atol=1e-8)
