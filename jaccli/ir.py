@@ -27,10 +27,6 @@ class Var:
     def ndim(self):
         return len(self.shape)
 
-    @property
-    def differentiable(self):
-        return self.dtype.kind == "f"
-
     def __repr__(self):
         return f"Var({self.name or '?'}:{_type_str(self.shape, self.dtype)})"
 

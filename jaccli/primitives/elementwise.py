@@ -77,7 +77,6 @@ astype_p = defnondiff("astype", lambda x, dtype: x.astype(dtype))
 
 # ---------------------------------------------------------------- binary
 
-_aligned = lift_all
 
 
 def defbinary(name, fn, d0, d1):
@@ -86,7 +85,7 @@ def defbinary(name, fn, d0, d1):
     partials = (d0, d1)
 
     def jvp(e, xs, out, ts):
-        x, y = _aligned(e, xs)
+        x, y = lift_all(e, xs)
         r = len(e.out.shape)
         acc = None
         for i, (t, s) in enumerate(zip(ts, e.in_shapes)):
@@ -96,7 +95,7 @@ def defbinary(name, fn, d0, d1):
         return _full(acc, e)
 
     def vjp(e, xs, out, ct, needs):
-        x, y = _aligned(e, xs)
+        x, y = lift_all(e, xs)
         return tuple(unbroadcast(ct * partials[i](x, y, out), s, e.out.shape) if needs[i] else None
                      for i, s in enumerate(e.in_shapes))
 

@@ -12,7 +12,8 @@ index and ``_lead_first`` / ``_adv_first`` move those dimensions behind the lead
 import numpy as np
 
 from ..backend import copy_array
-from ..rules import eval_as_linear, eval_rules, jvp_rules, lift, primitive, unbroadcast, vjp_rules
+from ..rules import (eval_as_linear, eval_rules, jvp_rules, lift, primitive, unbroadcast,
+                     vjp_rules, zeros)
 
 
 def _full(index, lead):
@@ -51,7 +52,7 @@ def _getitem_jvp(e, xs, out, ts):
 def _getitem_vjp(e, xs, out, ct, needs):
     p = e.params
     lead = ct.ndim - len(e.out.shape)
-    z = np.zeros_like(ct, shape=ct.shape[:lead] + e.in_shapes[0])
+    z = zeros(ct, ct.shape[:lead] + e.in_shapes[0])
     idx = _full(p["index"], lead)
     if p["unique"]:
         z[idx] = _adv_first(ct, p, lead)
@@ -80,7 +81,7 @@ def _setitem_jvp(e, xs, out, ts):
     if tx is not None:
         res = copy_array(np.broadcast_to(tx, lead + sx))
     else:
-        res = np.zeros_like(tv, shape=lead + sx)
+        res = zeros(tv, lead + sx)
     idx = _full(p["index"], len(lead))
     if tv is None:
         res[idx] = 0.0

@@ -8,8 +8,7 @@ import numpy as np
 
 from ..backend import xp_of
 from ..rules import (defnondiff, eval_as_linear, eval_rules, jvp_rules, lift, primitive,
-                     seed_rules,
-                     unbroadcast, vjp_rules)
+                     seed_rules, unbroadcast, vjp_rules, zeros)
 
 
 def _mT(a):
@@ -256,7 +255,7 @@ jvp_rules[diagonal_p] = lambda e, xs, out, ts: np.diagonal(ts[0], e.params["offs
 def _diagonal_vjp(e, xs, out, ct, needs):
     (shape,) = e.in_shapes
     lead = ct.ndim - len(e.out.shape)
-    z = np.zeros_like(ct, shape=ct.shape[:lead] + tuple(shape))
+    z = zeros(ct, ct.shape[:lead] + tuple(shape))
     rows, cols = _diag_index(shape, e.params["offset"])
     z[..., rows, cols] = ct
     return (z,)

@@ -3,18 +3,15 @@ All but sort are linear: the JVP applies the same op to the tangent (leading axe
 VJP applies the transpose op."""
 import numpy as np
 
-from ..rules import eval_as_linear, eval_rules, jvp_rules, lift, primitive, unbroadcast, vjp_rules
-
-
-def _lead_shape(a, logical_shape):
-    return a.shape[:a.ndim - len(logical_shape)]
+from ..rules import (eval_as_linear, eval_rules, jvp_rules, lead_shape, lift, primitive,
+                     unbroadcast, vjp_rules, zeros)
 
 
 reshape_p = primitive("reshape", lambda x, shape: np.reshape(x, shape), linear=True)
 jvp_rules[reshape_p] = lambda e, xs, out, ts: ts[0].reshape(
-    _lead_shape(ts[0], e.in_shapes[0]) + e.params["shape"])
+    lead_shape(ts[0], e.in_shapes[0]) + e.params["shape"])
 vjp_rules[reshape_p] = lambda e, xs, out, ct, needs: (ct.reshape(
-    _lead_shape(ct, e.out.shape) + e.in_shapes[0]),)
+    lead_shape(ct, e.out.shape) + e.in_shapes[0]),)
 
 
 def _full_perm(perm, lead):
@@ -34,7 +31,7 @@ broadcast_p = primitive("broadcast_to", lambda x, shape: np.broadcast_to(x, shap
 def _broadcast_jvp(e, xs, out, ts):
     (s,), shape = e.in_shapes, e.params["shape"]
     t = lift(ts[0], len(s), len(shape))
-    return np.broadcast_to(t, _lead_shape(ts[0], s) + shape)
+    return np.broadcast_to(t, lead_shape(ts[0], s) + shape)
 
 
 jvp_rules[broadcast_p] = _broadcast_jvp
@@ -51,8 +48,8 @@ concatenate_p = primitive("concatenate", lambda *xs, axis: np.concatenate(xs, ax
 def _concatenate_jvp(e, xs, out, ts):
     axis = e.params["axis"] - len(e.out.shape)
     k, ref = next((k, t) for k, t in enumerate(ts) if t is not None)
-    lead = _lead_shape(ref, e.in_shapes[k])
-    parts = [t if t is not None else np.zeros_like(ref, shape=lead + s)
+    lead = lead_shape(ref, e.in_shapes[k])
+    parts = [t if t is not None else zeros(ref, lead + s)
              for t, s in zip(ts, e.in_shapes)]
     parts = [np.broadcast_to(p, lead + s) for p, s in zip(parts, e.in_shapes)]
     return np.concatenate(parts, axis=axis)
@@ -90,7 +87,7 @@ for _p in (reshape_p, transpose_p, broadcast_p):
 
 def _concatenate_eval(e, xs):
     k = max(range(len(xs)), key=lambda i: xs[i].ndim - len(e.in_shapes[i]))
-    lead = _lead_shape(xs[k], e.in_shapes[k])
+    lead = lead_shape(xs[k], e.in_shapes[k])
     parts = [np.broadcast_to(x, lead + s) for x, s in zip(xs, e.in_shapes)]
     return np.concatenate(parts, axis=e.params["axis"] - len(e.out.shape))
 
