@@ -76,11 +76,6 @@ def _check_mode(mode):
         raise InputError(f"mode={mode!r} is not one of 'auto', 'fwd', 'rev'.")
 
 
-def _check_device(device):
-    """The array module for ``device``: numpy, or cupy for 'cuda' (checked to be usable)."""
-    return module_for(device)
-
-
 def _output_info(graph):
     shapes = [tuple(o.shape) for o in graph.outputs]
     dtypes = [o.dtype for o in graph.outputs if o.dtype.kind == "f"]
@@ -100,21 +95,29 @@ class FlatJacobian:
     point_dependent: list
 
 
-def _compute(f, args, argnums, mode, chunk_size, memory_limit, device, out_path=None,
-             progress=None, on_plan=None):
+def _traced_plan(f, args, argnums, mode, chunk_size, memory_limit, device=None, out_path=None):
+    """Trace ``f`` and plan its Jacobian (timing a trial chunk of each mode when the planner
+    asks for it). Returns (graph, plan, out_shapes, in_shapes, dtype, n_out, single)."""
     _check_mode(mode)
-    xp = _check_device(device)
-    graph, n_out, nums, single = _prepare(f, args, argnums, xp)
+    graph, n_out, nums, single = _prepare(f, args, argnums, module_for(device))
     out_shapes, dtype = _output_info(graph)
     in_shapes = [tuple(v.shape) for v in graph.inputs]
     M, N = sizes(out_shapes)[1][-1], sizes(in_shapes)[1][-1]
     plan = make_plan(graph, M, N, mode, chunk_size, memory_limit, out_path)
-    with np.errstate(all="ignore"):
-        if plan.measure:
-            from .sweeps import measure_modes
+    if plan.measure:
+        from .sweeps import measure_modes
+        with np.errstate(all="ignore"):
             plan = measure_modes(graph, plan, out_shapes, in_shapes, dtype)
-        if on_plan is not None:
-            on_plan(plan)
+    return graph, plan, out_shapes, in_shapes, dtype, n_out, single
+
+
+def _compute(f, args, argnums, mode, chunk_size, memory_limit, device, out_path=None,
+             progress=None, on_plan=None):
+    graph, plan, out_shapes, in_shapes, dtype, n_out, single = _traced_plan(
+        f, args, argnums, mode, chunk_size, memory_limit, device, out_path)
+    if on_plan is not None:
+        on_plan(plan)
+    with np.errstate(all="ignore"):
         J = run_sweeps(graph, out_shapes, in_shapes, plan.mode, plan.chunk_size, dtype,
                        out_path=out_path if plan.storage == "memmap" else None,
                        progress=progress)
@@ -144,8 +147,11 @@ def jacobian(f, *args, argnums=0, mode="auto", chunk_size=None, device=None, mem
     f: a function of arrays written with plain NumPy, returning an array or a tuple of arrays.
     argnums: the argument (int) or arguments (tuple) to differentiate; they must be float.
     mode: "fwd" (one sweep of tangents per chunk of input columns), "rev" (cotangents per
-        chunk of output rows) or "auto" (fewer seeds wins; ties go forward).
-    chunk_size: seeds per sweep; None lets the planner fit it to memory.
+        chunk of output rows) or "auto" (the planner's choice: fewer seeds for small or
+        lopsided problems, else its cost model, with a timed trial when the two are close).
+    chunk_size: seeds per sweep; None lets the planner fit it to memory and cache.
+    device: None/"cpu", or "cuda" (CuPy; the result is then a CuPy array).
+    memory_limit: bytes a sweep may use (default: a quarter of the available memory).
     batched: False, True or a tuple of argument indices. With True, every argument in
         ``argnums`` carries a leading batch axis of length B (the points) and the Jacobian is
         computed at every point in one batched sweep; a tuple marks further arguments (not
@@ -165,7 +171,7 @@ def jacobian(f, *args, argnums=0, mode="auto", chunk_size=None, device=None, mem
 def _batched_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit, device):
     from .points import batched_flat_jacobian
     _check_mode(mode)
-    if _check_device(device) is not np:
+    if module_for(device) is not np:
         raise InputError("batched=... runs on the CPU only in this version; leave out "
                          "device='cuda'.")
     nums, single = _argnums_tuple(argnums, len(args))
@@ -260,14 +266,5 @@ def plan(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit=None, ou
     """The planner's decision for ``jacobian(f, *args, ...)`` without computing J (when the
     two modes' estimates are close, it does time one small chunk of each, as jacobian does).
     ``plan.to_dict()`` has mode, M, N, chunk_size, reason and per-mode estimates."""
-    _check_mode(mode)
-    graph, _, _, _ = _prepare(f, tuple(args), argnums)
-    out_shapes, dtype = _output_info(graph)
-    in_shapes = [tuple(v.shape) for v in graph.inputs]
-    M, N = sizes(out_shapes)[1][-1], sizes(in_shapes)[1][-1]
-    result = make_plan(graph, M, N, mode, chunk_size, memory_limit, out_path)
-    if result.measure:
-        from .sweeps import measure_modes
-        with np.errstate(all="ignore"):
-            result = measure_modes(graph, result, out_shapes, in_shapes, dtype)
-    return result
+    return _traced_plan(f, tuple(args), argnums, mode, chunk_size, memory_limit,
+                        out_path=out_path)[1]
