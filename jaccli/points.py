@@ -12,7 +12,6 @@ computed together; the rest are traced again from the first of them, and so on: 
 distinct path, not per point. A value read that no decision records (np.argmax ...) falls back
 to one trace per point. Either way a one-line warning says so; never a wrong answer.
 """
-import math
 import warnings
 
 import numpy as np
@@ -20,7 +19,8 @@ import numpy as np
 from .errors import InputError
 from .interpret import evaluate, jvp_sweep, vjp_sweep
 from .costs import bytes_per_seed
-from .planner import default_budget
+from .planner import default_budget, make_plan
+from .sweeps import flat_blocks, seed_blocks, sizes
 from .tracer import trace_function
 
 POINTS_CHUNK_BYTES = 16 * 1024 ** 2   # points per chunk (measured: Lorenz 10^6 points best of 1-32 MB)
@@ -55,8 +55,8 @@ def batched_flat_jacobian(f, args, argnums, batched, mode, chunk_size, memory_li
         out_shapes = [tuple(o.shape) for o in graph.outputs]
         in_shapes = [tuple(graph.inputs[k].shape) for k in diff]
         if info is None:
-            info = (out_shapes, in_shapes, _mode(mode, _total(out_shapes), _total(in_shapes)),
-                    n_out)
+            M, N = sizes(out_shapes)[1][-1], sizes(in_shapes)[1][-1]
+            info = (out_shapes, in_shapes, make_plan(graph, M, N, mode, chunk_size).mode, n_out)
         everywhere = groups == 0 and not graph.point_dependent
         inputs = [args[i] if everywhere else args[i][remaining] for i in traced]
         taken = _points_on_this_path(graph, inputs, remaining.size)
@@ -74,14 +74,6 @@ def batched_flat_jacobian(f, args, argnums, batched, mode, chunk_size, memory_li
                       f"computed in {groups} groups, one trace per path they take.",
                       BranchWarning, stacklevel=3)
     return J, info
-
-
-def _total(shapes):
-    return sum(math.prod(s) for s in shapes)
-
-
-def _mode(mode, M, N):
-    return ("fwd" if N <= M else "rev") if mode == "auto" else mode
 
 
 def _points_on_this_path(graph, inputs, count):
@@ -110,9 +102,9 @@ def _point_chunk(graph, seeds, count, memory_limit):
 def _sweep_points(graph, inputs, diff, out_shapes, in_shapes, mode, chunk_size, memory_limit):
     """(P, M, N) Jacobians for P points that share ``graph``'s path."""
     count = inputs[0].shape[0]
-    M, N = _total(out_shapes), _total(in_shapes)
+    M, N = sizes(out_shapes)[1][-1], sizes(in_shapes)[1][-1]
     seeds_total = N if mode == "fwd" else M
-    K = seeds_total if chunk_size is None else max(1, min(int(chunk_size), seeds_total))
+    K = make_plan(graph, M, N, mode, chunk_size).chunk_size
     step = _point_chunk(graph, K, count, memory_limit)
     # Sweeps give (seeds, points, other): fill that layout, return a (points, M, N) view.
     out = np.empty((N, count, M) if mode == "fwd" else (M, count, N))
@@ -122,38 +114,21 @@ def _sweep_points(graph, inputs, diff, out_shapes, in_shapes, mode, chunk_size, 
         P = part[0].shape[0]
         for s0 in range(0, seeds_total, K):
             s1 = min(s0 + K, seeds_total)
+            lead = (s1 - s0, P)
             if mode == "fwd":
                 ts = [None] * len(graph.inputs)
-                for k, t in zip(diff, _seeds(s0, s1, in_shapes, P)):
+                for k, t in zip(diff, _point_seeds(s0, s1, in_shapes, P)):
                     ts[k] = t
-                out[s0:s1, p0:p0 + P] = _flat(jvp_sweep(graph, env, ts), out_shapes, s1 - s0, P)
+                out[s0:s1, p0:p0 + P] = flat_blocks(jvp_sweep(graph, env, ts), out_shapes,
+                                                    lead, np.float64)
             else:
-                cts = vjp_sweep(graph, env, _seeds(s0, s1, out_shapes, P))
-                out[s0:s1, p0:p0 + P] = _flat([cts[k] for k in diff], in_shapes, s1 - s0, P)
+                cts = vjp_sweep(graph, env, _point_seeds(s0, s1, out_shapes, P))
+                out[s0:s1, p0:p0 + P] = flat_blocks([cts[k] for k in diff], in_shapes, lead,
+                                                    np.float64)
     return out.transpose(1, 2, 0) if mode == "fwd" else out.transpose(1, 0, 2)
 
 
-def _seeds(start, stop, shapes, P):
-    """Identity seeds ``start:stop`` per variable, shape (K, P) + shape (a broadcast view)."""
-    k = stop - start
-    blocks, lo = [], 0
-    for shape in shapes:
-        size = math.prod(shape)
-        a, b = max(start, lo), min(stop, lo + size)
-        if a >= b:
-            blocks.append(None)
-        else:
-            seed = np.zeros((k, 1, size))
-            seed[np.arange(a - start, b - start), 0, np.arange(a - lo, b - lo)] = 1.0
-            blocks.append(np.broadcast_to(seed.reshape((k, 1) + tuple(shape)),
-                                          (k, P) + tuple(shape)))
-        lo += size
-    return blocks
-
-
-def _flat(blocks, shapes, k, P):
-    """Per-variable (K, P) + shape arrays (None: zero) -> (K, P, total)."""
-    parts = [np.zeros((k, P, math.prod(s))) if b is None else
-             np.broadcast_to(b, (k, P) + tuple(s)).reshape(k, P, -1)
-             for b, s in zip(blocks, shapes)]
-    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=2)
+def _point_seeds(start, stop, shapes, P):
+    """The seed chunk of a sweep, the same at every point: (K, P) + shape broadcast views."""
+    return [None if b is None else np.broadcast_to(b[:, None], (b.shape[0], P) + tuple(s))
+            for b, s in zip(seed_blocks(start, stop, shapes, np.float64), shapes)]

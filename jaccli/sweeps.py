@@ -27,7 +27,7 @@ def _identity_rows(start, stop, shapes):
             for n, lo in zip(counts, offsets[:-1])]
 
 
-def _seed_blocks(start, stop, shapes, dtype, xp=np):
+def seed_blocks(start, stop, shapes, dtype, xp=np):
     """Identity rows ``start:stop`` split per variable: arrays of shape (K,) + shape, or None
     where the chunk has no seed in that variable."""
     counts, offsets = sizes(shapes)
@@ -46,11 +46,14 @@ def _seed_blocks(start, stop, shapes, dtype, xp=np):
     return blocks
 
 
-def _flat_blocks(blocks, shapes, k, dtype, xp=np):
-    """Per-variable (K,) + shape arrays (or None: zero) -> one (K, total) matrix."""
-    parts = [xp.zeros((k, math.prod(s)), dtype) if b is None else b.reshape(k, -1)
+def flat_blocks(blocks, shapes, lead, dtype, xp=np):
+    """Per-variable ``lead + shape`` arrays (None: zero; fewer leading axes broadcast) -> one
+    ``lead + (total,)`` array. ``lead`` is (K,) in a sweep, (K, P) over P points."""
+    parts = [xp.zeros(lead + (math.prod(s),), dtype) if b is None else
+             (b if b.shape[:len(lead)] == lead else
+              xp.broadcast_to(b, lead + tuple(s))).reshape(lead + (-1,))
              for b, s in zip(blocks, shapes)]
-    return parts[0] if len(parts) == 1 else xp.concatenate(parts, axis=1)
+    return parts[0] if len(parts) == 1 else xp.concatenate(parts, axis=-1)
 
 
 
@@ -99,13 +102,13 @@ def sweep_chunk(graph, env, out_shapes, in_shapes, mode, start, stop, dtype):
     (forward: columns of J) or of J (reverse: rows)."""
     xp = graph_module(graph)
     if mode == "fwd":
-        seeds = _seed_blocks(start, stop, in_shapes, dtype, xp)
+        seeds = seed_blocks(start, stop, in_shapes, dtype, xp)
         identity = {v: rows for v, rows in zip(graph.inputs, _identity_rows(start, stop, in_shapes))
                     if rows is not None}
         tangents = jvp_sweep(graph, env, seeds, identity)
-        return _flat_blocks(tangents, out_shapes, stop - start, dtype, xp)
-    seeds = _seed_blocks(start, stop, out_shapes, dtype, xp)
-    return _flat_blocks(vjp_sweep(graph, env, seeds), in_shapes, stop - start, dtype, xp)
+        return flat_blocks(tangents, out_shapes, (stop - start,), dtype, xp)
+    seeds = seed_blocks(start, stop, out_shapes, dtype, xp)
+    return flat_blocks(vjp_sweep(graph, env, seeds), in_shapes, (stop - start,), dtype, xp)
 
 
 def measure_modes(graph, plan, out_shapes, in_shapes, dtype):
