@@ -84,11 +84,13 @@ def _points_on_this_path(graph, inputs, count):
         return np.ones(count, dtype=bool)
     if not graph.verifiable or not graph.decisions:
         return taken
-    env = evaluate(graph, inputs)
     ok = np.ones(count, dtype=bool)
-    for var, value in graph.decisions:
-        got = env[var]
-        ok &= np.all(got == value, axis=tuple(range(1, got.ndim)))
+    step = _point_chunk(graph, 0, count, None)         # evaluation only: no seeds
+    for p0 in range(0, count, step):
+        env = evaluate(graph, [x[p0:p0 + step] for x in inputs])
+        for var, value in graph.decisions:
+            got = env[var]
+            ok[p0:p0 + step] &= np.all(got == value, axis=tuple(range(1, got.ndim)))
     return ok | taken
 
 
