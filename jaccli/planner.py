@@ -65,8 +65,10 @@ class Plan:
     @property
     def modes(self):
         if self._modes is None:
-            self.costs = analyze(self._graph)
-            self._modes = {m: _mode_info(self.costs, m, seeds, seeds, self.M * self.N)
+            self.costs = c = analyze(self._graph)
+            xp = graph_module(self._graph)
+            self._modes = {m: _mode_info(c, m, seeds, self.chunk_size if m == self.mode else
+                                         cache_chunk(seeds, c[m]["peak"], xp), self.M * self.N)
                            for m, seeds in (("fwd", self.N), ("rev", self.M))}
         return self._modes
 

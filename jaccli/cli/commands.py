@@ -80,6 +80,7 @@ def jacobian(spec, inputs, mode, chunk_size, memory_limit, device, output, fmt,
         return _batched(spec, inputs, mode, chunk_size, memory_limit, device, output, fmt,
                         allow_nonfinite)
     spec_obj = running.load(spec, inputs)
+    running.check_point(spec_obj, allow_nonfinite)
     fmt = out.format_for(output, fmt)
     to_stdout = output == "-" or (output is None and not out.stdout_is_terminal())
     mapped = None if to_stdout or output is None or fmt != "npy" else out.MappedFile(output)

@@ -73,6 +73,20 @@ def load(spec_ref, assignments, batch=False):
     return spec
 
 
+def check_point(spec, allow_nonfinite):
+    """The function's value at the point must be finite: NaN or inf there means the point is
+    outside its domain (log of a negative...), where a derivative means nothing."""
+    for name, value in zip(spec.output_names, spec.outputs):
+        bad = ~np.isfinite(value)
+        if bad.any():
+            where = "" if value.ndim == 0 else f"[{','.join(map(str, np.argwhere(bad)[0]))}]"
+            text = (f"{int(bad.sum())} value(s) of output {name} are NaN or inf at the point, "
+                    f"the first {name}{where}; move the point into the function's domain")
+            if not allow_nonfinite:
+                raise ComputeError(text + ", or pass --allow-nonfinite.")
+            display.warning(text + ".")
+
+
 def layout_of(spec, out_shapes=None, in_shapes=None):
     from jaccli.cli.output import Layout
     out_shapes = out_shapes if out_shapes is not None else [o.shape for o in spec.outputs]
