@@ -29,6 +29,9 @@ mode is timed and the measurement decides.
 """
 import math
 
+from .ir import Var
+from .rules import nondiff
+
 
 # ---------------------------------------------------------------- calibrated constants
 EQN_SECONDS = 3.0e-6           # Python and dispatch, per equation per sweep
@@ -93,12 +96,29 @@ def _flops(e, active_in):
 def analyze(graph):
     """Per-seed costs of each mode: {'fwd'|'rev': {'bytes', 'flops', 'peak'}}, plus
     'eqns' (equations a sweep visits) and 'tape' (bytes of the stored primal values)."""
-    from .ir import Var
-    from .rules import nondiff
+    eqns, uses, last = _active_eqns(graph)
+    outputs = {id(o) for o in graph.outputs if type(o) is Var}
+    in_bytes = sum(_nbytes(v) for v in graph.inputs)
+    out_bytes = sum(_nbytes(o) if type(o) is Var else 8 * math.prod(getattr(o, "shape", ()))
+                    for o in graph.outputs)
+    fwd_bytes, rev_bytes, flops = _bytes_moved(graph, eqns, uses)
+    fwd_peak = _forward_peak(graph, eqns, last, outputs, in_bytes) + out_bytes
+    rev_peak = _reverse_peak(eqns, outputs, out_bytes) + in_bytes
+    tape = sum(_nbytes(e.out) for e, _ in eqns)
+    # rules compute primal-sized factors once per sweep (tanh's 1 - y*y): two alive at once
+    fixed = tape + 2 * max([_nbytes(e.out) for e, _ in eqns], default=0)
+    return {"fwd": {"bytes": fwd_bytes, "flops": flops, "peak": max(fwd_peak, 8)},
+            "rev": {"bytes": rev_bytes, "flops": flops, "peak": max(rev_peak, 8)},
+            "eqns": len(eqns), "tape": tape, "fixed": fixed}
+
+
+def _active_eqns(graph):
+    """The equations a sweep visits, each with its active (float, input-dependent) inputs;
+    how often each Var is read; the index of its last read."""
     active = {id(v) for v in graph.inputs}
     uses, last = {}, {}
     eqns = []
-    for i, e in enumerate(graph.eqns):
+    for e in graph.eqns:
         ins = [v for v in e.inputs if type(v) is Var and id(v) in active]
         if not ins or e.out.dtype.kind != "f" or e.prim in nondiff:
             continue
@@ -107,11 +127,11 @@ def analyze(graph):
             uses[id(v)] = uses.get(id(v), 0) + 1
             last[id(v)] = len(eqns)
         eqns.append((e, ins))
-    outputs = {id(o) for o in graph.outputs if type(o) is Var}
-    in_bytes = sum(_nbytes(v) for v in graph.inputs)
-    out_bytes = sum(_nbytes(o) if type(o) is Var else 8 * math.prod(getattr(o, "shape", ()))
-                    for o in graph.outputs)
+    return eqns, uses, last
 
+
+def _bytes_moved(graph, eqns, uses):
+    """Bytes each mode's rules read and write per seed, and BLAS flops per seed."""
     fwd_bytes = rev_bytes = flops = 0
     for e, ins in eqns:
         ob = _nbytes(e.out)
@@ -133,45 +153,41 @@ def analyze(graph):
             fwd_bytes += 3 * ob * len(ins) + (2 * ob if len(ins) > 1 else 0)
             rev_bytes += 3 * max(ob, 1) * len(ins)
         flops += _flops(e, len(ins))
-    for v in graph.inputs + [e.out for e, _ in eqns]:
+    for v in graph.inputs + [e.out for e, _ in eqns]:   # reverse sums repeated reads
         extra = uses.get(id(v), 0) - 1
         if extra > 0:
             rev_bytes += 3 * extra * _nbytes(v)
+    return fwd_bytes, rev_bytes, flops
 
-    # peak of tangents alive at once (forward); the seeds stay alive for the whole sweep
-    alive = in_bytes
-    fwd_peak = alive
+
+def _forward_peak(graph, eqns, last, outputs, in_bytes):
+    """Peak bytes of tangents alive at once per seed; the seeds stay alive for the sweep."""
+    alive = peak = in_bytes
     for j, (e, ins) in enumerate(eqns):
         ob = _nbytes(e.out)
-        fwd_peak = max(fwd_peak, alive + 2 * ob)        # result + one rule temporary
+        peak = max(peak, alive + 2 * ob)                # result + one rule temporary
         alive += ob
         for v in ins:
             if last.get(id(v)) == j and id(v) not in outputs and v not in graph.inputs:
                 alive -= _nbytes(v)
-    fwd_peak += out_bytes                               # the chunk's flattened rows of J
+    return peak
 
-    # peak of cotangents alive at once (reverse); the output seeds stay alive too
-    alive = out_bytes
-    rev_peak = alive
+
+def _reverse_peak(eqns, outputs, out_bytes):
+    """Peak bytes of cotangents alive at once per seed; the output seeds stay alive too."""
+    alive = peak = out_bytes
     held = set(outputs)
     for e, ins in reversed(eqns):
         ob = _nbytes(e.out)
         new = sum(_nbytes(v) for v in ins)
-        rev_peak = max(rev_peak, alive + new + ob)      # new cotangents + one temporary
+        peak = max(peak, alive + new + ob)              # new cotangents + one temporary
         if id(e.out) in held and id(e.out) not in outputs:
             alive -= ob
         for v in ins:
             if id(v) not in held:
                 held.add(id(v))
                 alive += _nbytes(v)
-    rev_peak = max(rev_peak, alive) + in_bytes          # the chunk's flattened rows of J
-
-    tape = sum(_nbytes(e.out) for e, _ in eqns)
-    # rules compute primal-sized factors once per sweep (tanh's 1 - y*y): two alive at once
-    fixed = tape + 2 * max([_nbytes(e.out) for e, _ in eqns], default=0)
-    return {"fwd": {"bytes": fwd_bytes, "flops": flops, "peak": max(fwd_peak, 8)},
-            "rev": {"bytes": rev_bytes, "flops": flops, "peak": max(rev_peak, 8)},
-            "eqns": len(eqns), "tape": tape, "fixed": fixed}
+    return max(peak, alive)
 
 
 def estimate_seconds(costs, mode, seeds, k):
