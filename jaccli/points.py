@@ -16,14 +16,14 @@ import warnings
 
 import numpy as np
 
+from .costs import bytes_per_seed
 from .errors import InputError
 from .interpret import evaluate, jvp_sweep, vjp_sweep
-from .costs import bytes_per_seed
 from .planner import default_budget, make_plan
 from .sweeps import flat_blocks, seed_blocks, sizes
 from .tracer import trace_function
 
-POINTS_CHUNK_BYTES = 16 * 1024 ** 2   # points per chunk (measured: Lorenz 10^6 points best of 1-32 MB)
+POINTS_CHUNK_BYTES = 16 * 1024 ** 2   # per point chunk (Lorenz at 10^6 points: best of 1-32 MB)
 
 
 class BranchWarning(UserWarning):
@@ -31,19 +31,20 @@ class BranchWarning(UserWarning):
 
 
 def batch_size(args, batched):
-    sizes = {np.shape(args[i])[0] if np.ndim(args[i]) else None for i in batched}
-    if None in sizes:
+    """B, the common leading length of the batched arguments."""
+    lengths = {np.shape(args[i])[0] if np.ndim(args[i]) else None for i in batched}
+    if None in lengths:
         raise InputError("a batched argument has no leading batch axis (it is a scalar).")
-    if len(sizes) != 1:
-        raise InputError(f"batched arguments have different leading lengths {sorted(sizes)}; "
-                         "they must share one batch axis.")
-    return sizes.pop()
+    if len(lengths) != 1:
+        raise InputError(f"batched arguments have different leading lengths "
+                         f"{sorted(lengths)}; they must share one batch axis.")
+    return lengths.pop()
 
 
 def batched_flat_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit):
     """Flat Jacobians at every point: an array (B, M, N), and (output shapes, differentiated
-    input shapes, mode used, number of outputs or None for a single array). ``batched``: indices of the arguments
-    with a leading batch axis (a superset of ``argnums``)."""
+    input shapes, mode used, number of outputs or None for a single array). ``batched``:
+    indices of the arguments with a leading batch axis (a superset of ``argnums``)."""
     B = batch_size(args, batched)
     traced = tuple(sorted(batched))
     diff = [traced.index(i) for i in argnums]
