@@ -5,6 +5,7 @@ import string
 import numpy as np
 
 from ..errors import TracingError
+from ..primitives.elementwise import sqrt0_p
 from ..primitives.linalg import (det_p, diagonal_p, einsum_p, inv_p, logabsdet_p, matmul_p,
                                  signdet_p, solve_p)
 from ..tracer import bind, bind_view
@@ -174,7 +175,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
 
 def _vector_norm(x, ord, axes, keepdims):
     if ord is None or ord == 2:
-        return np.sqrt(sum(x * x, axis=axes, keepdims=keepdims))
+        return bind(sqrt0_p, sum(x * x, axis=axes, keepdims=keepdims))   # derivative 0 at 0
     if ord == np.inf:
         return amax(np.abs(x), axis=axes, keepdims=keepdims)
     if ord == -np.inf:

@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..errors import TracingError
-from ..primitives.elementwise import maximum_p, minimum_p, round_p, where_p
+from ..primitives.elementwise import maximum_p, minimum_p, round_p, sqrt0_p, where_p
 from ..primitives.reductions import (all_p, amax_p, amin_p, any_p, cumprod_p, cumsum_p, prod_p,
                                      sum_p)
 from ..rules import logical_axes
@@ -51,7 +51,7 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
         correction=None):
     no_out("np.std", out, where=where, mean=mean)
-    return np.sqrt(var(a, axis, ddof=ddof, keepdims=keepdims, correction=correction))
+    return bind(sqrt0_p, var(a, axis, ddof=ddof, keepdims=keepdims, correction=correction))
 
 
 @implements(np.max, np.amax)

@@ -11,7 +11,7 @@ import numpy as np
 from ..errors import TracingError
 from ..primitives import elementwise as ew
 from ..rules import logical_axes
-from ..tracer import Tracer
+from ..tracer import Tracer, bind
 from ._dispatch import arr, implements, no_out
 from .indexing import _plain_index_part
 from .ufuncs import _register
@@ -191,7 +191,7 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
 @implements(np.nanstd)
 def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
            mean=None, correction=None):
-    return np.sqrt(nanvar(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean,
+    return bind(ew.sqrt0_p, nanvar(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean,
                           correction=correction))
 
 

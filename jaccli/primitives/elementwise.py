@@ -41,6 +41,10 @@ log2_p = defunary("log2", np.log2, lambda x, y: 1.0 / (x * LN2))
 log10_p = defunary("log10", np.log10, lambda x, y: 1.0 / (x * LN10))
 log1p_p = defunary("log1p", np.log1p, lambda x, y: 1.0 / (1.0 + x))
 sqrt_p = defunary("sqrt", np.sqrt, lambda x, y: 0.5 / y)
+# std and the 2-norm at zero: a cone, no derivative; 0 is a subgradient, and exact where the
+# quantity is identically zero (the std of one value). Plain sqrt'(0) would give 0 * inf = NaN.
+sqrt0_p = defunary("sqrt0", np.sqrt,
+                   lambda x, y: np.where(y > 0, 0.5 / np.where(y > 0, y, 1.0), 0.0))
 cbrt_p = defunary("cbrt", np.cbrt, lambda x, y: 1.0 / (3.0 * y * y))
 square_p = defunary("square", np.square, lambda x, y: 2.0 * x)
 reciprocal_p = defunary("reciprocal", np.reciprocal, lambda x, y: -y * y)
