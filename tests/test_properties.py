@@ -122,3 +122,57 @@ def test_setitem_with_separated_advanced_indices(mode):
         return y
     np.testing.assert_allclose(jaccli.jacobian(f, x, mode=mode), fd(f, x), rtol=1e-5,
                                atol=1e-6)
+
+
+@st.composite
+def matmul_shapes(draw):
+    """Operand shapes np.matmul accepts: vectors, matrices, stacks that broadcast."""
+    n, m, p = (draw(st.integers(1, 3)) for _ in range(3))
+    stack = tuple(draw(st.lists(st.integers(1, 2), max_size=2)))
+    a = draw(st.sampled_from([(n,), (m, n), stack + (m, n)]))
+    b = draw(st.sampled_from([(n,), (n, p), stack[draw(st.integers(0, len(stack))):] + (n, p)]))
+    return a, b
+
+
+@SETTINGS
+@given(matmul_shapes(), st.integers(0, 2**16))
+def test_matmul_ranks(shapes_ab, seed):
+    rng = np.random.default_rng(seed)
+    A, B = (rng.standard_normal(s) for s in shapes_ab)
+    check(lambda A: np.tanh(A @ B), A)
+    check(lambda B: np.tanh(A @ B), B)
+
+
+@SETTINGS
+@given(st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple), st.data())
+def test_random_setitem(shape, data):
+    index = data.draw(index_for(shape))
+    x = np.random.default_rng(2).standard_normal(shape)
+    try:
+        region = np.zeros(shape)[index]
+    except IndexError:
+        assume(False)
+    flat = np.ravel_multi_index(np.indices(shape).reshape(len(shape), -1), shape).reshape(shape)
+    targets = np.asarray(flat[index]).ravel()
+    assume(region.size > 0 and len(np.unique(targets)) == targets.size)   # NumPy: last wins
+
+    def f(x):
+        y = np.sin(x)
+        y[index] = np.cos(x)[index] * 3.0
+        return y
+    check(f, x)
+
+
+@SETTINGS
+@given(matmul_shapes(), st.integers(0, 2**16), st.booleans())
+def test_points_matmul_ranks(shapes_ab, seed, batch_left):
+    rng = np.random.default_rng(seed)
+    A, B = (rng.standard_normal(s) for s in shapes_ab)
+    if batch_left:
+        X, f = rng.standard_normal((3,) + A.shape), (lambda a: np.tanh(a @ B))
+    else:
+        X, f = rng.standard_normal((3,) + B.shape), (lambda b: np.tanh(A @ b))
+    for mode in ("fwd", "rev"):
+        J = jaccli.jacobian(f, X, batched=True, mode=mode)
+        np.testing.assert_allclose(J, [jaccli.jacobian(f, x, mode=mode) for x in X],
+                                   rtol=1e-12, atol=1e-12)
