@@ -29,7 +29,7 @@ LIKE_FUNCTIONS = {}  # creation function reached through like=x -> implementatio
 class Builder:
     """The graph under construction."""
     __slots__ = ("eqns", "values", "inputs", "point_dependent", "decisions", "verifiable",
-                 "device_put")
+                 "device_put", "frozen")
 
     def __init__(self, device_put=None):
         self.eqns = []
@@ -39,6 +39,22 @@ class Builder:
         self.decisions = []        # (Var, value it had): the graph holds where these recur
         self.verifiable = True     # False once a value was read in a way we cannot re-check
         self.device_put = device_put   # on a GPU: moves NumPy constants next to the values
+        self.frozen = []           # NumPy constants made read-only while tracing (see freeze)
+
+    def freeze(self, args):
+        """NOTE: the graph holds NumPy constants by reference. Were ``f`` to change one after
+        using it (a scratch buffer reused: ``buf[:] = 1; y = x * buf; buf[:] = 2``), the rules
+        would see the new contents and the derivative would silently be wrong. So constants
+        are read-only until the trace ends: such a write raises, and becomes a clear error."""
+        for a in args:
+            if type(a) is np.ndarray and a.flags.writeable:
+                a.flags.writeable = False
+                self.frozen.append(a)
+
+    def thaw(self):
+        for a in self.frozen:
+            a.flags.writeable = True
+        self.frozen.clear()
 
     def new_input(self, value):
         var = Var(value.shape, value.dtype)
@@ -85,6 +101,7 @@ def bind(p, *args, **params):
     out = impl_rules[p](*vals, **params)
     if not traced:
         return Tracer(out, None, builder) if builder is not None else out
+    builder.freeze(args)
     var = Var(out.shape, out.dtype)
     inputs = [(a.node if a.node is not None else a.value) if type(a) is Tracer else a for a in args]
     builder.eqns.append(Eqn(p, inputs, params, var, tuple([_shape(v) for v in vals])))
@@ -120,6 +137,11 @@ def _shares_memory(a, b):
 _STALE_VIEW = ("a view of a traced array (v = y[1:], y.T, y.reshape(...)) was read after y was "
                "assigned into; in NumPy the view would see the change, jaccli cannot alias. "
                "Take the view again after the assignment, or use .copy().")
+
+_WROTE_CONSTANT = ("the function wrote into a NumPy array after using it in a traced "
+                   "computation; jaccli records arrays by reference, so the derivative would use "
+                   "the new contents. Write into a fresh array instead (buf = buf.copy(), or "
+                   "np.zeros_like(x) for traced values).")
 
 _TO_PLAIN = ("a traced array was turned into a plain NumPy array ({how}); its derivative would "
              "be lost. Build arrays from traced values with np.stack / np.concatenate, create "
@@ -304,9 +326,13 @@ def trace_function(f, args, argnums, device_put=None):
             raise
         except Exception as exc:            # NumPy may wrap our error (a[0] = traced)
             cause = _tracing_cause(exc)
-            if cause is None:
-                raise
-            raise cause from None
+            if cause is not None:
+                raise cause from None
+            if builder.frozen and "read-only" in str(exc):
+                raise TracingError(_WROTE_CONSTANT) from exc
+            raise
+        finally:
+            builder.thaw()
     multiple = isinstance(result, (tuple, list))
     results = list(result) if multiple else [result]
     outputs = [_output_of(r, k) for k, r in enumerate(results)]

@@ -111,3 +111,27 @@ def test_einsum_size_one_label_broadcasts(mode):
     np.testing.assert_allclose(jaccli.jacobian(f, A, mode=mode), fd(f, A), rtol=1e-6, atol=1e-8)
     g = lambda b: np.einsum("...i,...i->...", A, b)  # noqa: E731
     np.testing.assert_allclose(jaccli.jacobian(g, B, mode=mode), fd(g, B), rtol=1e-6, atol=1e-8)
+
+
+def test_writing_a_constant_after_using_it_raises():
+    def f(x):
+        buf = np.zeros(3)
+        buf[:] = 1.0
+        y = x * buf
+        buf[:] = 2.0                 # the recorded product would see this
+        return y
+    with pytest.raises(jaccli.TracingError, match="wrote into a NumPy array"):
+        jaccli.jacobian(f, np.ones(3))
+
+
+def test_constants_are_writable_again_after_tracing():
+    W = np.eye(3)
+    jaccli.jacobian(lambda x: W @ x, np.ones(3))
+    assert W.flags.writeable
+
+    def fails_midway(x):
+        y = W @ x
+        raise ValueError("the user's own error")
+    with pytest.raises(ValueError, match="own error"):
+        jaccli.jacobian(fails_midway, np.ones(3))
+    assert W.flags.writeable
