@@ -231,7 +231,8 @@ def jvp(f, primals, tangents):
 
 def vjp(f, *primals):
     """Reverse mode: ``(f(*primals), vjp_fn)``; ``vjp_fn(ybar)`` returns the tuple of
-    cotangents ``ybar @ J`` for each primal (same shapes as the primals)."""
+    cotangents ``ybar @ J`` for each primal (same shapes as the primals). ``vjp_fn`` reads the
+    arrays ``f`` used by reference: do not change them before calling it."""
     graph, n_out, _, _ = _prepare(f, primals, tuple(range(len(primals))))
     ys = _primal_outputs(graph)
 
