@@ -44,7 +44,7 @@ def jvp_sweep(graph, env, input_tangents, identity=None):
             if identity and e.prim in seed_rules:
                 t = _seeded(e, xs, ts, identity)
             if t is None:
-                t = jvp_rules[e.prim](e, xs, env[e.out], ts)
+                t = jvp_rules[e.prim](e, xs, env.get(e.out), ts)
             if t is not None:
                 tangents[e.out] = t
         for v in dead:
@@ -81,7 +81,8 @@ def vjp_sweep(graph, env, output_cotangents):
         if not any(needs):
             continue
         xs = [env[v] if type(v) is Var else v for v in e.inputs]
-        for v, c, need in zip(e.inputs, vjp_rules[e.prim](e, xs, env[e.out], ct, needs), needs):
+        for v, c, need in zip(e.inputs, vjp_rules[e.prim](e, xs, env.get(e.out), ct, needs),
+                              needs):
             if need and c is not None:
                 accumulate(v, c)
     return [cts.get(v) for v in graph.inputs]

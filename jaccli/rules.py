@@ -41,6 +41,8 @@ impl_rules = {}
 eval_rules = {}       # absent: elementwise, ``impl(*lifted xs, **params)`` (see eval_rule)
 jvp_rules = {}
 seed_rules = {}       # optional shortcuts for identity seeds (see interpret.jvp_sweep)
+lazy_shapes = {}      # p -> shape rule (input values -> (shape, dtype) or None): p's value is
+                      # computed only when read (tracer.Values); its jvp/vjp rules get out=None
 vjp_rules = {}
 nondiff = set()       # primitives whose output is never differentiable (comparisons, floor...)
 

@@ -135,3 +135,14 @@ def test_constants_are_writable_again_after_tracing():
     with pytest.raises(ValueError, match="own error"):
         jaccli.jacobian(fails_midway, np.ones(3))
     assert W.flags.writeable
+
+
+def test_matmul_results_nothing_reads_are_not_computed():
+    W = rng.standard_normal((4, 3))
+    x = rng.standard_normal(3)
+    g = jaccli.trace(lambda x: W @ np.tanh(x), x)
+    out = g.outputs[0]
+    assert out not in g.values                      # recorded, not computed
+    np.testing.assert_allclose(g.values[out], W @ np.tanh(x))   # computed when read
+    y, ydot = jaccli.jvp(lambda x: W @ np.tanh(x), (x,), (np.ones(3),))
+    np.testing.assert_allclose(y, W @ np.tanh(x))

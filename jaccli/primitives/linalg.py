@@ -8,7 +8,7 @@ import numpy as np
 
 from ..backend import xp_of
 from ..rules import (defnondiff, eval_as_linear, eval_rules, jvp_rules, lift, primitive,
-                     seed_rules, unbroadcast, vjp_rules, zeros)
+                     lazy_shapes, seed_rules, unbroadcast, vjp_rules, zeros)
 
 
 def _mT(a):
@@ -288,3 +288,23 @@ def _matmul_seeded(e, xs, i, start, stop):
 
 
 seed_rules[matmul_p] = _matmul_seeded
+
+
+# ---------------------------------------------------------------- lazy matmul results
+
+def _matmul_shape(vals):
+    """np.matmul's result (shape, dtype) without computing it; None lets NumPy compute (and
+    raise its own error for operands that do not fit)."""
+    a, b = vals
+    sa, sb = getattr(a, "shape", ()), getattr(b, "shape", ())
+    if not sa or not sb or sa[-1] != (sb[-2] if len(sb) > 1 else sb[0]):
+        return None
+    try:
+        stack = np.broadcast_shapes(sa[:-2], sb[:-2])
+    except ValueError:
+        return None
+    shape = stack + sa[-2:-1] + sb[-1:] if len(sb) > 1 else stack + sa[-2:-1]
+    return shape, np.result_type(a.dtype, b.dtype)
+
+
+lazy_shapes[matmul_p] = _matmul_shape
