@@ -68,6 +68,16 @@ def copy_array(a):
     return a.copy() if on_gpu(a) else np.array(a, copy=True)
 
 
+def scatter_add(a, index, values):
+    """``a[index] += values`` in place, repeated indices accumulating (np.add.at); CuPy's
+    equivalent is cupyx.scatter_add."""
+    if not on_gpu(a):
+        np.add.at(a, index, values)
+        return
+    import cupyx
+    cupyx.scatter_add(a, index, values)
+
+
 def free_memory(xp):
     """Bytes free for a sweep: available RAM, or free memory on the current GPU."""
     if xp is np:

@@ -11,7 +11,7 @@ index and ``_lead_first`` / ``_adv_first`` move those dimensions behind the lead
 """
 import numpy as np
 
-from ..backend import copy_array
+from ..backend import copy_array, scatter_add
 from ..rules import (eval_as_linear, eval_rules, jvp_rules, lift, primitive, unbroadcast,
                      vjp_rules, zeros)
 
@@ -57,7 +57,7 @@ def _getitem_vjp(e, xs, out, ct, needs):
     if p["unique"]:
         z[idx] = _adv_first(ct, p, lead)
     else:
-        np.add.at(z, idx, _adv_first(ct, p, lead))     # repeated indices accumulate
+        scatter_add(z, idx, _adv_first(ct, p, lead))   # repeated indices accumulate
     return (z,)
 
 
