@@ -1,0 +1,183 @@
+"""Numerical calculus and fitting on traced samples: gradient, trapezoid, interp, cov,
+corrcoef, polyval, vander -- compositions of the core primitives."""
+import numpy as np
+
+from ..errors import TracingError
+from ..rules import logical_axes
+from ._dispatch import arr, implements
+from .indexing import _plain_index_part
+
+# ---------------------------------------------------------------- calculus on samples
+
+def _along(v, axis, ndim):
+    """A 1-D array shaped to broadcast along ``axis`` of an ndim array."""
+    return np.reshape(v, tuple(-1 if d == axis else 1 for d in range(ndim)))
+
+
+def _sl(axis, ndim, s):
+    return (slice(None),) * axis + (s,) + (slice(None),) * (ndim - axis - 1)
+
+
+def _gradient_axis(f, h, axis, edge_order):
+    """NumPy's second-order central differences along one axis; ``h`` a scalar spacing or
+    1-D coordinates (traced or not)."""
+    nd = f.ndim
+    n = f.shape[axis]
+    if n < edge_order + 1:
+        raise ValueError("Shape of array too small to calculate a numerical gradient, at "
+                         "least (edge_order + 1) elements are required.")
+
+    def at(s):
+        return f[_sl(axis, nd, s)]
+
+    if np.ndim(h) == 0:
+        inner = (at(slice(2, None)) - at(slice(None, -2))) / (2.0 * h)
+        if edge_order == 1:
+            first = (at(slice(1, 2)) - at(slice(0, 1))) / h
+            last = (at(slice(-1, None)) - at(slice(-2, -1))) / h
+        else:
+            first = (-1.5 * at(slice(0, 1)) + 2.0 * at(slice(1, 2)) - 0.5 * at(slice(2, 3))) / h
+            last = (0.5 * at(slice(-3, -2)) - 2.0 * at(slice(-2, -1)) + 1.5 * at(slice(-1, None))) / h
+    else:
+        if np.ndim(h) != 1 or np.shape(h)[0] != n:
+            raise ValueError("when 1d, distances must match the length of the corresponding "
+                             "dimension")
+        dx = np.diff(h)
+        dx1, dx2 = dx[:-1], dx[1:]
+        a = -dx2 / (dx1 * (dx1 + dx2))
+        b = (dx2 - dx1) / (dx1 * dx2)
+        c = dx1 / (dx2 * (dx1 + dx2))
+        inner = (_along(a, axis, nd) * at(slice(None, -2)) + _along(b, axis, nd) * at(slice(1, -1))
+                 + _along(c, axis, nd) * at(slice(2, None)))
+        if edge_order == 1:
+            first = (at(slice(1, 2)) - at(slice(0, 1))) / dx[0]
+            last = (at(slice(-1, None)) - at(slice(-2, -1))) / dx[-1]
+        else:
+            d1, d2 = dx[0], dx[1]
+            first = (-(2.0 * d1 + d2) / (d1 * (d1 + d2)) * at(slice(0, 1))
+                     + (d1 + d2) / (d1 * d2) * at(slice(1, 2))
+                     - d1 / (d2 * (d1 + d2)) * at(slice(2, 3)))
+            d1, d2 = dx[-2], dx[-1]
+            last = (d2 / (d1 * (d1 + d2)) * at(slice(-3, -2))
+                    - (d2 + d1) / (d1 * d2) * at(slice(-2, -1))
+                    + (2.0 * d2 + d1) / (d2 * (d1 + d2)) * at(slice(-1, None)))
+    return np.concatenate([first, inner, last], axis=axis)
+
+
+@implements(np.gradient)
+def gradient(f, *varargs, axis=None, edge_order=1):
+    f = arr(f)
+    if edge_order not in (1, 2):
+        raise ValueError("'edge_order' greater than 2 not supported")
+    axes = tuple(range(f.ndim)) if axis is None else tuple(
+        logical_axes(a, f.ndim)[0] for a in ((axis,) if isinstance(axis, int) else axis))
+    if not varargs:
+        spacing = [1.0] * len(axes)
+    elif len(varargs) == 1 and np.ndim(varargs[0]) == 0:
+        spacing = [varargs[0]] * len(axes)
+    elif len(varargs) == len(axes):
+        spacing = list(varargs)
+    else:
+        raise TypeError("invalid number of arguments")
+    out = tuple(_gradient_axis(f, arr(h), ax, edge_order) for h, ax in zip(spacing, axes))
+    return out[0] if len(out) == 1 else out
+
+
+@implements(np.trapezoid)
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    y = arr(y)
+    axis = logical_axes(axis, y.ndim)[0]
+    nd = y.ndim
+    if x is None:
+        d = dx
+    else:
+        x = arr(x)
+        d = _along(np.diff(x), axis, nd) if x.ndim == 1 else np.diff(x, axis=axis)
+    pairs = y[_sl(axis, nd, slice(1, None))] + y[_sl(axis, nd, slice(None, -1))]
+    return np.sum(d * pairs / 2.0, axis=axis)
+
+
+if hasattr(np, "trapz"):
+    implements(np.trapz)(trapezoid)
+
+
+@implements(np.interp)
+def interp(x, xp, fp, left=None, right=None, period=None):
+    """Piecewise linear interpolation, differentiable in ``x``, ``fp`` (and ``xp``). The
+    interval each x falls in is counted in the graph (``sum(x >= xp)``) and read as an index:
+    a recorded decision, as for a traced index, so the Jacobian at other points is computed
+    where the intervals are the same."""
+    if period is not None:
+        raise TracingError("np.interp(period=...) is not supported by jaccli.")
+    x, xp, fp = arr(x), arr(xp), arr(fp)
+    if xp.ndim != 1 or fp.ndim != 1 or xp.shape != fp.shape:
+        raise ValueError("fp and xp are not of the same length.")
+    n = xp.shape[0]
+    if n == 0:
+        raise ValueError("array of sample points is empty")
+    k = np.sum(np.reshape(x, x.shape + (1,)) >= xp, axis=-1)
+    k = np.asarray(_plain_index_part(k, "np.interp"))
+    if n == 1:
+        y = fp[np.zeros(k.shape, dtype=np.intp)] + 0.0 * x
+    else:
+        j = np.clip(k - 1, 0, n - 2)
+        x0, x1, y0, y1 = xp[j], xp[j + 1], fp[j], fp[j + 1]
+        y = y0 + (y1 - y0) / (x1 - x0) * (x - x0)
+    lo = fp[0] if left is None else left
+    hi = fp[-1] if right is None else right
+    return np.where(x < xp[0], lo, np.where(x > xp[-1], hi, y))
+
+
+# ---------------------------------------------------------------- covariance, polynomials
+
+@implements(np.cov)
+def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None,
+        *, dtype=None):
+    if fweights is not None or aweights is not None:
+        raise TracingError("np.cov: fweights= and aweights= are not supported by jaccli.")
+    X = np.atleast_2d(arr(m))
+    if not rowvar and X.shape[0] != 1:
+        X = X.T
+    if y is not None:
+        Y = np.atleast_2d(arr(y))
+        if not rowvar and Y.shape[0] != 1:
+            Y = Y.T
+        X = np.concatenate([X, Y], axis=0)
+    if ddof is None:
+        ddof = 0 if bias else 1
+    fact = X.shape[1] - ddof
+    Xc = X - np.mean(X, axis=1, keepdims=True)
+    return np.squeeze(Xc @ Xc.T / float(fact))
+
+
+@implements(np.corrcoef)
+def corrcoef(x, y=None, rowvar=True, *, dtype=None):
+    """cov / (std_i std_j); NumPy also clips to [-1, 1], which only moves rounding."""
+    c = cov(x, y, rowvar)
+    if c.ndim == 0:
+        return c / c
+    std = np.sqrt(np.diagonal(c))
+    return c / std[:, None] / std[None, :]
+
+
+@implements(np.polyval)
+def polyval(p, x):
+    """Horner's rule, differentiable in the coefficients and in x."""
+    p, x = arr(p), arr(x)
+    y = np.zeros_like(x, dtype=float)
+    for k in range(p.shape[0]):
+        y = y * x + p[k]
+    return y
+
+
+@implements(np.vander)
+def vander(x, N=None, increasing=False):
+    """Powers by cumulative products (exact derivatives at x = 0, where x**0 would not be)."""
+    x = arr(x)
+    if x.ndim != 1:
+        raise ValueError("x must be a one-dimensional array or sequence.")
+    N = x.shape[0] if N is None else int(N)
+    cols = np.broadcast_to(np.reshape(x, (-1, 1)), (x.shape[0], max(N - 1, 0)))
+    powers = np.concatenate([np.ones((x.shape[0], 1)), np.cumprod(cols, axis=1)], axis=1)
+    powers = powers[:, :N]
+    return powers if increasing else powers[:, ::-1]
