@@ -38,7 +38,11 @@ def batch_size(args, batched):
     if len(lengths) != 1:
         raise InputError(f"batched arguments have different leading lengths "
                          f"{sorted(lengths)}; they must share one batch axis.")
-    return lengths.pop()
+    B = lengths.pop()
+    if B == 0:
+        raise InputError("the batch is empty (leading length 0): there is no point to trace "
+                         "the function at.")
+    return B
 
 
 def batched_flat_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit):
