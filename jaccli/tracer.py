@@ -17,17 +17,13 @@ import math
 import numpy as np
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
+from .dispatch import HANDLED_FUNCTIONS, HANDLED_METHODS, HANDLED_UFUNCS, LIKE_FUNCTIONS
+from .dispatch import UFUNC_METHODS
 from .errors import TracingError
 from .ir import Eqn, Graph, Var
 from .rules import impl_rules, lazy_shapes
 
 _LAZY = object()       # a Tracer's value not computed yet (see Values)
-
-# Set by jaccli.numpy_api at import: NumPy function / ufunc -> implementation on tracers.
-HANDLED_FUNCTIONS = {}
-HANDLED_UFUNCS = {}
-UFUNC_METHODS = {}   # (ufunc, method) -> implementation, e.g. (np.add, "reduce") -> sum
-LIKE_FUNCTIONS = {}  # creation function reached through like=x -> implementation(x, ...)
 
 
 class Values(dict):
@@ -291,7 +287,16 @@ class Tracer(NDArrayOperatorsMixin):
         kind = "const" if self.node is None else "traced"
         return f"Tracer<{kind}>({self.value!r})"
 
-    # ---- indexing (implemented in numpy_api)
+    # ---- attributes that are NumPy calls: they dispatch back to jaccli.numpy_api
+    T = property(lambda self: np.transpose(self))
+    mT = property(lambda self: np.swapaxes(self, -1, -2))
+    real = property(lambda self: np.real(self))
+    imag = property(lambda self: np.zeros_like(self))
+
+    def __round__(self, ndigits=None):
+        return np.round(self, ndigits or 0)
+
+    # ---- indexing and other methods (implemented in jaccli.numpy_api)
     def __getitem__(self, index):
         return HANDLED_METHODS["__getitem__"](self, index)
 
@@ -336,9 +341,6 @@ class Tracer(NDArrayOperatorsMixin):
         return impl.__get__(self)
 
 
-HANDLED_METHODS = {}   # method name -> function(self, ...), filled by jaccli.numpy_api
-
-
 def _np_name(func):
     mod = getattr(func, "__module__", "") or ""
     mod = mod.replace("numpy", "np", 1) if mod.startswith("numpy") else mod
@@ -354,7 +356,6 @@ def trace_function(f, args, argnums, device_put=None):
 
     Returns ``(graph, outputs_tree)`` where ``outputs_tree`` is ``None`` for a single output or
     the number of outputs when ``f`` returned a tuple/list."""
-    from . import numpy_api  # noqa: F401  (fills the dispatch tables)
     builder = Builder(device_put)
     call_args = list(args)
     for i in argnums:

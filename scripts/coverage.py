@@ -26,13 +26,13 @@ sys.path.insert(0, str(ROOT))
 
 from jaccli import numpy_api  # noqa: E402
 from jaccli.rules import Primitive, eval_rule, jvp_rules, nondiff, vjp_rules  # noqa: E402
-from jaccli.tracer import (HANDLED_FUNCTIONS, HANDLED_METHODS, HANDLED_UFUNCS,  # noqa: E402
+from jaccli.dispatch import (HANDLED_FUNCTIONS, HANDLED_METHODS, HANDLED_UFUNCS,  # noqa: E402
                            LIKE_FUNCTIONS, UFUNC_METHODS)
 
 DOC = ROOT / "docs" / "coverage.md"
 
 _VALUE_READ = ("note_value_read", "read_value")
-_DECIDES = ("_plain_index_part", "decide")
+_DECIDES = ("plain_index", "decide")
 
 NOT_SUPPORTED = [
     ("np.r_, np.c_", "index tricks convert every piece with np.array, which would drop the "
