@@ -48,7 +48,10 @@ class Builder:
                 self.frozen.append(a)
 
     def thaw(self):
-        for a in self.frozen:
+        """Make the frozen constants writable again, owners before their views: NumPy refuses
+        to make a view writable while the array it views is read-only (``x * W[0] + x * W``
+        froze the view ``W[0]`` before ``W``)."""
+        for a in sorted(self.frozen, key=_view_depth):
             a.flags.writeable = True
         self.frozen.clear()
 
@@ -72,3 +75,12 @@ class Builder:
         """A traced value was read in a way no decision records (argmax, nonzero...)."""
         self.verifiable = False
         self.note_point_dependent(why)
+
+
+def _view_depth(a):
+    """How many arrays ``a`` is a view of, one through another (0 for an owner)."""
+    depth = 0
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+        depth += 1
+    return depth
