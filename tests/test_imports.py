@@ -77,3 +77,12 @@ def test_numpy_api_is_imported_in_one_place_only():
                        if "jaccli.numpy_api" in _imports(name, path, _modules())
                        and not name.startswith("jaccli.numpy_api"))
     assert importers == ["jaccli"]
+
+
+def test_no_module_imports_another_ones_private_names():
+    private = []
+    for name, path in _modules().items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.level or node.module.startswith("jaccli")):
+                private += [f"{name}: {a.name}" for a in node.names if a.name.startswith("_")]
+    assert private == []
