@@ -33,38 +33,22 @@ def det(a):
     return bind(det_p, arr(a))
 
 
+# ``sign, logabsdet = np.linalg.slogdet(a)`` and ``.sign`` / ``.logabsdet`` both work.
+SlogdetResult = named_result("sign", "logabsdet")
+
+
 @implements(np.linalg.slogdet)
 def slogdet(a):
     a = arr(a)
     return SlogdetResult(bind(signdet_p, a), bind(logabsdet_p, a))
 
-# ``sign, logabsdet = np.linalg.slogdet(a)`` and ``.sign`` / ``.logabsdet`` both work.
-SlogdetResult = named_result("sign", "logabsdet")
-
 
 # ---------------------------------------------------------------- norms
 
-def _core_norm(x, ord=None, axis=None, keepdims=False):
-    """Vector norms (ord None/2, 1, inf, -inf, other p) and the Frobenius matrix norm; the
-    matrix norms 1, -1, inf, -inf as max/min of absolute row/column sums."""
-    x = arr(x)
-    if axis is None and ord is None:
-        axes = tuple(range(x.ndim))
-    elif axis is None:
-        axes = tuple(range(x.ndim)) if x.ndim <= 2 else None
-    else:
-        axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    if axes is None:
-        raise ValueError("Improper number of dimensions to norm.")
-    if len(axes) == 1 or ord is None or ord == "fro":
-        return _vector_norm(x, ord if ord != "fro" else None, axes, keepdims)
-    return _matrix_norm(x, ord, axes, keepdims)
-
-
 @implements(np.linalg.norm)
 def norm(x, ord=None, axis=None, keepdims=False):
-    """Adds to the core norms: the matrix norms 2, -2, 'nuc' (through the singular values)
-    and the vector 'norm' 0 (the count of nonzero entries, zero derivative)."""
+    """The matrix norms 2, -2, 'nuc' through the singular values, the vector 'norm' 0 (the
+    count of nonzero entries, zero derivative); every other norm in ``_basic_norm``."""
     x = arr(x)
     if isinstance(axis, (tuple, list)) and len(axis) == 2:
         axes = tuple(axis)
@@ -81,7 +65,24 @@ def norm(x, ord=None, axis=None, keepdims=False):
         return res
     if ord == 0 and axes is None and (axis is not None or x.ndim == 1):
         return np.sum(np.where(x != 0, 1.0, 0.0), axis=axis, keepdims=keepdims)
-    return _core_norm(x, ord, axis, keepdims)
+    return _basic_norm(x, ord, axis, keepdims)
+
+
+def _basic_norm(x, ord=None, axis=None, keepdims=False):
+    """Vector norms (ord None/2, 1, inf, -inf, other p) and the Frobenius matrix norm; the
+    matrix norms 1, -1, inf, -inf as max/min of absolute row/column sums. (No SVD.)"""
+    x = arr(x)
+    if axis is None and ord is None:
+        axes = tuple(range(x.ndim))
+    elif axis is None:
+        axes = tuple(range(x.ndim)) if x.ndim <= 2 else None
+    else:
+        axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    if axes is None:
+        raise ValueError("Improper number of dimensions to norm.")
+    if len(axes) == 1 or ord is None or ord == "fro":
+        return _vector_norm(x, ord if ord != "fro" else None, axes, keepdims)
+    return _matrix_norm(x, ord, axes, keepdims)
 
 
 def _vector_norm(x, ord, axes, keepdims):
@@ -108,7 +109,7 @@ def _matrix_norm(x, ord, axes, keepdims):
         res = (amax if ord == np.inf else amin)(sums, axis=r, keepdims=True)
     else:
         raise TracingError(f"np.linalg.norm(ord={ord!r}) for matrices is not supported by "
-                           "jaccli yet (2 and 'nuc' need the SVD).")
+                           "jaccli.")          # 2, -2 and 'nuc' are handled in norm
     if not keepdims:
         res = reshape(res, tuple(d for i, d in enumerate(res.shape) if i not in (r, c)))
     return res
