@@ -1,5 +1,6 @@
 """np.linalg beyond products and decompositions: solve, inv, det, slogdet, the norms, pinv,
-lstsq, matrix_power, cond, matrix_rank; and diag / diagonal / triu / tril."""
+lstsq, matrix_power, cond, matrix_rank; diag / diagonal / triu / tril and the np.linalg
+aliases matrix_transpose / diagonal / trace."""
 import numpy as np
 
 from ..dispatch import implements, method

@@ -90,7 +90,8 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     return sum(np.diagonal(a, offset, axis1, axis2), axis=-1)
 
 
-# ---------------------------------------------------------------- boolean tests stay in the graph, so `if np.any(x > 0):` is a decision re-checkable per point
+# ---------------------------------------------------------------- boolean tests
+# They stay in the graph, so `if np.any(x > 0):` is a decision re-checkable per point.
 
 @implements(np.any)
 def any_(a, axis=None, out=None, keepdims=False, *, where=None):
@@ -105,6 +106,8 @@ def all_(a, axis=None, out=None, keepdims=False, *, where=None):
 
 
 # ---------------------------------------------------------------- NaN-ignoring reductions
+# NaN entries are replaced by the reduction's neutral element with np.where, so the
+# derivative flows only through the finite entries.
 
 @implements(np.nansum)
 def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):

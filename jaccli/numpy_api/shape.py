@@ -47,7 +47,8 @@ method("flatten")(lambda self, order="C": ravel(self, order).copy())
 @implements(np.transpose, *[f for f in [getattr(np, "permute_dims", None)] if f])
 def transpose(a, axes=None):
     a = arr(a)
-    perm = tuple(range(a.ndim))[::-1] if axes is None else tuple(normalize_axis(i, a.ndim) for i in axes)
+    perm = tuple(range(a.ndim))[::-1] if axes is None else \
+        tuple(normalize_axis(i, a.ndim) for i in axes)
     if sorted(perm) != list(range(a.ndim)):
         raise ValueError("axes don't match array")
     if perm == tuple(range(a.ndim)):
@@ -191,7 +192,7 @@ def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
     return tuple(out)
 
 
-# ---------------------------------------------------------------- tile, repeat, flip, roll, rotate, pad
+# ---------------------------------------------------------------- tile, repeat, flip, roll, pad
 
 @implements(np.tile)
 def tile(A, reps):
@@ -223,7 +224,8 @@ method("repeat")(lambda self, repeats, axis=None: repeat(self, repeats, axis))
 @implements(np.flip)
 def flip(m, axis=None):
     m = arr(m)
-    axes = range(m.ndim) if axis is None else [normalize_axis(x, m.ndim) for x in np.atleast_1d(axis)]
+    axes = range(m.ndim) if axis is None else \
+        [normalize_axis(x, m.ndim) for x in np.atleast_1d(axis)]
     index = tuple(slice(None, None, -1) if d in axes else slice(None) for d in range(m.ndim))
     return getitem(m, index)
 

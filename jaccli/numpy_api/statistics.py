@@ -139,6 +139,7 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
 
 
 # ---------------------------------------------------------------- NaN-ignoring statistics
+# NaN entries are left out with np.where; the counts of the others stay in the graph.
 
 def _nan_count(a, axis, keepdims):
     return np.sum(np.where(np.isnan(arr(a)), 0.0, 1.0), axis=axis, keepdims=keepdims)
