@@ -18,7 +18,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Arrays of 2-dimensional vectors:
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.name.startswith("tail-composite-")],
                          ids=lambda c: c.name)
-def test_tail_forward_equals_reverse(case):
+def test_forward_equals_reverse(case):
     args, _, _ = reference(case)
     Jf = jaccli.jacobian(case.fn, *args, argnums=case.argnums, mode="fwd")
     Jr = jaccli.jacobian(case.fn, *args, argnums=case.argnums, mode="rev")
@@ -64,7 +64,7 @@ BATCHED = {
 
 @pytest.mark.parametrize("mode", ["fwd", "rev"])
 @pytest.mark.parametrize("name", sorted(BATCHED))
-def test_tail_batched_equals_loop(name, mode):
+def test_batched_equals_loop(name, mode):
     f, sampler = BATCHED[name]
     X = _points(sampler)
     J = jaccli.jacobian(f, X, batched=True, mode=mode)
@@ -106,7 +106,7 @@ ERRORS = [
 
 
 @pytest.mark.parametrize("fn,x,match", [e[1:] for e in ERRORS], ids=[e[0] for e in ERRORS])
-def test_tail_clear_errors(fn, x, match):
+def test_clear_errors(fn, x, match):
     with pytest.raises(TracingError, match=match):
         jaccli.jacobian(fn, x)
 
