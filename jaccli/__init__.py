@@ -3,6 +3,7 @@
     import numpy as np, jaccli
     J = jaccli.jacobian(lambda x: np.sin(x) * x.sum(), np.ones(3))   # (3, 3)
 """
+from . import numpy_api  # noqa: F401  (the one import that fills jaccli.dispatch's tables)
 from .api import jacobian, jvp, trace, vjp
 from .errors import ComputeError, InputError, JaccliError, TracingError
 

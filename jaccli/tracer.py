@@ -17,85 +17,15 @@ import math
 import numpy as np
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
+from .backend import xp_of
+from .builder import Builder
+from .dispatch import HANDLED_FUNCTIONS, HANDLED_METHODS, HANDLED_UFUNCS, LIKE_FUNCTIONS
+from .dispatch import UFUNC_METHODS
 from .errors import TracingError
 from .ir import Eqn, Graph, Var
 from .rules import impl_rules, lazy_shapes
 
-_LAZY = object()       # a Tracer's value not computed yet (see Values)
-
-# Set by jaccli.numpy_api at import: NumPy function / ufunc -> implementation on tracers.
-HANDLED_FUNCTIONS = {}
-HANDLED_UFUNCS = {}
-UFUNC_METHODS = {}   # (ufunc, method) -> implementation, e.g. (np.add, "reduce") -> sum
-LIKE_FUNCTIONS = {}  # creation function reached through like=x -> implementation(x, ...)
-
-
-class Values(dict):
-    """Var -> value. NOTE: lazy results. A primitive with a shape rule (``lazy_shapes``; the
-    matmuls) records its equation without computing its value; the value is computed when
-    first read (a later equation's input, control flow, an output the caller wants). A
-    final ``W @ h`` that only the sweeps' rules see -- they never read its value -- is then
-    never computed: a 2000 x 500 matvec of mlp_tall's 0.9 ms."""
-
-    def __init__(self):
-        super().__init__()
-        self.thunks = {}
-
-    def __missing__(self, var):
-        impl, vals, params = self.thunks.pop(var)
-        value = self[var] = impl(*vals, **params)
-        return value
-
-
-class Builder:
-    """The graph under construction."""
-    __slots__ = ("eqns", "values", "inputs", "point_dependent", "decisions", "verifiable",
-                 "device_put", "frozen")
-
-    def __init__(self, device_put=None):
-        self.eqns = []
-        self.values = Values()
-        self.inputs = []
-        self.point_dependent = []
-        self.decisions = []        # (Var, value it had): the graph holds where these recur
-        self.verifiable = True     # False once a value was read in a way we cannot re-check
-        self.device_put = device_put   # on a GPU: moves NumPy constants next to the values
-        self.frozen = []           # NumPy constants made read-only while tracing (see freeze)
-
-    def freeze(self, args):
-        """NOTE: the graph holds NumPy constants by reference. Were ``f`` to change one after
-        using it (a scratch buffer reused: ``buf[:] = 1; y = x * buf; buf[:] = 2``), the rules
-        would see the new contents and the derivative would silently be wrong. So constants
-        are read-only until the trace ends: such a write raises, and becomes a clear error."""
-        for a in args:
-            if type(a) is np.ndarray and a.flags.writeable:
-                a.flags.writeable = False
-                self.frozen.append(a)
-
-    def thaw(self):
-        for a in self.frozen:
-            a.flags.writeable = True
-        self.frozen.clear()
-
-    def new_input(self, value):
-        var = Var(value.shape, value.dtype)
-        self.inputs.append(var)
-        self.values[var] = value
-        return Tracer(value, var, self)
-
-    def note_point_dependent(self, why):
-        if why not in self.point_dependent:
-            self.point_dependent.append(why)
-
-    def decide(self, node, value, why):
-        """A traced value chose the path (a branch, an index): record which value it had."""
-        self.decisions.append((node, np.array(value, copy=True)))
-        self.note_point_dependent(why)
-
-    def read_value(self, why):
-        """A traced value was read in a way no decision records (argmax, nonzero...)."""
-        self.verifiable = False
-        self.note_point_dependent(why)
+_LAZY = object()       # a Tracer's value not computed yet (see builder.Values)
 
 
 def _shape(a):
@@ -159,7 +89,6 @@ def _shares_memory(a, b):
         return False
     if type(a) is np.ndarray and type(b) is np.ndarray:
         return np.may_share_memory(a, b)
-    from .backend import xp_of
     return bool(xp_of(a).may_share_memory(a, b))
 
 
@@ -291,7 +220,16 @@ class Tracer(NDArrayOperatorsMixin):
         kind = "const" if self.node is None else "traced"
         return f"Tracer<{kind}>({self.value!r})"
 
-    # ---- indexing (implemented in numpy_api)
+    # ---- attributes that are NumPy calls: they dispatch back to jaccli.numpy_api
+    T = property(lambda self: np.transpose(self))
+    mT = property(lambda self: np.swapaxes(self, -1, -2))
+    real = property(lambda self: np.real(self))
+    imag = property(lambda self: np.zeros_like(self))
+
+    def __round__(self, ndigits=None):
+        return np.round(self, ndigits or 0)
+
+    # ---- indexing and other methods (implemented in jaccli.numpy_api)
     def __getitem__(self, index):
         return HANDLED_METHODS["__getitem__"](self, index)
 
@@ -336,9 +274,6 @@ class Tracer(NDArrayOperatorsMixin):
         return impl.__get__(self)
 
 
-HANDLED_METHODS = {}   # method name -> function(self, ...), filled by jaccli.numpy_api
-
-
 def _np_name(func):
     mod = getattr(func, "__module__", "") or ""
     mod = mod.replace("numpy", "np", 1) if mod.startswith("numpy") else mod
@@ -354,11 +289,10 @@ def trace_function(f, args, argnums, device_put=None):
 
     Returns ``(graph, outputs_tree)`` where ``outputs_tree`` is ``None`` for a single output or
     the number of outputs when ``f`` returned a tuple/list."""
-    from . import numpy_api  # noqa: F401  (fills the dispatch tables)
     builder = Builder(device_put)
     call_args = list(args)
     for i in argnums:
-        call_args[i] = builder.new_input(args[i])
+        call_args[i] = Tracer(args[i], builder.new_input(args[i]), builder)
     with np.errstate(all="ignore"):
         try:
             result = f(*call_args)

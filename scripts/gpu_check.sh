@@ -18,7 +18,8 @@ if python -c "import click, yaml, rich" 2>/dev/null; then
     tests=(tests)
 else   # a bare GPU box without the CLI's dependencies: the engine's tests only
     echo "click/pyyaml/rich missing: running the engine tests only"
-    tests=(tests/test_gpu.py tests/test_derivatives.py tests/test_points.py tests/test_tail.py
+    tests=(tests/test_gpu.py tests/test_derivatives.py tests/test_points.py
+           tests/test_decompositions_and_statistics.py
            tests/test_core_rules.py tests/test_errors.py)
 fi
 timeout 150 python -m pytest -q -p no:cacheprovider "${tests[@]}" -x 2>&1 | tail -n 25

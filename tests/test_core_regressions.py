@@ -137,6 +137,41 @@ def test_constants_are_writable_again_after_tracing():
     assert W.flags.writeable
 
 
+def _row_then_matrix(W):
+    return lambda x: x * W[0] + (x * W).sum(0)        # freezes the view W[0] before W
+
+
+@pytest.mark.parametrize("mode", ["fwd", "rev"])
+def test_constants_and_their_views_are_writable_again(mode):
+    """A view and the array it views were made writable again in the order they were frozen:
+    NumPy refuses a writable view of a read-only array, so the trace raised a ValueError and
+    left the user's W read-only."""
+    W = np.ones((2, 3))
+    row = W[1]                                           # the user's own view, used too
+    f = _row_then_matrix(W)
+    J = jaccli.jacobian(lambda x: f(x) + x * row, np.ones(3), mode=mode)
+    np.testing.assert_allclose(J, np.diag(W[0] + W.sum(0) + row))       # diag(4, 4, 4)
+    J = jaccli.jacobian(f, np.ones(3), mode=mode)
+    np.testing.assert_allclose(J, np.diag([3.0, 3.0, 3.0]))
+    assert W.flags.writeable and row.flags.writeable
+    W[0, 0] = 5.0
+    row[0] = 6.0
+
+
+def test_constants_and_their_views_are_writable_again_after_a_failed_trace():
+    W = np.ones((2, 3))
+    row = W[1]
+
+    def fails_midway(x):
+        y = _row_then_matrix(W)(x) * row
+        raise ValueError("the user's own error")
+    with pytest.raises(ValueError, match="own error"):
+        jaccli.jacobian(fails_midway, np.ones(3))
+    assert W.flags.writeable and row.flags.writeable
+    W[0, 0] = 5.0
+    row[0] = 6.0
+
+
 def test_matmul_results_nothing_reads_are_not_computed():
     W = rng.standard_normal((4, 3))
     x = rng.standard_normal(3)

@@ -1,6 +1,21 @@
 """The NumPy surface jaccli understands: NumPy functions, ufuncs and array methods, each
-written in terms of the primitives. Importing this package fills the dispatch tables of
-``jaccli.tracer``; anything not listed raises a clear "not supported" error."""
-from . import creation, indexing, linalg, methods, reductions, shape, ufuncs  # noqa: F401
-from ._dispatch import supported_names  # noqa: F401
-from . import tail_linalg, tail_numeric, tail_shape, tail_stats  # noqa: F401
+written in terms of the primitives, one module per topic (mirroring jaccli/primitives where
+both exist). Importing this package fills the tables of ``jaccli.dispatch``; anything not
+listed raises a clear "not supported" error."""
+from ..dispatch import HANDLED_FUNCTIONS, HANDLED_METHODS, HANDLED_UFUNCS, UFUNC_METHODS
+from . import calculus, creation, decompositions, elementwise, indexing, joining  # noqa: F401
+from . import linalg, methods, products, queries, reductions, shape, sorting  # noqa: F401
+from . import statistics, ufuncs  # noqa: F401
+
+
+def supported_names():
+    """Sorted names of every NumPy function, ufunc and array method jaccli differentiates."""
+    names = set()
+    for f in HANDLED_FUNCTIONS:
+        mod = getattr(f, "__module__", "") or ""
+        prefix = "np.linalg." if "linalg" in mod else "np."
+        names.add(prefix + f.__name__)
+    names.update("np." + u.__name__ for u in HANDLED_UFUNCS)
+    names.update(f"np.{u.__name__}.{m}" for u, m in UFUNC_METHODS)
+    names.update("ndarray." + m for m in HANDLED_METHODS if not m.startswith("__"))
+    return sorted(names)

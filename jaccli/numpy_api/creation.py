@@ -1,11 +1,14 @@
 """Creating arrays next to traced ones: ``np.zeros_like(x)``, ``np.zeros(n, like=x)``, ...
 They return *constant* tracers (no graph node), so that ``y[1:] = x[:-1]`` can be recorded
-when ``y`` is assigned into; ``x.copy()`` returns a new tracer for the same value."""
+when ``y`` is assigned into; ``x.copy()`` returns a new tracer for the same value. Ranges of
+traced values: ``np.linspace`` with traced endpoints."""
 import numpy as np
 
 from ..backend import to_module, xp_of
-from ..tracer import LIKE_FUNCTIONS, Tracer
-from ._dispatch import implements, method
+from ..dispatch import implements, like_function, method
+from ..errors import TracingError
+from ..tracer import Tracer
+from .common import arr, value_of
 
 
 def _const(value, like):
@@ -14,13 +17,9 @@ def _const(value, like):
     return value
 
 
-def _value(a):
-    return a.value if type(a) is Tracer else a
-
-
 def full_like_shape(like, shape, value, dtype=None):
     """A constant of ``shape`` filled with ``value``, with ``like``'s dtype and tracing."""
-    return _const(xp_of(_value(like)).full(shape, value, dtype=dtype or like.dtype), like)
+    return _const(xp_of(value_of(like)).full(shape, value, dtype=dtype or like.dtype), like)
 
 
 def _like_factory(np_func, fill):
@@ -34,13 +33,19 @@ def _like_factory(np_func, fill):
             dtype = args[0]
         shape = a.shape if shape is None else shape
         dt = dtype or a.dtype
-        return _const(xp_of(_value(a)).full(shape, value, dtype=dt), a)
+        return _const(xp_of(value_of(a)).full(shape, value, dtype=dt), a)
     return implements(np_func)(impl)
 
 
 _like_factory(np.zeros_like, 0)
+
+
 _like_factory(np.ones_like, 1)
+
+
 _like_factory(np.empty_like, 0)
+
+
 _like_factory(np.full_like, None)
 
 
@@ -49,7 +54,7 @@ def _with_like(np_func):
     __array_function__, which passes ``x`` in front (see Tracer.__array_function__)."""
     def impl(like, *args, **kwargs):
         return _const(np_func(*args, **kwargs), like)
-    LIKE_FUNCTIONS[np_func] = impl
+    like_function(np_func)(impl)
 
 
 for _f in (np.zeros, np.ones, np.empty, np.full, np.eye, np.identity, np.arange, np.asarray,
@@ -65,3 +70,35 @@ def copy(a, order="K", subok=False):
 
 
 method("copy")(lambda self, order="C": copy(self))
+
+
+# ---------------------------------------------------------------- ranges
+
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *,
+             device=None):
+    """``start + i * step`` with traced endpoints (NumPy's formula; the last sample is
+    ``stop`` exactly when ``endpoint``)."""
+    num = int(num)
+    if num < 0:
+        raise ValueError(f"Number of samples, {num}, must be non-negative.")
+    if dtype is not None and np.dtype(dtype).kind != "f":
+        raise TracingError("np.linspace with traced endpoints: only float dtypes.")
+    start, stop = arr(start) * 1.0, arr(stop) * 1.0
+    div = (num - 1) if endpoint else num
+    delta = stop - start
+    nd = np.broadcast_shapes(np.shape(start), np.shape(stop))
+    steps = np.arange(num, dtype=float).reshape((-1,) + (1,) * len(nd))
+    if div > 0:
+        step = delta / div
+        y = start + steps * step
+        if endpoint and num > 1:
+            y = np.concatenate([y[:-1], np.reshape(stop + 0.0 * start, (1,) + nd)], axis=0)
+    else:
+        step = delta * np.nan
+        y = start + steps * delta
+    if axis != 0:
+        y = np.moveaxis(y, 0, axis)
+    return (y, step) if retstep else y
+
+
+implements(np.linspace)(linspace)     # reached when an endpoint is traced

@@ -1,20 +1,13 @@
-"""``x[index]``, ``x[index] = v``, ``np.take``: normalising NumPy indices for the indexing
-primitives (see jaccli/primitives/indexing.py for the normal form)."""
+"""``x[index]``, ``x[index] = v`` and the indexing functions (take, take_along_axis,
+put_along_axis, select): normalising NumPy indices for the indexing primitives (see
+jaccli/primitives/indexing.py for the normal form)."""
 import numpy as np
 
+from ..dispatch import implements, method
 from ..errors import TracingError
 from ..primitives.indexing import getitem_p, setitem_p
 from ..tracer import Tracer, bind, bind_view
-from ._dispatch import arr, implements, method
-
-
-def _plain_index_part(k, what):
-    """A traced index entry: its value decides what is read, so the graph is point-specific."""
-    if type(k) is Tracer:
-        if k.node is not None:
-            k.builder.decide(k.node, k.fresh_value, f"{what} used a traced value as an index")
-        return k.fresh_value
-    return k
+from .common import arr, normalize_axis, plain_index
 
 
 def normalize_index(index, shape):
@@ -23,7 +16,7 @@ def normalize_index(index, shape):
         index = (index,)
     entries = []
     for k in index:
-        k = _plain_index_part(k, "indexing")
+        k = plain_index(k, "indexing")
         if isinstance(k, list):
             k = np.asarray(k)
         if isinstance(k, np.ndarray) and k.dtype.kind == "b":
@@ -136,8 +129,70 @@ def take(a, indices, axis=None, out=None, mode="raise"):
     if axis is None:
         return getitem(a.reshape(-1), np.asarray(indices))
     axis = axis % a.ndim
-    return getitem(a, (slice(None),) * axis + (np.asarray(_plain_index_part(indices, "np.take")),))
+    return getitem(a, (slice(None),) * axis + (np.asarray(plain_index(indices, "np.take")),))
 
 
 method("take")(lambda self, indices, axis=None, out=None, mode="raise":
                take(self, indices, axis, out, mode))
+
+
+# ---------------------------------------------------------------- along an axis
+
+def _along_axis_index(shape, indices, axis):
+    """The fancy index that ``take_along_axis`` applies: ``indices`` on ``axis``, aranges
+    (broadcast against it) on every other axis."""
+    if len(shape) != indices.ndim:
+        raise ValueError("`indices` and `arr` must have the same number of dimensions")
+    index = []
+    for d, n in enumerate(shape):
+        if d == axis:
+            index.append(indices)
+        else:
+            index.append(np.arange(n).reshape((1,) * d + (n,) + (1,) * (len(shape) - d - 1)))
+    return tuple(index)
+
+
+def _plain_indices(indices, what):
+    idx = np.asarray(plain_index(indices, what))
+    if idx.dtype.kind not in "iu":
+        raise IndexError("`indices` must be an integer array")
+    return idx
+
+
+@implements(np.take_along_axis)
+def take_along_axis(arr_, indices, axis=-1):
+    a = arr(arr_)
+    idx = _plain_indices(indices, "np.take_along_axis")
+    if axis is None:
+        a, axis = np.ravel(a), 0
+    axis = normalize_axis(axis, a.ndim)
+    return a[_along_axis_index(a.shape, idx, axis)]
+
+
+@implements(np.put_along_axis)
+def put_along_axis(arr_, indices, values, axis):
+    """In place, as NumPy: ``arr_`` must be a tracer (or an array created with zeros_like(x))
+    to take traced values; repeated indices are refused like any repeated assignment."""
+    if type(arr_) is not Tracer:
+        raise TracingError("np.put_along_axis writes traced values into a plain NumPy array; "
+                           "create the array with np.zeros_like(x) or np.zeros(n, like=x).")
+    idx = _plain_indices(indices, "np.put_along_axis")
+    if axis is None:
+        if arr_.ndim != 1:
+            raise TracingError("np.put_along_axis(axis=None) on a traced array of more than "
+                               "one dimension is not supported by jaccli.")
+        axis = 0
+    axis = normalize_axis(axis, arr_.ndim)
+    arr_[_along_axis_index(arr_.shape, idx, axis)] = values
+
+
+# ---------------------------------------------------------------- selection
+
+@implements(np.select)
+def select(condlist, choicelist, default=0):
+    if len(condlist) != len(choicelist):
+        raise ValueError("list of cases must be same length as list of conditions")
+    result = default
+    for cond, choice in zip(condlist[::-1], choicelist[::-1]):
+        result = np.where(cond, choice, result)
+    return result

@@ -1,128 +1,22 @@
-"""Linear algebra on traced arrays: dot/vdot/inner/outer/tensordot/einsum/kron, the
-np.linalg functions, and diag/diagonal/triu/tril."""
-import string
-
+"""np.linalg beyond products and decompositions: solve, inv, det, slogdet, the norms, pinv,
+lstsq, matrix_power, cond, matrix_rank; diag / diagonal / triu / tril and the np.linalg
+aliases matrix_transpose / diagonal / trace."""
 import numpy as np
 
+from ..dispatch import implements, method
 from ..errors import TracingError
+from ..primitives.decompositions import svd_s_p
 from ..primitives.elementwise import sqrt0_p
-from ..primitives.linalg import (det_p, diagonal_p, einsum_p, inv_p, logabsdet_p, matmul_p,
-                                 signdet_p, solve_p)
+from ..primitives.linalg import det_p, diagonal_p, inv_p, logabsdet_p, signdet_p, solve_p
 from ..tracer import bind, bind_view
-from ._dispatch import arr, implements, method
+from .common import arr, is_traced, named_result, normalize_axis, square_matrix, value_of
 from .creation import full_like_shape
 from .indexing import setitem
 from .reductions import amax, amin, sum
-from .shape import moveaxis, ravel, reshape
+from .shape import moveaxis, reshape
 
 
-# ---------------------------------------------------------------- products
-
-@implements(np.einsum)
-def einsum(subscripts, *operands, out=None, optimize=False, **kwargs):
-    if out is not None or not isinstance(subscripts, str):
-        raise TracingError("np.einsum: only the string-subscripts form without out= is "
-                           "supported by jaccli.")
-    ops = [arr(o) for o in operands]
-    subs = _expand_ellipsis(subscripts.replace(" ", ""), ops)
-    if "->" not in subs:                         # implicit mode: output = letters seen once
-        letters = subs.replace(",", "")
-        subs += "->" + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
-    ins = subs.split("->")[0].split(",")
-    if len(ins) != len(ops):
-        raise ValueError(f"einsum: {len(ins)} subscripts for {len(ops)} operands")
-    return bind(einsum_p, *ops, subscripts=subs)
-
-
-def _expand_ellipsis(subs, ops):
-    """Replace '...' by explicit letters (right-aligned across operands, as NumPy does)."""
-    if "..." not in subs:
-        return subs
-    ins, arrow, out = subs.partition("->")
-    parts = ins.split(",")
-    widths = [op.ndim - len(p.replace("...", "")) for p, op in zip(parts, ops) if "..." in p]
-    width = max(widths, default=0)
-    fresh = "".join(_letters(width, skip=subs))
-    parts = [p.replace("...", fresh[width - (op.ndim - len(p.replace("...", ""))):])
-             for p, op in zip(parts, ops)]
-    if arrow:
-        out = out.replace("...", fresh)
-    else:                                        # implicit: ellipsis dims lead the output
-        letters = "".join(parts).replace(",", "")
-        out = fresh + "".join(sorted(c for c in set(letters) - set(fresh)
-                                     if letters.count(c) == 1))
-    return ",".join(parts) + "->" + out
-
-
-def _letters(n, skip=""):
-    return [c for c in string.ascii_letters if c not in skip][:n]
-
-
-@implements(np.tensordot)
-def tensordot(a, b, axes=2):
-    a, b = arr(a), arr(b)
-    if isinstance(axes, (int, np.integer)):
-        ax_a, ax_b = list(range(a.ndim - axes, a.ndim)), list(range(axes))
-    else:
-        ax_a, ax_b = [np.atleast_1d(x).tolist() for x in axes]
-    ax_a = [x % a.ndim for x in ax_a]
-    ax_b = [x % b.ndim for x in ax_b]
-    la = _letters(a.ndim)
-    lb = _letters(b.ndim, "".join(la))
-    for i, j in zip(ax_a, ax_b):
-        lb[j] = la[i]
-    out = [c for i, c in enumerate(la) if i not in ax_a] + \
-          [c for j, c in enumerate(lb) if j not in ax_b]
-    return einsum("".join(la) + "," + "".join(lb) + "->" + "".join(out), a, b)
-
-
-@implements(np.dot)
-def dot(a, b, out=None):
-    if out is not None:
-        raise TracingError("np.dot(..., out=...) is not supported; assign the result.")
-    a, b = arr(a), arr(b)
-    if a.ndim == 0 or b.ndim == 0:
-        return a * b
-    if b.ndim <= 2:
-        return bind(matmul_p, a, b)
-    return tensordot(a, b, axes=([-1], [-2]))
-
-
-method("dot")(lambda self, b, out=None: dot(self, b, out))
-
-
-@implements(np.vdot)
-def vdot(a, b):
-    return bind(matmul_p, ravel(arr(a)), ravel(arr(b)))
-
-
-@implements(np.inner)
-def inner(a, b):
-    a, b = arr(a), arr(b)
-    if a.ndim == 0 or b.ndim == 0:
-        return a * b
-    return tensordot(a, b, axes=([-1], [-1]))
-
-
-@implements(np.outer)
-def outer(a, b, out=None):
-    a, b = ravel(arr(a)), ravel(arr(b))
-    return reshape(a, (-1, 1)) * reshape(b, (1, -1))
-
-
-@implements(np.kron)
-def kron(a, b):
-    a, b = arr(a), arr(b)
-    nd = max(a.ndim, b.ndim)
-    a = reshape(a, (1,) * (nd - a.ndim) + a.shape)
-    b = reshape(b, (1,) * (nd - b.ndim) + b.shape)
-    inter_a = tuple(x for d in a.shape for x in (d, 1))
-    inter_b = tuple(x for d in b.shape for x in (1, d))
-    prod = reshape(a, inter_a) * reshape(b, inter_b)
-    return reshape(prod, tuple(p * q for p, q in zip(a.shape, b.shape)))
-
-
-# ---------------------------------------------------------------- np.linalg
+# ---------------------------------------------------------------- solve, inv, det
 
 @implements(np.linalg.solve)
 def solve(a, b):
@@ -140,25 +34,44 @@ def det(a):
     return bind(det_p, arr(a))
 
 
+# ``sign, logabsdet = np.linalg.slogdet(a)`` and ``.sign`` / ``.logabsdet`` both work.
+SlogdetResult = named_result("sign", "logabsdet")
+
+
 @implements(np.linalg.slogdet)
 def slogdet(a):
     a = arr(a)
-    return _SlogdetResult(bind(signdet_p, a), bind(logabsdet_p, a))
+    return SlogdetResult(bind(signdet_p, a), bind(logabsdet_p, a))
 
 
-class _SlogdetResult(tuple):
-    """``sign, logabsdet = np.linalg.slogdet(a)`` and ``.sign`` / ``.logabsdet`` both work."""
-    def __new__(cls, sign, logabsdet):
-        return super().__new__(cls, (sign, logabsdet))
-
-    sign = property(lambda self: self[0])
-    logabsdet = property(lambda self: self[1])
-
+# ---------------------------------------------------------------- norms
 
 @implements(np.linalg.norm)
 def norm(x, ord=None, axis=None, keepdims=False):
+    """The matrix norms 2, -2, 'nuc' through the singular values, the vector 'norm' 0 (the
+    count of nonzero entries, zero derivative); every other norm in ``_basic_norm``."""
+    x = arr(x)
+    if isinstance(axis, (tuple, list)) and len(axis) == 2:
+        axes = tuple(axis)
+    elif axis is None and x.ndim == 2 and ord is not None:
+        axes = (0, 1)
+    else:
+        axes = None
+    if axes is not None and (ord in (2, -2) or (isinstance(ord, str) and ord == "nuc")):
+        r, c = (normalize_axis(k, x.ndim) for k in axes)
+        s = bind(svd_s_p, np.moveaxis(x, (r, c), (-2, -1)))
+        res = {2: np.max, -2: np.min}.get(ord, np.sum)(s, axis=-1)
+        if keepdims:
+            res = np.expand_dims(res, tuple(sorted((r, c))))
+        return res
+    if ord == 0 and axes is None and (axis is not None or x.ndim == 1):
+        return np.sum(np.where(x != 0, 1.0, 0.0), axis=axis, keepdims=keepdims)
+    return _basic_norm(x, ord, axis, keepdims)
+
+
+def _basic_norm(x, ord=None, axis=None, keepdims=False):
     """Vector norms (ord None/2, 1, inf, -inf, other p) and the Frobenius matrix norm; the
-    matrix norms 1, -1, inf, -inf as max/min of absolute row/column sums."""
+    matrix norms 1, -1, inf, -inf as max/min of absolute row/column sums. (No SVD.)"""
     x = arr(x)
     if axis is None and ord is None:
         axes = tuple(range(x.ndim))
@@ -197,10 +110,110 @@ def _matrix_norm(x, ord, axes, keepdims):
         res = (amax if ord == np.inf else amin)(sums, axis=r, keepdims=True)
     else:
         raise TracingError(f"np.linalg.norm(ord={ord!r}) for matrices is not supported by "
-                           "jaccli yet (2 and 'nuc' need the SVD).")
+                           "jaccli.")          # 2, -2 and 'nuc' are handled in norm
     if not keepdims:
         res = reshape(res, tuple(d for i, d in enumerate(res.shape) if i not in (r, c)))
     return res
+
+
+@implements(np.linalg.vector_norm)
+def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
+    x = arr(x)
+    axes = tuple(range(x.ndim)) if axis is None else tuple(
+        normalize_axis(a, x.ndim) for a in ((axis,) if isinstance(axis, int) else axis))
+    kept = [d for d in range(x.ndim) if d not in axes]
+    flat = np.reshape(np.transpose(x, kept + list(axes)), tuple(x.shape[d] for d in kept) + (-1,))
+    res = norm(flat, ord, axis=-1)
+    if keepdims:
+        res = np.reshape(res, tuple(1 if d in axes else x.shape[d] for d in range(x.ndim)))
+    return res
+
+
+@implements(np.linalg.matrix_norm)
+def matrix_norm(x, /, *, keepdims=False, ord="fro"):
+    return norm(x, ord, axis=(-2, -1), keepdims=keepdims)
+
+
+# ---------------------------------------------------------------- built on solve / svd
+
+def _full_rank(a, name):
+    """Rank is read from the value: the derivative exists only at full rank."""
+    v = value_of(a)
+    s = np.linalg.svd(v, compute_uv=False)
+    if np.any(s[..., -1] <= s[..., 0] * max(v.shape[-2:]) * np.finfo(v.dtype).eps):
+        raise TracingError(f"{name} of a rank-deficient matrix is not differentiable; jaccli "
+                           "supports full rank only.")
+
+
+@implements(np.linalg.pinv)
+def pinv(a, rcond=None, hermitian=False, *, rtol=np._NoValue):
+    """(A^T A)^-1 A^T for full column rank, A^T (A A^T)^-1 for full row rank."""
+    a = arr(a)
+    _full_rank(a, "np.linalg.pinv")
+    aT = np.swapaxes(a, -1, -2)
+    if a.shape[-2] >= a.shape[-1]:
+        return np.linalg.solve(aT @ a, aT)
+    return np.swapaxes(np.linalg.solve(a @ aT, a), -1, -2)
+
+
+@implements(np.linalg.lstsq)
+def lstsq(a, b, rcond=None):
+    """Full column rank: x = (A^T A)^-1 A^T b and the squared residual norms (traced); rank
+    and singular values are returned as constants (values at the traced point)."""
+    a, b = arr(a), arr(b)
+    m, n = a.shape
+    av = value_of(a)
+    sv = np.linalg.svd(av, compute_uv=False)
+    rank = int(np.sum(sv > sv[0] * max(m, n) * np.finfo(av.dtype).eps))
+    if rank < n:
+        raise TracingError("np.linalg.lstsq: jaccli differentiates full column rank problems "
+                           "only (rank < number of columns here).")
+    aT = a.T
+    x = np.linalg.solve(aT @ a, aT @ b)
+    if m > n:
+        r = b - a @ x
+        res = np.sum(r * r, axis=0)
+        res = np.reshape(res, (1,)) if b.ndim == 1 else res
+    else:
+        res = np.empty((0,))
+    return x, res, rank, sv
+
+
+@implements(np.linalg.matrix_power)
+def matrix_power(a, n):
+    """Repeated squaring with matmul; n < 0 through inv."""
+    a = arr(a)
+    square_matrix(a, "matrix_power")
+    n = int(n)
+    if n == 0:
+        return np.zeros_like(a) + np.eye(a.shape[-1])
+    if n < 0:
+        a, n = np.linalg.inv(a), -n
+    result = None
+    while n:
+        if n & 1:
+            result = a if result is None else result @ a
+        n >>= 1
+        if n:
+            a = a @ a
+    return result
+
+
+@implements(np.linalg.cond)
+def cond(x, p=None):
+    x = arr(x)
+    if p is None or p in (2, -2):
+        s = bind(svd_s_p, x)
+        return (s[..., -1] / s[..., 0]) if p == -2 else (s[..., 0] / s[..., -1])
+    return np.linalg.norm(x, p, axis=(-2, -1)) * np.linalg.norm(np.linalg.inv(x), p,
+                                                                axis=(-2, -1))
+
+
+@implements(np.linalg.matrix_rank)
+def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
+    if is_traced(A):
+        A.builder.read_value("np.linalg.matrix_rank read a traced value")
+    return np.linalg.matrix_rank(value_of(A), tol, hermitian, rtol=rtol)
 
 
 # ---------------------------------------------------------------- diagonals and triangles
@@ -239,4 +252,17 @@ def _triangle(lower):
 
 
 implements(np.tril)(_triangle(True))
+
+
 implements(np.triu)(_triangle(False))
+
+
+implements(np.linalg.matrix_transpose)(lambda x, /: np.swapaxes(x, -1, -2))
+
+
+implements(np.linalg.diagonal)(lambda x, /, *, offset=0: np.diagonal(x, offset, -2, -1))
+
+
+@implements(np.linalg.trace)
+def _linalg_trace(x, /, *, offset=0, dtype=None):
+    return np.sum(np.diagonal(x, offset, -2, -1), axis=-1)

@@ -1,9 +1,9 @@
 """Array methods of traced arrays that are not defined next to their NumPy function."""
 import numpy as np
 
+from ..dispatch import method
 from ..primitives.elementwise import astype_p, convert_p
-from ..tracer import Tracer, bind
-from ._dispatch import method
+from ..tracer import bind
 
 
 @method("astype")
@@ -16,14 +16,6 @@ def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
     return bind(astype_p, self, dtype=dtype)
 
 
-@method("__round__")
-def _round(self, ndigits=None):
-    return np.round(self, ndigits or 0)
-
-
 @method("fill")
 def fill(self, value):
     self[...] = value
-
-
-Tracer.__round__ = _round

@@ -1,14 +1,14 @@
-"""Reductions and scans (sum, mean, var, std, prod, max, min, cumsum, cumprod, diff, trace),
-``where``/``clip``/``round``, and the value-reading functions (argmax, nonzero, any, ...)."""
+"""Reductions and scans: sum, prod, max, min, any, all, cumsum, cumprod, diff, trace, their
+NaN-ignoring versions, cumulative_sum/prod, ediff1d."""
 import numpy as np
 
+from ..dispatch import implements, method
 from ..errors import TracingError
-from ..primitives.elementwise import maximum_p, minimum_p, round_p, sqrt0_p, where_p
 from ..primitives.reductions import (all_p, amax_p, amin_p, any_p, cumprod_p, cumsum_p, prod_p,
                                      sum_p)
 from ..rules import logical_axes
-from ..tracer import Tracer, bind
-from ._dispatch import arr, implements, method, no_out, note_value_read
+from ..tracer import bind
+from .common import arr, no_out, without_nan
 from .shape import reshape, transpose
 
 
@@ -20,38 +20,10 @@ def _reduce(p, a, axis, keepdims):
     return bind(p, a, axes=axes, keepdims=bool(keepdims))
 
 
-def _count(a, axis):
-    return int(np.prod([a.shape[i] for i in logical_axes(axis, a.ndim)]))
-
-
 @implements(np.sum)
 def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     no_out("np.sum", out, initial=initial, where=where)
     return _reduce(sum_p, a, axis, keepdims)
-
-
-@implements(np.mean)
-def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
-    no_out("np.mean", out, where=where)
-    a = arr(a)
-    return sum(a, axis, keepdims=keepdims) / float(_count(a, axis))
-
-
-@implements(np.var)
-def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
-        correction=None):
-    no_out("np.var", out, where=where, mean=mean)
-    ddof = correction if correction is not None else ddof
-    a = arr(a)
-    centred = a - globals()["mean"](a, axis, keepdims=True)
-    return sum(centred * centred, axis, keepdims=keepdims) / float(_count(a, axis) - ddof)
-
-
-@implements(np.std)
-def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
-        correction=None):
-    no_out("np.std", out, where=where, mean=mean)
-    return bind(sqrt0_p, var(a, axis, ddof=ddof, keepdims=keepdims, correction=correction))
 
 
 @implements(np.max, np.amax)
@@ -118,54 +90,8 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     return sum(np.diagonal(a, offset, axis1, axis2), axis=-1)
 
 
-# ---------------------------------------------------------------- where, clip, round
-
-@implements(np.where)
-def where(condition, x=None, y=None):
-    if x is None and y is None:
-        note_value_read(condition, "np.where(condition)")
-        return np.nonzero(condition.fresh_value if type(condition) is Tracer else condition)
-    return bind(where_p, arr(condition), x, y)
-
-
-@implements(np.clip)
-def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **kwargs):
-    no_out("np.clip", out)
-    lo = a_min if a_min is not None else min
-    hi = a_max if a_max is not None else max
-    if lo is not None:
-        a = bind(maximum_p, a, lo)
-    if hi is not None:
-        a = bind(minimum_p, a, hi)
-    return a
-
-
-@implements(np.round, np.around)
-def round_(a, decimals=0, out=None):
-    no_out("np.round", out)
-    return bind(round_p, a, decimals=decimals)
-
-
-# ---------------------------------------------------------------- functions that read values
-# Their results are plain arrays computed from the traced value: using them to select or
-# branch makes the graph valid only at this point, which is recorded.
-
-def _value_reader(np_func, name):
-    def impl(*args, **kwargs):
-        for x in (*args, *kwargs.values()):
-            note_value_read(x, name)
-        plain = [x.fresh_value if type(x) is Tracer else x for x in args]
-        return np_func(*plain, **{k: v.fresh_value if type(v) is Tracer else v
-                                  for k, v in kwargs.items()})
-    return implements(np_func)(impl)
-
-
-for _f in (np.argmax, np.argmin, np.argsort, np.nonzero, np.count_nonzero, np.array_equal,
-           np.searchsorted, np.argwhere, np.flatnonzero, np.unique):
-    _value_reader(_f, f"np.{_f.__name__}")
-
-
-# Boolean tests stay in the graph, so `if np.any(x > 0):` is a decision re-checkable per point.
+# ---------------------------------------------------------------- boolean tests
+# They stay in the graph, so `if np.any(x > 0):` is a decision re-checkable per point.
 
 @implements(np.any)
 def any_(a, axis=None, out=None, keepdims=False, *, where=None):
@@ -179,64 +105,107 @@ def all_(a, axis=None, out=None, keepdims=False, *, where=None):
     return _reduce(all_p, a != 0, axis, keepdims)
 
 
-@implements(np.isclose)
-def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    close = np.abs(a - b) <= atol + rtol * np.abs(b)
-    return close | (np.isnan(a) & np.isnan(b)) if equal_nan else close
+# ---------------------------------------------------------------- NaN-ignoring reductions
+# NaN entries are replaced by the reduction's neutral element with np.where, so the
+# derivative flows only through the finite entries.
+
+@implements(np.nansum)
+def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    no_out("np.nansum", out, initial=initial, where=where)
+    return np.sum(without_nan(a, 0.0), axis=axis, keepdims=keepdims)
 
 
-@implements(np.allclose)
-def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return all_(isclose(a, b, rtol, atol, equal_nan))
+@implements(np.nanprod)
+def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    no_out("np.nanprod", out, initial=initial, where=where)
+    return np.prod(without_nan(a, 1.0), axis=axis, keepdims=keepdims)
 
 
-@implements(np.shape)
-def shape(a):
-    return arr(a).shape
+@implements(np.nanmax)
+def nanmax(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+    no_out("np.nanmax", out, initial=initial, where=where)
+    return np.max(without_nan(a, -np.inf), axis=axis, keepdims=keepdims)
 
 
-@implements(np.ndim)
-def ndim(a):
-    return arr(a).ndim
+@implements(np.nanmin)
+def nanmin(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+    no_out("np.nanmin", out, initial=initial, where=where)
+    return np.min(without_nan(a, np.inf), axis=axis, keepdims=keepdims)
 
 
-@implements(np.size)
-def size(a, axis=None):
-    return arr(a).size if axis is None else arr(a).shape[axis]
+@implements(np.nancumsum)
+def nancumsum(a, axis=None, dtype=None, out=None):
+    no_out("np.nancumsum", out)
+    return np.cumsum(without_nan(a, 0.0), axis=axis)
 
 
-@implements(np.real, np.conj, np.conjugate)
-def real(a):
-    return a
+@implements(np.nancumprod)
+def nancumprod(a, axis=None, dtype=None, out=None):
+    no_out("np.nancumprod", out)
+    return np.cumprod(without_nan(a, 1.0), axis=axis)
+
+
+# ---------------------------------------------------------------- scans
+
+def _cumulative(scan, neutral):
+    def impl(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
+        x = arr(x)
+        no_out(f"np.{scan.__name__}", out)
+        if axis is None:
+            if x.ndim > 1:
+                raise ValueError("axis must be specified for arrays of more than one dimension")
+            axis = 0
+        res = scan(x, axis=axis)
+        if include_initial:
+            ax = logical_axes(axis, x.ndim)[0]
+            shape = tuple(1 if d == ax else n for d, n in enumerate(x.shape))
+            res = np.concatenate([np.full(shape, float(neutral)), res], axis=ax)
+        return res
+    return impl
+
+
+if hasattr(np, "cumulative_sum"):
+    implements(np.cumulative_sum)(_cumulative(np.cumsum, 0))
+    implements(np.cumulative_prod)(_cumulative(np.cumprod, 1))
+
+
+@implements(np.ediff1d)
+def ediff1d(ary, to_end=None, to_begin=None):
+    d = np.diff(np.ravel(arr(ary)))
+    parts = [np.ravel(arr(p)) for p in (to_begin,) if p is not None] + [d] + \
+            [np.ravel(arr(p)) for p in (to_end,) if p is not None]
+    return np.concatenate(parts) if len(parts) > 1 else d
 
 
 # ---------------------------------------------------------------- methods
 
 method("sum")(lambda self, axis=None, dtype=None, out=None, keepdims=False, **kw:
               sum(self, axis, dtype, out, keepdims, **kw))
-method("mean")(lambda self, axis=None, dtype=None, out=None, keepdims=False, **kw:
-               mean(self, axis, dtype, out, keepdims, **kw))
-method("var")(lambda self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw:
-              var(self, axis, dtype, out, ddof, keepdims, **kw))
-method("std")(lambda self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw:
-              std(self, axis, dtype, out, ddof, keepdims, **kw))
+
+
 method("max")(lambda self, axis=None, out=None, keepdims=False, **kw:
               amax(self, axis, out, keepdims, **kw))
+
+
 method("min")(lambda self, axis=None, out=None, keepdims=False, **kw:
               amin(self, axis, out, keepdims, **kw))
+
+
 method("prod")(lambda self, axis=None, dtype=None, out=None, keepdims=False, **kw:
                prod(self, axis, dtype, out, keepdims, **kw))
+
+
 method("cumsum")(lambda self, axis=None, dtype=None, out=None: cumsum(self, axis, dtype, out))
+
+
 method("cumprod")(lambda self, axis=None, dtype=None, out=None: cumprod(self, axis, dtype, out))
+
+
 method("trace")(lambda self, offset=0, axis1=0, axis2=1, dtype=None, out=None:
                 trace(self, offset, axis1, axis2, dtype, out))
-method("clip")(lambda self, min=None, max=None, out=None, **kw: clip(self, min, max, out, **kw))
-method("round")(lambda self, decimals=0, out=None: round_(self, decimals, out))
-method("conj")(real)
-method("conjugate")(real)
+
+
 method("any")(lambda self, axis=None, out=None, keepdims=False: any_(self, axis, out, keepdims))
+
+
 method("all")(lambda self, axis=None, out=None, keepdims=False: all_(self, axis, out, keepdims))
-for _name in ("argmax", "argmin", "argsort", "nonzero"):
-    method(_name)(lambda self, *a, _f=getattr(np, _name), **k: _f(self, *a, **k))
-Tracer.real = property(real)
-Tracer.imag = property(lambda self: np.zeros_like(self))

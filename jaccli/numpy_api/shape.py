@@ -1,23 +1,15 @@
-"""Shape functions: reshape, transpose and friends, joining and splitting, tiling, padding,
-sorting. Most are compositions of the reshape / transpose / broadcast_to / concatenate /
-getitem / setitem primitives."""
-import operator
-
+"""Shape functions: reshape, transpose and friends, broadcasting, tiling, flips, rolls,
+rotations, padding, grids. Compositions of the reshape / transpose / broadcast_to / getitem /
+setitem primitives."""
 import numpy as np
 
+from ..dispatch import implements, method
 from ..errors import TracingError
-from ..primitives.shape import broadcast_p, concatenate_p, reshape_p, sort_p, transpose_p
-from ..tracer import Tracer, bind, bind_view
-from ._dispatch import arr, implements, method
+from ..primitives.shape import broadcast_p, reshape_p, transpose_p
+from ..tracer import Tracer, bind_view
+from .common import arr, normalize_axis
 from .creation import full_like_shape
 from .indexing import getitem, setitem
-
-
-def _axis(axis, ndim):
-    axis = operator.index(axis)
-    if not -ndim <= axis < ndim:
-        raise np.exceptions.AxisError(axis, ndim)
-    return axis % ndim
 
 
 # ---------------------------------------------------------------- reshape family
@@ -47,13 +39,16 @@ def ravel(a, order="C"):
 
 
 method("ravel")(lambda self, order="C": ravel(self, order))
+
+
 method("flatten")(lambda self, order="C": ravel(self, order).copy())
 
 
 @implements(np.transpose, *[f for f in [getattr(np, "permute_dims", None)] if f])
 def transpose(a, axes=None):
     a = arr(a)
-    perm = tuple(range(a.ndim))[::-1] if axes is None else tuple(_axis(i, a.ndim) for i in axes)
+    perm = tuple(range(a.ndim))[::-1] if axes is None else \
+        tuple(normalize_axis(i, a.ndim) for i in axes)
     if sorted(perm) != list(range(a.ndim)):
         raise ValueError("axes don't match array")
     if perm == tuple(range(a.ndim)):
@@ -69,15 +64,11 @@ def _transpose_method(self, *axes):
     return transpose(self, axes or None)
 
 
-Tracer.T = property(lambda self: transpose(self))
-Tracer.mT = property(lambda self: swapaxes(self, -1, -2))
-
-
 @implements(np.swapaxes)
 def swapaxes(a, axis1, axis2):
     a = arr(a)
     perm = list(range(a.ndim))
-    i, j = _axis(axis1, a.ndim), _axis(axis2, a.ndim)
+    i, j = normalize_axis(axis1, a.ndim), normalize_axis(axis2, a.ndim)
     perm[i], perm[j] = perm[j], perm[i]
     return transpose(a, perm)
 
@@ -88,12 +79,30 @@ method("swapaxes")(swapaxes)
 @implements(np.moveaxis)
 def moveaxis(a, source, destination):
     a = arr(a)
-    src = [_axis(s, a.ndim) for s in np.atleast_1d(source)]
-    dst = [_axis(d, a.ndim) for d in np.atleast_1d(destination)]
+    src = [normalize_axis(s, a.ndim) for s in np.atleast_1d(source)]
+    dst = [normalize_axis(d, a.ndim) for d in np.atleast_1d(destination)]
     order = [n for n in range(a.ndim) if n not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
     return transpose(a, order)
+
+
+@implements(np.rollaxis)
+def rollaxis(a, axis, start=0):
+    a = arr(a)
+    n = a.ndim
+    axis = normalize_axis(axis, n)
+    if start < 0:
+        start += n
+    if not 0 <= start < n + 1:
+        raise np.exceptions.AxisError(f"'start' arg requires {-n} <= start < {n + 1}")
+    if axis < start:
+        start -= 1
+    if axis == start:
+        return a
+    order = [i for i in range(n) if i != axis]
+    order.insert(start, axis)
+    return np.transpose(a, order)
 
 
 @implements(np.expand_dims)
@@ -101,7 +110,7 @@ def expand_dims(a, axis):
     a = arr(a)
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     nd = a.ndim + len(axes)
-    axes = {_axis(x, nd) for x in axes}
+    axes = {normalize_axis(x, nd) for x in axes}
     shape, it = [], iter(a.shape)
     for d in range(nd):
         shape.append(1 if d in axes else next(it))
@@ -114,7 +123,7 @@ def squeeze(a, axis=None):
     if axis is None:
         shape = tuple(d for d in a.shape if d != 1)
     else:
-        axes = {_axis(x, a.ndim) for x in ((axis,) if isinstance(axis, int) else axis)}
+        axes = {normalize_axis(x, a.ndim) for x in ((axis,) if isinstance(axis, int) else axis)}
         if any(a.shape[x] != 1 for x in axes):
             raise ValueError("cannot select an axis to squeeze out which has size not equal to one")
         shape = tuple(d for i, d in enumerate(a.shape) if i not in axes)
@@ -123,6 +132,8 @@ def squeeze(a, axis=None):
 
 method("squeeze")(lambda self, axis=None: squeeze(self, axis))
 
+
+# ---------------------------------------------------------------- broadcasting
 
 @implements(np.broadcast_to)
 def broadcast_to(a, shape, subok=False):
@@ -146,79 +157,39 @@ def _atleast(nd, pad):
 
 
 implements(np.atleast_1d)(_atleast(1, lambda s: (1,) * (1 - len(s)) + s))
+
+
 implements(np.atleast_2d)(_atleast(2, lambda s: (1,) * (2 - len(s)) + s))
+
+
 implements(np.atleast_3d)(_atleast(3, lambda s: {0: (1, 1, 1), 1: (1,) + s + (1,),
                                                  2: s + (1,)}[len(s)]))
 
 
-# ---------------------------------------------------------------- joining and splitting
-
-@implements(np.concatenate)
-def concatenate(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
-    if out is not None:
-        raise TracingError("np.concatenate(..., out=...) is not supported; assign the result.")
-    arrays = [arr(a) for a in arrays]
-    if axis is None:
-        arrays, axis = [ravel(a) for a in arrays], 0
-    if not arrays:
-        raise ValueError("need at least one array to concatenate")
-    axis = _axis(axis, arrays[0].ndim)
-    if len(arrays) == 1:
-        return arrays[0]
-    return bind(concatenate_p, *arrays, axis=axis)
+def _broadcast_all(arrays):
+    shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    return [np.broadcast_to(a, shape) for a in arrays]
 
 
-@implements(np.stack)
-def stack(arrays, axis=0, out=None, dtype=None, casting="same_kind"):
-    arrays = [arr(a) for a in arrays]
-    shapes = {a.shape for a in arrays}
-    if len(shapes) != 1:
-        raise ValueError("all input arrays must have the same shape")
-    axis = _axis(axis, arrays[0].ndim + 1)
-    return concatenate([expand_dims(a, axis) for a in arrays], axis=axis, out=out)
+@implements(np.broadcast_arrays)
+def broadcast_arrays(*args, subok=False):
+    return tuple(_broadcast_all([arr(a) for a in args]))
 
 
-@implements(np.hstack)
-def hstack(tup, dtype=None, casting="same_kind"):
-    arrays = [np.atleast_1d(a) for a in tup]
-    return concatenate(arrays, axis=0 if arrays[0].ndim == 1 else 1)
-
-
-@implements(np.vstack)
-def vstack(tup, dtype=None, casting="same_kind"):
-    return concatenate([np.atleast_2d(a) for a in tup], axis=0)
-
-
-@implements(np.column_stack)
-def column_stack(tup):
-    cols = [reshape(arr(a), (-1, 1)) if arr(a).ndim < 2 else arr(a) for a in tup]
-    return concatenate(cols, axis=1)
-
-
-@implements(np.split)
-def split(ary, indices_or_sections, axis=0):
-    a = arr(ary)
-    if isinstance(indices_or_sections, (int, np.integer)) and \
-            a.shape[_axis(axis, a.ndim)] % int(indices_or_sections):
-        raise ValueError("array split does not result in an equal division")
-    return array_split(a, indices_or_sections, axis)
-
-
-@implements(np.array_split)
-def array_split(ary, indices_or_sections, axis=0):
-    a = arr(ary)
-    axis = _axis(axis, a.ndim)
-    n = a.shape[axis]
-    if isinstance(indices_or_sections, (int, np.integer)):
-        k = int(indices_or_sections)
-        base, extra = divmod(n, k)
-        sizes = [base + 1] * extra + [base] * (k - extra)
-        bounds = np.cumsum([0] + sizes)
-    else:
-        bounds = [0] + [min(int(i), n) for i in indices_or_sections] + [n]
-    lead = (slice(None),) * axis
-    return [getitem(a, lead + (slice(int(lo), max(int(lo), int(hi))),))
-            for lo, hi in zip(bounds[:-1], bounds[1:])]
+@implements(np.meshgrid)
+def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
+    if indexing not in ("xy", "ij"):
+        raise ValueError("Valid values for `indexing` are 'xy' and 'ij'.")
+    n = len(xi)
+    out = [np.reshape(arr(x), (1,) * i + (-1,) + (1,) * (n - i - 1)) for i, x in enumerate(xi)]
+    if indexing == "xy" and n > 1:
+        out[0] = np.reshape(out[0], (1, -1) + (1,) * (n - 2))
+        out[1] = np.reshape(out[1], (-1, 1) + (1,) * (n - 2))
+    if not sparse:
+        out = _broadcast_all(out)
+    if copy:
+        out = [o.copy() if type(o) is Tracer else np.array(o) for o in out]
+    return tuple(out)
 
 
 # ---------------------------------------------------------------- tile, repeat, flip, roll, pad
@@ -242,7 +213,7 @@ def repeat(a, repeats, axis=None):
     a = arr(a)
     if axis is None:
         a, axis = ravel(a), 0
-    axis = _axis(axis, a.ndim)
+    axis = normalize_axis(axis, a.ndim)
     idx = np.repeat(np.arange(a.shape[axis]), repeats)
     return getitem(a, (slice(None),) * axis + (idx,))
 
@@ -253,12 +224,15 @@ method("repeat")(lambda self, repeats, axis=None: repeat(self, repeats, axis))
 @implements(np.flip)
 def flip(m, axis=None):
     m = arr(m)
-    axes = range(m.ndim) if axis is None else [_axis(x, m.ndim) for x in np.atleast_1d(axis)]
+    axes = range(m.ndim) if axis is None else \
+        [normalize_axis(x, m.ndim) for x in np.atleast_1d(axis)]
     index = tuple(slice(None, None, -1) if d in axes else slice(None) for d in range(m.ndim))
     return getitem(m, index)
 
 
 implements(np.fliplr)(lambda m: flip(m, 1))
+
+
 implements(np.flipud)(lambda m: flip(m, 0))
 
 
@@ -269,12 +243,29 @@ def roll(a, shift, axis=None):
         return reshape(roll(ravel(a), shift, 0), a.shape)
     shifts, axes = np.broadcast_arrays(np.atleast_1d(shift), np.atleast_1d(axis))
     for s, ax in zip(shifts, axes):
-        ax = _axis(ax, a.ndim)
+        ax = normalize_axis(ax, a.ndim)
         n = a.shape[ax]
         if n:
             idx = (np.arange(n) - int(s)) % n
             a = getitem(a, (slice(None),) * ax + (idx,))
     return a
+
+
+@implements(np.rot90)
+def rot90(m, k=1, axes=(0, 1)):
+    """NumPy's own definition: flips and one transpose."""
+    m = arr(m)
+    a0, a1 = (normalize_axis(x, m.ndim) for x in axes)
+    if a0 == a1:
+        raise ValueError("Axes must be different.")
+    k %= 4
+    if k == 0:
+        return m
+    if k == 2:
+        return np.flip(np.flip(m, a0), a1)
+    perm = list(range(m.ndim))
+    perm[a0], perm[a1] = perm[a1], perm[a0]
+    return np.transpose(np.flip(m, a1), perm) if k == 1 else np.flip(np.transpose(m, perm), a1)
 
 
 @implements(np.pad)
@@ -293,21 +284,3 @@ def pad(array, pad_width, mode="constant", **kwargs):
     out = full_like_shape(a, shape, value)
     return setitem(out, tuple(slice(int(lo), int(lo) + d) for d, (lo, _) in
                               zip(a.shape, widths)), a)
-
-
-# ---------------------------------------------------------------- sort
-
-@implements(np.sort)
-def sort(a, axis=-1, kind=None, order=None, *, stable=None):
-    a = arr(a)
-    if axis is None:
-        a, axis = ravel(a), 0
-    axis = _axis(axis, a.ndim)
-    moved = moveaxis(a, axis, -1)
-    return moveaxis(bind(sort_p, moved), -1, axis)
-
-
-@method("sort")
-def _sort_inplace(self, axis=-1, kind=None, order=None):
-    new = sort(self, axis)
-    self[...] = new

@@ -2,12 +2,14 @@
 ``accumulate`` and ``outer`` of the common ones map onto reductions and broadcasting."""
 import numpy as np
 
+from ..dispatch import ufunc, ufunc_method
 from ..errors import TracingError
 from ..primitives import elementwise as ew
 from ..primitives.linalg import matmul_p
 from ..rules import defnondiff
 from ..tracer import bind
-from ._dispatch import arr, ufunc, ufunc_method
+from . import reductions
+from .common import arr
 
 UNARY = {
     np.negative: ew.neg_p, np.exp: ew.exp_p, np.exp2: ew.exp2_p, np.expm1: ew.expm1_p,
@@ -68,6 +70,8 @@ def _register(uf, p):
 
 for _uf, _p in {**UNARY, **BINARY}.items():
     _register(_uf, _p)
+_register(np.radians, ew.deg2rad_p)        # aliases, but ufuncs of their own
+_register(np.degrees, ew.rad2deg_p)
 
 
 @ufunc(np.positive, np.conjugate)
@@ -80,7 +84,6 @@ def _identity(x, **kwargs):
 
 def _reduction(name):
     def impl(x, axis=0, dtype=None, keepdims=False, **kwargs):
-        from . import reductions
         return getattr(reductions, name)(x, axis=axis, keepdims=keepdims)
     return impl
 
@@ -93,13 +96,11 @@ ufunc_method(np.minimum, "reduce")(_reduction("amin"))
 
 @ufunc_method(np.add, "accumulate")
 def _add_accumulate(x, axis=0, dtype=None, **kwargs):
-    from . import reductions
     return reductions.cumsum(x, axis=axis)
 
 
 @ufunc_method(np.multiply, "accumulate")
 def _multiply_accumulate(x, axis=0, dtype=None, **kwargs):
-    from . import reductions
     return reductions.cumprod(x, axis=axis)
 
 

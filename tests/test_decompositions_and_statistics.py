@@ -1,12 +1,13 @@
-"""NumPy's long tail (issue 7) through the table-driven checker of test_derivatives.py: every
-case of tail_cases.TAIL_CASES in every variant (fwd/rev with chunk_size None/1/3, jvp, vjp)
-against central differences; forward equals reverse on the composites; Jacobians at many
-points (batched=True, the eval rules) equal a loop over the points; the clear errors."""
+"""NumPy's decompositions, statistics and signal functions beyond the derivative table:
+forward equals reverse on their composites; Jacobians at many points (batched=True, the eval
+rules) equal a loop over the points; the clear errors; NumPy's named results. (Their rows of
+the derivative table are in tests/cases, checked by tests/test_derivatives.py.)"""
 import numpy as np
 import pytest
 
-import test_derivatives as checker
-from tail_cases import TAIL_CASES, real_spectrum, spd, sv_distinct, sym_distinct
+from cases import CASES
+from cases.table import real_spectrum, spd, sv_distinct, sym_distinct
+from checks import reference
 
 import jaccli
 from jaccli.errors import TracingError
@@ -15,29 +16,10 @@ from jaccli.errors import TracingError
 pytestmark = pytest.mark.filterwarnings("ignore:Arrays of 2-dimensional vectors:DeprecationWarning")
 
 
-@pytest.mark.parametrize("variant", checker.VARIANTS)
-@pytest.mark.parametrize("case", TAIL_CASES, ids=[c.name for c in TAIL_CASES])
-def test_tail_derivative(case, variant):
-    checker.test_derivative(case, variant)
-
-
-def test_tail_case_names_unique():
-    names = [c.name for c in TAIL_CASES] + [c.name for c in checker.CASES]
-    assert len(names) == len(set(names)), sorted({n for n in names if names.count(n) > 1})
-
-
-def test_tail_references_are_sane():
-    for c in TAIL_CASES:
-        args, y, J = checker.reference(c)
-        assert np.all(np.isfinite(y)), c.name
-        assert all(np.all(np.isfinite(Jk)) for Jk in J.values()), c.name
-        assert any(np.any(Jk != 0) for Jk in J.values()), c.name
-
-
-@pytest.mark.parametrize("case", [c for c in TAIL_CASES if c.name.startswith("tail-composite-")],
+@pytest.mark.parametrize("case", [c for c in CASES if c.name.startswith("tail-composite-")],
                          ids=lambda c: c.name)
-def test_tail_forward_equals_reverse(case):
-    args, _, _ = checker.reference(case)
+def test_forward_equals_reverse(case):
+    args, _, _ = reference(case)
     Jf = jaccli.jacobian(case.fn, *args, argnums=case.argnums, mode="fwd")
     Jr = jaccli.jacobian(case.fn, *args, argnums=case.argnums, mode="rev")
     if not isinstance(case.argnums, tuple):
@@ -82,7 +64,7 @@ BATCHED = {
 
 @pytest.mark.parametrize("mode", ["fwd", "rev"])
 @pytest.mark.parametrize("name", sorted(BATCHED))
-def test_tail_batched_equals_loop(name, mode):
+def test_batched_equals_loop(name, mode):
     f, sampler = BATCHED[name]
     X = _points(sampler)
     J = jaccli.jacobian(f, X, batched=True, mode=mode)
@@ -124,7 +106,7 @@ ERRORS = [
 
 
 @pytest.mark.parametrize("fn,x,match", [e[1:] for e in ERRORS], ids=[e[0] for e in ERRORS])
-def test_tail_clear_errors(fn, x, match):
+def test_clear_errors(fn, x, match):
     with pytest.raises(TracingError, match=match):
         jaccli.jacobian(fn, x)
 

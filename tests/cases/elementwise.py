@@ -1,76 +1,8 @@
-"""The derivative case table: elementwise operations and reductions.
-
-Each case is a plain NumPy function of one or two float arrays, a sampler that draws arguments
-inside the function's domain (away from kinks, jumps and ties by more than the finite-difference
-step), and the arguments to differentiate. `tests/test_derivatives.py` checks every case against
-central differences in every mode. Linear algebra, shapes and composites are in
-`derivative_cases_more.py`.
-"""
-from typing import Callable, NamedTuple
-
+"""Derivative cases: elementwise operations (unary, binary with broadcasting, Python
+scalars, conditions) and the elementwise functions (sinc, nan_to_num ...)."""
 import numpy as np
 
-
-class Case(NamedTuple):
-    name: str
-    fn: Callable
-    sample: Callable  # rng -> tuple of float arrays
-    argnums: object = 0  # int or tuple of ints
-    rtol: float = 1e-6
-    atol: float = 1e-7
-
-
-CASES: list = []
-
-
-def case(name, fn, sample, argnums=0, **tols):
-    CASES.append(Case(name, fn, sample, argnums, **tols))
-
-
-# ---- samplers ---------------------------------------------------------------------------
-
-def _arr(a):
-    return np.asarray(a, dtype=np.float64)
-
-
-def normal(*shapes):
-    return lambda rng: tuple(_arr(rng.standard_normal(s)) for s in shapes)
-
-
-def uniform(lo, hi, *shapes):
-    return lambda rng: tuple(_arr(rng.uniform(lo, hi, s)) for s in shapes)
-
-
-def away(lo, hi, *shapes):
-    """|value| in [lo, hi], random sign: away from zero."""
-    return lambda rng: tuple(_arr(rng.uniform(lo, hi, s) * rng.choice([-1.0, 1.0], s)) for s in shapes)
-
-
-def off_integers(*shapes):
-    """k + f with f in [0.1, 0.4] or [0.6, 0.9]: away from integers and half-integers."""
-    def sample(rng):
-        out = []
-        for s in shapes:
-            k = rng.integers(-3, 3, s)
-            f = rng.uniform(0.1, 0.4, s) + rng.choice([0.0, 0.5], s)
-            out.append(_arr(k + f))
-        return tuple(out)
-    return sample
-
-
-def until(sample, ok):
-    """Redraw until ok(*args): keeps points away from ties and discontinuities."""
-    def draw(rng):
-        for _ in range(1000):
-            args = sample(rng)
-            if ok(*args):
-                return args
-        raise RuntimeError("sampler never satisfied its condition")
-    return draw
-
-
-def fixed(*arrays):
-    return lambda rng: tuple(_arr(a) for a in arrays)
+from .table import M, away, case, fixed, normal, off_integers, uniform, until
 
 
 UNARY_SHAPES = {"0d": (), "vec": (4,), "mat": (2, 3)}
@@ -217,62 +149,21 @@ for _name, _fn in _COND:
                and np.min(np.abs(np.abs(x) - 0.5)) > 0.05 and np.min(np.abs(np.abs(y) - 0.5)) > 0.05),
          argnums=(0, 1))
 
+# ---- elementwise tail ----------------------------------------------------------------
+case("sinc", np.sinc, normal((5,)))
+case("sinc-at-zero", np.sinc, fixed([0.0, 0.3, -1.2]))
+case("fabs", np.fabs, away(0.2, 2.0, (4,)))
+case("logaddexp2", np.logaddexp2, normal((3,), (3,)), argnums=M)
+case("radians-degrees", lambda x: np.radians(x) * np.degrees(x) + np.deg2rad(x) + np.rad2deg(x),
+     normal((3,)))
+case("heaviside", lambda x: np.heaviside(x, 0.5) * x + x, away(0.2, 2.0, (4,)))
+case("copysign", lambda x, y: np.copysign(x, y), (lambda r: (away(0.2, 2, (4,))(r)[0],
+                                                             away(0.2, 2, (4,))(r)[0])),
+     argnums=M)
+_SPECIAL = np.array([0.0, np.nan, np.inf, -np.inf, 0.0])
 
-# ---- reductions ---------------------------------------------------------------------
 
-X3 = (2, 3, 4)
-REDUCE_AXES = {"all": None, "ax0": 0, "ax1": 1, "axneg": -1, "tuple": (0, 2)}
-for _red in ("sum", "prod", "mean", "max", "min", "amax", "amin"):
-    _f = getattr(np, _red)
-    for _aname, _ax in REDUCE_AXES.items():
-        for _kd in (False, True):
-            _smp = until(normal(X3), lambda x: np.min(np.abs(np.diff(np.sort(x.ravel())))) > 1e-3)
-            case(f"{_red}-{_aname}{'-keepdims' if _kd else ''}",
-                 (lambda f, ax, kd: lambda x: f(x, axis=ax, keepdims=kd))(_f, _ax, _kd), _smp)
-for _red in ("var", "std"):
-    _f = getattr(np, _red)
-    for _aname, _ax in REDUCE_AXES.items():
-        for _ddof in (0, 1):
-            case(f"{_red}-{_aname}-ddof{_ddof}", (lambda f, ax, d: lambda x: f(x, axis=ax, ddof=d))(_f, _ax, _ddof),
-                 normal(X3))
-    case(f"{_red}-keepdims", (lambda f: lambda x: f(x, axis=1, keepdims=True))(_f), normal(X3))
-
-case("sum-vec", np.sum, normal((5,)))
-case("sum-0d", np.sum, normal(()))
-case("prod-zero_entry", np.prod, fixed([1.5, 0.0, -2.0, 0.7]))
-case("prod-zero_entry-axis", lambda x: np.prod(x, axis=1), fixed([[1.5, 0.0, -2.0], [0.5, 3.0, -1.2]]))
-case("prod-two_zeros", np.prod, fixed([1.5, 0.0, -2.0, 0.0]))
-case("method_sum_axis0", lambda x: x.sum(axis=0), normal((3, 4)))
-case("method_sum_all", lambda x: x.sum(), normal((3, 4)))
-case("method_mean", lambda x: x.mean(), normal((3, 4)))
-case("method_mean_axis", lambda x: x.mean(axis=-1, keepdims=True), normal((3, 4)))
-case("method_prod", lambda x: x.prod(axis=1), normal((3, 4)))
-case("method_max", lambda x: x.max(), normal((3, 4)))
-case("method_max_axis", lambda x: x.max(axis=0), normal((3, 4)))
-case("method_min_axis", lambda x: x.min(axis=1), normal((3, 4)))
-case("method_var", lambda x: x.var(), normal((3, 4)))
-case("method_std", lambda x: x.std(axis=0, ddof=1), normal((3, 4)))
-case("builtin_sum_rows", lambda x: sum(x), normal((3, 4)))
-
-for _name, _fn in [("cumsum-flat", lambda x: np.cumsum(x)), ("cumsum-ax0", lambda x: np.cumsum(x, axis=0)),
-                   ("cumsum-ax1", lambda x: np.cumsum(x, axis=1)), ("cumsum-method", lambda x: x.cumsum(axis=-1)),
-                   ("cumprod-flat", lambda x: np.cumprod(x)), ("cumprod-ax1", lambda x: np.cumprod(x, axis=1)),
-                   ("cumprod-ax0", lambda x: np.cumprod(x, axis=0)),
-                   ("diff-n1", lambda x: np.diff(x)), ("diff-n2", lambda x: np.diff(x, n=2)),
-                   ("diff-ax0", lambda x: np.diff(x, axis=0)), ("diff-n2-ax0", lambda x: np.diff(x, n=2, axis=0)),
-                   ("trace", np.trace), ("trace-offset", lambda x: np.trace(x, offset=1)),
-                   ("trace-method", lambda x: x.trace())]:
-    case(_name, _fn, normal((3, 4)))
-case("cumsum-vec", np.cumsum, normal((5,)))
-case("diff-vec-n2", lambda x: np.diff(x, 2), normal((5,)))
-case("cumprod-zero_entry", np.cumprod, fixed([1.5, -0.5, 0.0, 2.0, 0.7]))
-case("cumprod-zero_first", np.cumprod, fixed([0.0, 1.5, -0.5, 2.0]))
-
-_NORM_OK = lambda x: np.min(np.abs(x)) > 0.05 and np.min(np.diff(np.sort(np.abs(x.ravel())))) > 1e-3
-for _name, _fn in [("norm-vec", lambda x: np.linalg.norm(x)), ("norm-vec-ord1", lambda x: np.linalg.norm(x, 1)),
-                   ("norm-vec-ord2", lambda x: np.linalg.norm(x, ord=2)),
-                   ("norm-vec-inf", lambda x: np.linalg.norm(x, np.inf))]:
-    case(_name, _fn, until(normal((5,)), _NORM_OK))
-case("norm-mat", np.linalg.norm, normal((3, 4)))
-case("norm-mat-fro", lambda x: np.linalg.norm(x, "fro"), normal((3, 4)))
-case("norm-vec-axis", lambda x: np.linalg.norm(x, axis=1), normal((3, 4)))
+case("nan_to_num", lambda x: np.nan_to_num(x + _SPECIAL, posinf=5.0, neginf=-5.0) * x,
+     normal((5,)))
+case("nan_to_num-values", lambda x: np.nan_to_num(x * 2.0 + _SPECIAL, nan=x[0], posinf=7.0,
+                                                  neginf=-3.0), normal((5,)))

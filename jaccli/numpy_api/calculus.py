@@ -1,11 +1,12 @@
-"""Numerical calculus and fitting on traced samples: gradient, trapezoid, interp, cov,
-corrcoef, polyval, vander -- compositions of the core primitives."""
+"""Numerical calculus and fitting on traced samples: gradient, trapezoid, interp, polyval,
+vander -- compositions of the core primitives."""
 import numpy as np
 
+from ..dispatch import implements
 from ..errors import TracingError
 from ..rules import logical_axes
-from ._dispatch import arr, implements
-from .indexing import _plain_index_part
+from .common import arr, plain_index
+
 
 # ---------------------------------------------------------------- calculus on samples
 
@@ -116,7 +117,7 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     if n == 0:
         raise ValueError("array of sample points is empty")
     k = np.sum(np.reshape(x, x.shape + (1,)) >= xp, axis=-1)
-    k = np.asarray(_plain_index_part(k, "np.interp"))
+    k = np.asarray(plain_index(k, "np.interp"))
     if n == 1:
         y = fp[np.zeros(k.shape, dtype=np.intp)] + 0.0 * x
     else:
@@ -128,37 +129,7 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     return np.where(x < xp[0], lo, np.where(x > xp[-1], hi, y))
 
 
-# ---------------------------------------------------------------- covariance, polynomials
-
-@implements(np.cov)
-def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None,
-        *, dtype=None):
-    if fweights is not None or aweights is not None:
-        raise TracingError("np.cov: fweights= and aweights= are not supported by jaccli.")
-    X = np.atleast_2d(arr(m))
-    if not rowvar and X.shape[0] != 1:
-        X = X.T
-    if y is not None:
-        Y = np.atleast_2d(arr(y))
-        if not rowvar and Y.shape[0] != 1:
-            Y = Y.T
-        X = np.concatenate([X, Y], axis=0)
-    if ddof is None:
-        ddof = 0 if bias else 1
-    fact = X.shape[1] - ddof
-    Xc = X - np.mean(X, axis=1, keepdims=True)
-    return np.squeeze(Xc @ Xc.T / float(fact))
-
-
-@implements(np.corrcoef)
-def corrcoef(x, y=None, rowvar=True, *, dtype=None):
-    """cov / (std_i std_j); NumPy also clips to [-1, 1], which only moves rounding."""
-    c = cov(x, y, rowvar)
-    if c.ndim == 0:
-        return c / c
-    std = np.sqrt(np.diagonal(c))
-    return c / std[:, None] / std[None, :]
-
+# ---------------------------------------------------------------- polynomials
 
 @implements(np.polyval)
 def polyval(p, x):

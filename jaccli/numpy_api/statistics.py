@@ -1,6 +1,6 @@
-"""The elementwise and statistics tail: sinc, nan_to_num, radians/degrees, ptp, average,
-median/percentile/quantile, the nan-reductions, gradient, trapezoid, interp, cov/corrcoef,
-polyval, vander, ediff1d, cumulative_sum/prod. All compositions of existing primitives.
+"""Statistics: mean, var, std, ptp, average, the order statistics (median, percentile,
+quantile), their NaN-ignoring versions, cov and corrcoef. All compositions of existing
+primitives.
 
 NOTE: order statistics (median, percentile, quantile) sort and then read two neighbouring
 order statistics with NumPy's 'linear' rule: q-th value = s[lo] + g * (s[lo + 1] - s[lo]).
@@ -8,41 +8,44 @@ Their derivative is that of the entries that land there (ties: see sort).
 """
 import numpy as np
 
+from ..dispatch import implements, method
 from ..errors import TracingError
 from ..primitives import elementwise as ew
 from ..rules import logical_axes
 from ..tracer import Tracer, bind
-from ._dispatch import arr, implements, no_out
-from .indexing import _plain_index_part
-from .ufuncs import _register
-
-_register(np.radians, ew.deg2rad_p)
-_register(np.degrees, ew.rad2deg_p)
+from .common import arr, no_out, plain_index, without_nan
+from .reductions import nansum, sum
 
 
-# ---------------------------------------------------------------- elementwise
+# ---------------------------------------------------------------- moments
 
-@implements(np.sinc)
-def sinc(x):
-    """sin(pi x) / (pi x), 1 at 0 (where its derivative is 0 as well)."""
-    x = arr(x)
-    zero = x == 0
-    safe = np.where(zero, 1.0, np.pi * x)
-    return np.where(zero, 1.0, np.sin(safe) / safe)
+def _count(a, axis):
+    return int(np.prod([a.shape[i] for i in logical_axes(axis, a.ndim)]))
 
 
-@implements(np.nan_to_num)
-def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
-    x = arr(x)
-    big = np.finfo(x.dtype).max if x.dtype.kind == "f" else np.finfo(float).max
-    posinf = big if posinf is None else posinf
-    neginf = -big if neginf is None else neginf
-    inf = np.isinf(x)
-    out = np.where(inf & (x > 0), posinf, np.where(inf & (x < 0), neginf, x))
-    return np.where(np.isnan(x), nan, out)
+@implements(np.mean)
+def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
+    no_out("np.mean", out, where=where)
+    a = arr(a)
+    return sum(a, axis, keepdims=keepdims) / float(_count(a, axis))
 
 
-# ---------------------------------------------------------------- simple statistics
+@implements(np.var)
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
+        correction=None):
+    no_out("np.var", out, where=where, mean=mean)
+    ddof = correction if correction is not None else ddof
+    a = arr(a)
+    centred = a - globals()["mean"](a, axis, keepdims=True)
+    return sum(centred * centred, axis, keepdims=keepdims) / float(_count(a, axis) - ddof)
+
+
+@implements(np.std)
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
+        correction=None):
+    no_out("np.std", out, where=where, mean=mean)
+    return bind(ew.sqrt0_p, var(a, axis, ddof=ddof, keepdims=keepdims, correction=correction))
+
 
 @implements(np.ptp)
 def ptp(a, axis=None, out=None, keepdims=False):
@@ -99,7 +102,7 @@ def _order_stat(a, q, axis, keepdims, method, scale, name):
     pos = (q / scale) * (n - 1) if type(q) is Tracer else qv * (n - 1)
     lo = np.clip(np.floor(pos), 0, max(n - 2, 0))
     if type(lo) is Tracer:                     # traced q: its interval is a recorded decision
-        lo = _plain_index_part(lo.astype(np.intp), name)
+        lo = plain_index(lo.astype(np.intp), name)
     lo = np.asarray(lo, dtype=np.intp)
     gamma = pos - lo
     hi = np.minimum(lo + 1, n - 1)
@@ -135,47 +138,17 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     return _order_stat(a, 0.5, axis, keepdims, "linear", 1.0, "np.median")
 
 
-# ---------------------------------------------------------------- nan-reductions
-# NaN entries are replaced by the reduction's neutral element with np.where, so the
-# derivative flows only through the finite entries; counts stay in the graph (per point).
+# ---------------------------------------------------------------- NaN-ignoring statistics
+# NaN entries are left out with np.where; the counts of the others stay in the graph.
 
-def _without_nan(a, fill):
-    a = arr(a)
-    return np.where(np.isnan(a), fill, a)
-
-
-def _count(a, axis, keepdims):
+def _nan_count(a, axis, keepdims):
     return np.sum(np.where(np.isnan(arr(a)), 0.0, 1.0), axis=axis, keepdims=keepdims)
-
-
-@implements(np.nansum)
-def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
-    no_out("np.nansum", out, initial=initial, where=where)
-    return np.sum(_without_nan(a, 0.0), axis=axis, keepdims=keepdims)
-
-
-@implements(np.nanprod)
-def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
-    no_out("np.nanprod", out, initial=initial, where=where)
-    return np.prod(_without_nan(a, 1.0), axis=axis, keepdims=keepdims)
-
-
-@implements(np.nanmax)
-def nanmax(a, axis=None, out=None, keepdims=False, initial=None, where=None):
-    no_out("np.nanmax", out, initial=initial, where=where)
-    return np.max(_without_nan(a, -np.inf), axis=axis, keepdims=keepdims)
-
-
-@implements(np.nanmin)
-def nanmin(a, axis=None, out=None, keepdims=False, initial=None, where=None):
-    no_out("np.nanmin", out, initial=initial, where=where)
-    return np.min(_without_nan(a, np.inf), axis=axis, keepdims=keepdims)
 
 
 @implements(np.nanmean)
 def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     no_out("np.nanmean", out, where=where)
-    return nansum(a, axis, keepdims=keepdims) / _count(a, axis, keepdims)
+    return nansum(a, axis, keepdims=keepdims) / _nan_count(a, axis, keepdims)
 
 
 @implements(np.nanvar)
@@ -183,9 +156,9 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
            mean=None, correction=None):
     no_out("np.nanvar", out, where=where, mean=mean)
     ddof = correction if correction is not None else ddof
-    centred = _without_nan(arr(a) - nanmean(a, axis, keepdims=True), 0.0)
+    centred = without_nan(arr(a) - nanmean(a, axis, keepdims=True), 0.0)
     return np.sum(centred * centred, axis=axis, keepdims=keepdims) / (
-        _count(a, axis, keepdims) - ddof)
+        _nan_count(a, axis, keepdims) - ddof)
 
 
 @implements(np.nanstd)
@@ -193,18 +166,6 @@ def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
            mean=None, correction=None):
     return bind(ew.sqrt0_p, nanvar(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean,
                           correction=correction))
-
-
-@implements(np.nancumsum)
-def nancumsum(a, axis=None, dtype=None, out=None):
-    no_out("np.nancumsum", out)
-    return np.cumsum(_without_nan(a, 0.0), axis=axis)
-
-
-@implements(np.nancumprod)
-def nancumprod(a, axis=None, dtype=None, out=None):
-    no_out("np.nancumprod", out)
-    return np.cumprod(_without_nan(a, 1.0), axis=axis)
 
 
 def _no_nan(a, name):
@@ -237,33 +198,47 @@ def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="line
                       interpolation=interpolation)
 
 
-# ---------------------------------------------------------------- scans
+# ---------------------------------------------------------------- covariance
 
-def _cumulative(scan, neutral):
-    def impl(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
-        x = arr(x)
-        no_out(f"np.{scan.__name__}", out)
-        if axis is None:
-            if x.ndim > 1:
-                raise ValueError("axis must be specified for arrays of more than one dimension")
-            axis = 0
-        res = scan(x, axis=axis)
-        if include_initial:
-            ax = logical_axes(axis, x.ndim)[0]
-            shape = tuple(1 if d == ax else n for d, n in enumerate(x.shape))
-            res = np.concatenate([np.full(shape, float(neutral)), res], axis=ax)
-        return res
-    return impl
-
-
-if hasattr(np, "cumulative_sum"):
-    implements(np.cumulative_sum)(_cumulative(np.cumsum, 0))
-    implements(np.cumulative_prod)(_cumulative(np.cumprod, 1))
+@implements(np.cov)
+def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None,
+        *, dtype=None):
+    if fweights is not None or aweights is not None:
+        raise TracingError("np.cov: fweights= and aweights= are not supported by jaccli.")
+    X = np.atleast_2d(arr(m))
+    if not rowvar and X.shape[0] != 1:
+        X = X.T
+    if y is not None:
+        Y = np.atleast_2d(arr(y))
+        if not rowvar and Y.shape[0] != 1:
+            Y = Y.T
+        X = np.concatenate([X, Y], axis=0)
+    if ddof is None:
+        ddof = 0 if bias else 1
+    fact = X.shape[1] - ddof
+    Xc = X - np.mean(X, axis=1, keepdims=True)
+    return np.squeeze(Xc @ Xc.T / float(fact))
 
 
-@implements(np.ediff1d)
-def ediff1d(ary, to_end=None, to_begin=None):
-    d = np.diff(np.ravel(arr(ary)))
-    parts = [np.ravel(arr(p)) for p in (to_begin,) if p is not None] + [d] + \
-            [np.ravel(arr(p)) for p in (to_end,) if p is not None]
-    return np.concatenate(parts) if len(parts) > 1 else d
+@implements(np.corrcoef)
+def corrcoef(x, y=None, rowvar=True, *, dtype=None):
+    """cov / (std_i std_j); NumPy also clips to [-1, 1], which only moves rounding."""
+    c = cov(x, y, rowvar)
+    if c.ndim == 0:
+        return c / c
+    std = np.sqrt(np.diagonal(c))
+    return c / std[:, None] / std[None, :]
+
+
+# ---------------------------------------------------------------- methods
+
+method("mean")(lambda self, axis=None, dtype=None, out=None, keepdims=False, **kw:
+               mean(self, axis, dtype, out, keepdims, **kw))
+
+
+method("var")(lambda self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw:
+              var(self, axis, dtype, out, ddof, keepdims, **kw))
+
+
+method("std")(lambda self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw:
+              std(self, axis, dtype, out, ddof, keepdims, **kw))

@@ -1,0 +1,61 @@
+"""The dispatch tables: which implementation a NumPy call on a traced array reaches.
+
+``jaccli.tracer.Tracer`` reads them (``__array_function__``, ``__array_ufunc__``, missing
+attributes); ``jaccli.numpy_api`` fills them through the decorators below at import. This
+module sits below both, so neither imports the other to reach them.
+
+NOTE: one registration per key. Registering the same NumPy function, ufunc, ufunc method or
+array method twice raises at import: the later one would otherwise silently win, and which
+one wins would depend on the order the modules are imported in.
+"""
+
+HANDLED_FUNCTIONS = {}   # NumPy function -> implementation (reached through __array_function__)
+HANDLED_UFUNCS = {}      # ufunc -> implementation (reached through __array_ufunc__)
+UFUNC_METHODS = {}       # (ufunc, method) -> implementation, e.g. (np.add, "reduce") -> sum
+LIKE_FUNCTIONS = {}      # creation function reached through like=x -> implementation(x, ...)
+HANDLED_METHODS = {}     # array method name -> function(self, ...)
+
+
+def register(table, keys, impl):
+    """Put ``impl`` under each of ``keys`` (aliases listed together count once)."""
+    for key in dict.fromkeys(keys):
+        if key in table:
+            raise RuntimeError(f"{_describe(key)} is registered twice: by "
+                               f"{_where(table[key])} and by {_where(impl)}")
+        table[key] = impl
+    return impl
+
+
+def implements(*funcs):
+    """Register an implementation for NumPy functions (reached through ``__array_function__``)."""
+    return lambda impl: register(HANDLED_FUNCTIONS, funcs, impl)
+
+
+def method(*names):
+    """Register an implementation as array method(s) of traced arrays."""
+    return lambda impl: register(HANDLED_METHODS, names, impl)
+
+
+def ufunc(*ufuncs):
+    """Register an implementation for ufunc calls (``np.sin(x)``)."""
+    return lambda impl: register(HANDLED_UFUNCS, ufuncs, impl)
+
+
+def ufunc_method(uf, name):
+    """Register an implementation for a ufunc method (``np.add.reduce``)."""
+    return lambda impl: register(UFUNC_METHODS, [(uf, name)], impl)
+
+
+def like_function(*funcs):
+    """Register ``impl(like, *args, **kwargs)`` for creation functions called with ``like=``."""
+    return lambda impl: register(LIKE_FUNCTIONS, funcs, impl)
+
+
+def _describe(key):
+    if isinstance(key, tuple):
+        return f"np.{key[0].__name__}.{key[1]}"
+    return f"np.{key.__name__}" if hasattr(key, "__name__") else f"ndarray.{key}"
+
+
+def _where(impl):
+    return f"{getattr(impl, '__module__', '?')}.{getattr(impl, '__qualname__', impl)}"

@@ -1,0 +1,84 @@
+"""Helpers shared by the NumPy-surface modules: operands, unsupported keywords, value reads."""
+import operator
+
+import numpy as np
+
+from ..errors import TracingError
+from ..tracer import Tracer
+
+
+def arr(a):
+    """A Tracer stays as it is; anything else becomes a NumPy array (a constant)."""
+    return a if type(a) is Tracer else np.asarray(a)
+
+
+def is_traced(a):
+    return type(a) is Tracer and a.node is not None
+
+
+def value_of(a):
+    """The concrete value of a tracer; anything else as it is."""
+    return a.value if type(a) is Tracer else a
+
+
+def normalize_axis(axis, ndim):
+    """``axis`` in ``range(ndim)``, counting negative axes from the end (AxisError if out)."""
+    axis = operator.index(axis)
+    if not -ndim <= axis < ndim:
+        raise np.exceptions.AxisError(axis, ndim)
+    return axis % ndim
+
+
+def square_matrix(a, name):
+    """Raise NumPy's LinAlgError unless ``a`` is a (stack of) square matrices."""
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise np.linalg.LinAlgError(f"{name}: last 2 dimensions of the array must be square")
+
+
+def no_out(name, out=None, **unsupported):
+    """Reject ``out=`` and keyword arguments we do not implement, naming them."""
+    if out is not None:
+        raise TracingError(f"{name}(..., out=...) writes into an existing array; assign the "
+                           "result instead.")
+    bad = [k for k, v in unsupported.items() if v is not np._NoValue and v is not None]
+    if bad:
+        raise TracingError(f"{name}: keyword argument(s) {', '.join(bad)} are not supported "
+                           "by jaccli on traced arrays.")
+
+
+def note_value_read(a, what):
+    """A NumPy call returned something computed from a traced *value* (argmax, nonzero...)."""
+    if is_traced(a):
+        a.builder.read_value(f"{what} read a traced value")
+
+
+def without_nan(a, fill):
+    """``a`` with its NaN entries replaced by ``fill`` (derivative 0 there)."""
+    a = arr(a)
+    return np.where(np.isnan(a), fill, a)
+
+
+def plain_index(k, what):
+    """A traced index entry: its value decides what is read, so the graph is point-specific."""
+    if type(k) is Tracer:
+        if k.node is not None:
+            k.builder.decide(k.node, k.fresh_value, f"{what} used a traced value as an index")
+        return k.fresh_value
+    return k
+
+
+class _Result(tuple):
+    """NumPy's named results (QRResult, SVDResult, SlogdetResult ...): unpack or use fields."""
+    _fields = ()
+
+    def __new__(cls, *items):
+        return super().__new__(cls, items)
+
+    def __getattr__(self, name):
+        if name in self._fields:
+            return self[self._fields.index(name)]
+        raise AttributeError(name)
+
+
+def named_result(*fields):
+    return type("Result", (_Result,), {"_fields": fields})

@@ -1,0 +1,83 @@
+"""Elementwise functions that are not ufuncs: clip, round, sinc, nan_to_num, isclose /
+allclose, real / conj; each is one elementwise primitive or a composition of them."""
+import numpy as np
+
+from ..dispatch import implements, method
+from ..primitives.elementwise import maximum_p, minimum_p, round_p
+from ..tracer import bind
+from .common import arr, no_out
+from .reductions import all_
+
+
+# ---------------------------------------------------------------- clip, round
+
+@implements(np.clip)
+def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **kwargs):
+    no_out("np.clip", out)
+    lo = a_min if a_min is not None else min
+    hi = a_max if a_max is not None else max
+    if lo is not None:
+        a = bind(maximum_p, a, lo)
+    if hi is not None:
+        a = bind(minimum_p, a, hi)
+    return a
+
+
+@implements(np.round, np.around)
+def round_(a, decimals=0, out=None):
+    no_out("np.round", out)
+    return bind(round_p, a, decimals=decimals)
+
+
+# ---------------------------------------------------------------- special values
+
+@implements(np.sinc)
+def sinc(x):
+    """sin(pi x) / (pi x), 1 at 0 (where its derivative is 0 as well)."""
+    x = arr(x)
+    zero = x == 0
+    safe = np.where(zero, 1.0, np.pi * x)
+    return np.where(zero, 1.0, np.sin(safe) / safe)
+
+
+@implements(np.nan_to_num)
+def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    x = arr(x)
+    big = np.finfo(x.dtype).max if x.dtype.kind == "f" else np.finfo(float).max
+    posinf = big if posinf is None else posinf
+    neginf = -big if neginf is None else neginf
+    inf = np.isinf(x)
+    out = np.where(inf & (x > 0), posinf, np.where(inf & (x < 0), neginf, x))
+    return np.where(np.isnan(x), nan, out)
+
+
+@implements(np.isclose)
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    close = np.abs(a - b) <= atol + rtol * np.abs(b)
+    return close | (np.isnan(a) & np.isnan(b)) if equal_nan else close
+
+
+@implements(np.allclose)
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return all_(isclose(a, b, rtol, atol, equal_nan))
+
+
+# ---------------------------------------------------------------- real arrays
+
+@implements(np.real, np.conj, np.conjugate)
+def real(a):
+    return a
+
+
+# ---------------------------------------------------------------- methods
+
+method("clip")(lambda self, min=None, max=None, out=None, **kw: clip(self, min, max, out, **kw))
+
+
+method("round")(lambda self, decimals=0, out=None: round_(self, decimals, out))
+
+
+method("conj")(real)
+
+
+method("conjugate")(real)
