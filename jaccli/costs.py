@@ -223,9 +223,6 @@ def estimate_seconds(costs, mode, seeds, k):
             + seeds * (c["bytes"] * rate + c["flops"] * FLOP_SECONDS))
 
 
-# ---------------------------------------------------------------- the plan
-
-
 # ---------------------------------------------------------------- calibration
 
 def calibrate():

@@ -86,3 +86,28 @@ def test_sweep_traces_again(case, mode):
     env = evaluate(traced, xs + other)
     again = [env[o] if type(o) is Var else o for o in traced.outputs]
     _close(again, sweep(*xs, *other), f"{case.name} {mode}: traced graph at other seeds")
+
+
+@pytest.mark.parametrize("batched", [False, True])
+@pytest.mark.parametrize("mode", ["fwd", "rev"])
+def test_scatter_add_rules_through_a_traced_pullback(mode, batched):
+    """getitem's VJP with repeated indices, traced, is a scatter_add; differentiating the
+    traced pullback runs scatter_add's own JVP / VJP (and, at many points, eval) rules."""
+    import jaccli
+    idx = np.array([0, 2, 2, 1, 2])
+    graph, _ = trace_function(lambda x: np.sin(x)[idx], [np.ones(3)], (0,))
+
+    def pullback(ct, x):
+        return vjp_sweep(graph, evaluate(graph, [x]), [ct])[0]
+    x = np.array([0.3, -0.5, 1.1])
+    gather = np.zeros((5, 3))
+    gather[np.arange(5), idx] = 1.0
+    expected = np.cos(x)[:, None] * gather.T
+    ct = np.arange(5.0)
+    if batched:
+        cts = np.stack([ct, 2 * ct])
+        J = jaccli.jacobian(pullback, cts, x, mode=mode, batched=True)
+        np.testing.assert_allclose(J, np.stack([expected, expected]), rtol=1e-14)
+    else:
+        np.testing.assert_allclose(jaccli.jacobian(pullback, ct, x, mode=mode), expected,
+                                   rtol=1e-14)

@@ -1,6 +1,6 @@
-"""Shape primitives: reshape, transpose, broadcast_to (views), concatenate (join), sort along the
-last axis. All but sort are linear: the JVP applies the same op to the tangent (leading axes kept), the
-VJP applies the transpose op."""
+"""Shape primitives: reshape, transpose, broadcast_to (views), concatenate (join), sort along
+the last axis. All but sort are linear: the JVP applies the same op to the tangent (leading
+axes kept), the VJP applies the transpose op."""
 import numpy as np
 
 from ..rules import (eval_as_linear, eval_on_trailing_axes, eval_rules, jvp_rules, lead_shape,
