@@ -30,6 +30,8 @@ from .backend import on_gpu, xp_of
 # NOTE: kinds. A primitive's ``kind`` says how each output element depends on the input
 # elements -- the structure a sparsity pass, the cost model or a kernel fuser may assume
 # without knowing the primitive. Axes are *logical*; "stack axes" are all but the last two.
+# Orthogonal to the kind: a primitive in ``nondiff`` has zero derivative wherever defined (its
+# output depends on no input element, for derivatives); its kind still says its structure.
 KINDS = {
     "elementwise": "out has the broadcast shape of the inputs (NumPy's right-aligned "
                    "broadcasting); out[i] depends only on each input's element broadcast to i. "
@@ -49,16 +51,17 @@ KINDS = {
     "join": "concatenate: out = the inputs side by side along params['axis']; each out "
             "element a copy of one element of one input. Linear.",
     "reduction": "one input; out = the input with the axes ``reduced_axes(e)`` removed (kept "
-                 "as size 1 when params['keepdims']); out[j] depends on every input element "
+                 "as size 1 when params.get('keepdims')); out[j] depends on every input element "
                  "whose other coordinates are j. ``monoid``: the ufunc combining them.",
     "scan": "one input, out of its shape: along params['axis'], out[..., k, ...] depends on "
             "the input elements at positions <= k, other coordinates equal. ``monoid``: the "
             "ufunc accumulating them (add: cumsum, linear).",
     "sort": "one input, out of its shape: along the last axis out is a permutation of the "
             "input that depends on its values; out[..., k] depends on the whole line.",
-    "contraction": "matmul, einsum: a sum of products, one element of each input per term "
-                   "(bilinear in two inputs); the pattern follows the subscripts "
-                   "(matmul: '...ij,...jk->...ik', with NumPy's 1-d rules).",
+    "contraction": "matmul, einsum: each out element a sum of products, one element of each "
+                   "input per product (linear in each input); which ones follows the subscripts "
+                   "(params['subscripts']; matmul: '...ij,...jk->...ik' with NumPy's 1-d "
+                   "rules).",
     "linalg": "solve, inv, det, log|det|: over the stack axes, elementwise (broadcast); within "
               "one matrix (b: its vector or matrix), dense.",
     "decomposition": "cholesky, qr, eigh, svd, eig (one factor per primitive): over the stack "
