@@ -10,9 +10,6 @@ import numpy as np
 from .errors import InputError
 from .memory import available_memory
 
-DEVICES = ("cpu", "cuda")
-
-
 def xp_of(a):
     """The array module of ``a``: numpy, or cupy for a CuPy array."""
     if type(a) is np.ndarray or not hasattr(a, "__cuda_array_interface__"):
@@ -64,8 +61,11 @@ def to_module(a, xp):
 
 
 def copy_array(a):
-    """A writable copy (NumPy scalars from reductions become 0-d arrays)."""
-    return a.copy() if on_gpu(a) else np.array(a, copy=True)
+    """A writable copy (NumPy scalars from reductions become 0-d arrays); a CuPy array's or a
+    Tracer's own ``.copy()`` (a rule traced again copies through the tracer)."""
+    if isinstance(a, (np.ndarray, np.generic)) or not hasattr(a, "copy"):
+        return np.array(a, copy=True)
+    return a.copy()
 
 
 def scatter_add(a, index, values):

@@ -29,6 +29,8 @@ mode is timed and the measurement decides.
 """
 import math
 
+import numpy as np
+
 from .ir import Var
 from .rules import nondiff
 
@@ -42,11 +44,6 @@ FLOP_SECONDS = 1 / 50e9        # float64 GEMM, one thread
 CACHE_BYTES = 2 * 1024 ** 2    # L2: a chunk smaller than this moves at the cached rate
 
 
-_VIEWS = {"reshape", "transpose", "broadcast_to", "diagonal"}
-_COPIES = {"concatenate", "setitem", "convert", "neg", "cumsum", "where"}
-_DECOMPOSITIONS = {"cholesky", "qr_q", "qr_r", "eigh_v", "eigh_w", "eig_v", "eig_w", "svd_u",
-                   "svd_s", "svd_vt"}
-_REDUCTIONS = {"sum", "prod_last", "cumprod", "sort_last", "reduce_max", "reduce_min"}
 
 
 def bytes_per_seed(graph):
@@ -63,30 +60,54 @@ def _nbytes(v):
     return v.dtype.itemsize * math.prod(v.shape)
 
 
+# ---------------------------------------------------------------- classes of rules, by kind
+# NOTE: what the rules of a primitive do to a tangent, read from its kind (rules.KINDS):
+# views (a basic getitem too) cost almost nothing forward; copies move it without products;
+# reductions read the input's size and write the output's; the rest (elementwise products,
+# linear algebra) read primal factors too. add/subtract count as elementwise products.
+
 def _is_view(e):
-    if e.prim.name in _VIEWS:
+    kind = e.prim.kind
+    if kind == "view":
         return True
-    if e.prim.name == "getitem":
+    if kind == "gather":
         return not any(hasattr(k, "shape") for k in e.params.get("index", ()))
     return False
 
 
+def _is_copy(p):
+    """Rules that move tangents without multiplying them: joins, scatters, cumsum, and the
+    elementwise ones with no product (neg, convert: one constant partial; where: a select)."""
+    kind = p.kind
+    if kind in ("join", "scatter"):
+        return True
+    if kind == "scan":
+        return p.monoid is np.add
+    if kind == "elementwise" and p.partials:
+        return None in p.partials or (len(p.partials) == 1 and not callable(p.partials[0]))
+    return False
+
+
+def _is_reduction(p):
+    return p.kind in ("reduction", "sort") or (p.kind == "scan" and p.monoid is not np.add)
+
+
 def _flops(e, active_in):
     """BLAS flops per seed of equation ``e`` for its active (tangent-carrying) inputs."""
-    name, out = e.prim.name, math.prod(e.out.shape)
-    if name == "matmul":
+    kind, out = e.prim.kind, math.prod(e.out.shape)
+    if kind == "contraction" and "subscripts" not in e.params:      # matmul
         inner = e.in_shapes[0][-1] if e.in_shapes[0] else 1
         return 2 * out * inner * active_in
-    if name == "einsum":
+    if kind == "contraction":                                       # einsum
         sizes = {}
         subs = e.params.get("subscripts", "").split("->")[0].split(",")
         for sub, shape in zip(subs, e.in_shapes):
             sizes.update(zip(sub[-len(shape):] if shape else "", shape))
         return 2 * math.prod(sizes.values()) * active_in
-    if name in ("solve", "inv", "det", "logabsdet"):
+    if kind == "linalg":
         n = e.in_shapes[0][-1] if e.in_shapes[0] else 1
         return 2 * max(out, 1) * n * active_in
-    if name in _DECOMPOSITIONS:       # rules: a few n x n products per seed (~4 GEMMs)
+    if kind == "decomposition":       # rules: a few n x n products per seed (~4 GEMMs)
         shape = e.in_shapes[0]
         n = max(shape[-2:], default=1)
         return 8 * math.prod(shape[:-2]) * n ** 3 * active_in
@@ -135,18 +156,19 @@ def _bytes_moved(graph, eqns, uses):
     fwd_bytes = rev_bytes = flops = 0
     for e, ins in eqns:
         ob = _nbytes(e.out)
-        name = e.prim.name
+        p = e.prim
+        gather = p.kind == "gather"
         if _is_view(e):
             fwd_bytes += ob // 4
-            rev_bytes += sum(_nbytes(v) for v in ins) * (2 if name == "getitem" else 1) // 4 \
-                + (2 * sum(_nbytes(v) for v in ins) if name == "getitem" else 0)
-        elif name in _COPIES:
+            rev_bytes += sum(_nbytes(v) for v in ins) * (2 if gather else 1) // 4 \
+                + (2 * sum(_nbytes(v) for v in ins) if gather else 0)
+        elif _is_copy(p):
             fwd_bytes += 2 * ob
             rev_bytes += sum(_nbytes(v) for v in ins) // 2
-        elif name in _REDUCTIONS:
+        elif _is_reduction(p):
             fwd_bytes += sum(_nbytes(v) for v in ins) + 2 * ob
             rev_bytes += 2 * sum(_nbytes(v) for v in ins)
-        elif name == "getitem":                         # advanced index: gather / scatter
+        elif gather:                                    # advanced index: gather / scatter
             fwd_bytes += 2 * ob
             rev_bytes += 3 * sum(_nbytes(v) for v in ins)
         else:                                           # elementwise and linear algebra
@@ -199,9 +221,6 @@ def estimate_seconds(costs, mode, seeds, k):
     rate = CACHED_BYTE_SECONDS if k * c["peak"] <= CACHE_BYTES else STREAM_BYTE_SECONDS
     return (sweeps * (SWEEP_SECONDS + EQN_SECONDS * costs["eqns"])
             + seeds * (c["bytes"] * rate + c["flops"] * FLOP_SECONDS))
-
-
-# ---------------------------------------------------------------- the plan
 
 
 # ---------------------------------------------------------------- calibration

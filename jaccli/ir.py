@@ -66,6 +66,19 @@ class Graph:
         self.verifiable = verifiable
         self.frees = None          # per equation, Vars read there for the last time (sweeps)
 
+    def __getstate__(self):
+        """NOTE: pickling. A graph travels to another process whole: Vars and Eqns by value,
+        primitives by name (``rules.Primitive.__reduce__``). ``values`` may hold lazy results
+        (``tracer.Values``: a thunk per Var whose value nobody read yet); they are computed
+        here, into the pickled copy only, so the graph unpickles as a plain dict of arrays."""
+        state = self.__dict__.copy()
+        values = dict(self.values)
+        for var, (impl, args, params) in getattr(self.values, "thunks", {}).items():
+            values[var] = impl(*args, **params)
+        state["values"] = values
+        state["frees"] = None
+        return state
+
     def _name_vars(self):
         count = 0
         for v in self.inputs + [e.out for e in self.eqns]:

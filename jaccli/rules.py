@@ -17,23 +17,85 @@ NOTE: leading axes. Every array a rule sees may carry extra *leading* axes in fr
 logical shape: K seeds in a sweep, B points, or both. Rules work on trailing logical axes:
 negative axes, ``lift`` to align operands of different logical rank before broadcasting,
 ``unbroadcast`` to sum a cotangent back to its operand's logical shape.
+
+NOTE: rules are traced again (Hessians: forward over reverse). Their arguments may then be
+Tracers, so a rule builds arrays only through calls that dispatch: NumPy functions and
+methods of its operands, ``zeros`` and ``backend.copy_array`` (never ``xp.zeros`` on a
+Tracer), item assignment into a scratch array made by ``zeros`` (a Tracer records it).
 """
 import numpy as np
 
-from .backend import xp_of
+from .backend import on_gpu, xp_of
+
+# NOTE: kinds. A primitive's ``kind`` says how each output element depends on the input
+# elements -- the structure a sparsity pass, the cost model or a kernel fuser may assume
+# without knowing the primitive. Axes are *logical*; "stack axes" are all but the last two.
+# Orthogonal to the kind: a primitive in ``nondiff`` has zero derivative wherever defined (its
+# output depends on no input element, for derivatives); its kind still says its structure.
+KINDS = {
+    "elementwise": "out has the broadcast shape of the inputs (NumPy's right-aligned "
+                   "broadcasting); out[i] depends only on each input's element broadcast to i. "
+                   "``partials``: one per input, d out / d input_i elementwise: a number "
+                   "(constant), a function (*inputs lifted to out's rank, out) -> array, or None "
+                   "(not differentiable in that input: where's condition). Nondiff ones: None. "
+                   "Evaluates by the default eval rule (lift + impl).",
+    "view": "one input; every out element is a copy of exactly one input element, the map "
+            "fixed by params and shapes (reshape, transpose, broadcast_to, diagonal); "
+            "impl applied to an array of element labels gives the map. Linear.",
+    "gather": "getitem: out = x[params['index']], each out element a copy of one x element "
+              "(index: ints, slices, None, non-negative int arrays; repeats allowed). Linear.",
+    "scatter": "inputs (x, v), out has x's shape: x with the region x[params['index']] "
+               "replaced by v broadcast to it (setitem), or with v added into it, repeated "
+               "indices accumulating (scatter_add). Each out element depends on its x element "
+               "(setitem: only outside the region) and on the v elements sent to it. Linear.",
+    "join": "concatenate: out = the inputs side by side along params['axis']; each out "
+            "element a copy of one element of one input. Linear.",
+    "reduction": "one input; out = the input with the axes ``reduced_axes(e)`` removed (kept "
+                 "as size 1 when params.get('keepdims')); out[j] depends on every input element "
+                 "whose other coordinates are j. ``monoid``: the ufunc combining them.",
+    "scan": "one input, out of its shape: along params['axis'], out[..., k, ...] depends on "
+            "the input elements at positions <= k, other coordinates equal. ``monoid``: the "
+            "ufunc accumulating them (add: cumsum, linear).",
+    "sort": "one input, out of its shape: along the last axis out is a permutation of the "
+            "input that depends on its values; out[..., k] depends on the whole line.",
+    "contraction": "matmul, einsum: each out element a sum of products, one element of each "
+                   "input per product (linear in each input); which ones follows the subscripts "
+                   "(params['subscripts']; matmul: '...ij,...jk->...ik' with NumPy's 1-d "
+                   "rules).",
+    "linalg": "solve, inv, det, log|det|: over the stack axes, elementwise (broadcast); within "
+              "one matrix (b: its vector or matrix), dense.",
+    "decomposition": "cholesky, qr, eigh, svd, eig (one factor per primitive): over the stack "
+                     "axes independent; within one matrix dense; costly (LAPACK, several "
+                     "GEMMs per seed in the rules).",
+}
 
 
 class Primitive:
-    """A named operation with a fixed set of rules. ``linear``: linear in its differentiable
-    inputs (reshape, sum, getitem...), so its JVP applies the op to the tangents."""
-    __slots__ = ("name", "linear")
+    """A named operation with a fixed set of rules; ``kind`` (one of ``KINDS``) and the
+    data its kind promises: ``partials`` (elementwise), ``monoid`` (reduction, scan)."""
+    __slots__ = ("name", "kind", "partials", "monoid")
 
-    def __init__(self, name, linear=False):
+    def __init__(self, name, kind, partials=None, monoid=None):
+        if kind not in KINDS:
+            raise ValueError(f"primitive {name}: kind {kind!r} is not one of {sorted(KINDS)}")
         self.name = name
-        self.linear = linear
+        self.kind = kind
+        self.partials = partials
+        self.monoid = monoid
 
     def __repr__(self):
         return self.name
+
+    def __reduce__(self):
+        # NOTE: primitives compare by identity; pickled by name, one process's graph is
+        # rebuilt on another process's primitive objects.
+        return (primitive_named, (self.name,))
+
+
+def primitive_named(name):
+    """The registered primitive ``name`` (for unpickling: every primitive module loaded)."""
+    from . import primitives as _all  # noqa: F401  (registers the closed set)
+    return primitives[name]
 
 
 primitives = {}       # name -> Primitive
@@ -47,28 +109,40 @@ vjp_rules = {}
 nondiff = set()       # primitives whose output is never differentiable (comparisons, floor...)
 
 
-def primitive(name, impl, linear=False):
-    p = Primitive(name, linear)
+def primitive(name, impl, kind, partials=None, monoid=None):
+    if name in primitives:
+        raise ValueError(f"primitive {name} is defined twice")
+    p = Primitive(name, kind, partials, monoid)
     primitives[name] = p
     impl_rules[p] = impl
     return p
 
 
-def defnondiff(name, impl):
+def defnondiff(name, impl, kind="elementwise", monoid=None):
     """A primitive with zero derivative everywhere it is defined (floor, sign, comparisons)."""
-    p = primitive(name, impl)
+    p = primitive(name, impl, kind, monoid=monoid)
     nondiff.add(p)
-    jvp_rules[p] = lambda e, xs, out, ts: None
-    vjp_rules[p] = lambda e, xs, out, ct, needs: (None,) * len(xs)
+    jvp_rules[p] = _nondiff_jvp
+    vjp_rules[p] = _nondiff_vjp
     return p
 
 
+def _nondiff_jvp(e, xs, out, ts):
+    return None
+
+
+def _nondiff_vjp(e, xs, out, ct, needs):
+    return (None,) * len(xs)
+
+
 def eval_rule(p):
-    """The evaluation rule of ``p`` for inputs with leading axes. Primitives without one
-    are elementwise (or act on trailing axes only): lift the operands and call the impl."""
+    """The evaluation rule of ``p`` for inputs with leading axes: its own, or for an
+    elementwise primitive: lift the operands and call the impl."""
     rule = eval_rules.get(p)
     if rule is not None:
         return rule
+    if p.kind != "elementwise":
+        raise KeyError(f"primitive {p.name} ({p.kind}) has no eval rule")
     impl = impl_rules[p]
     return lambda e, xs: impl(*lift_all(e, xs), **e.params)
 
@@ -77,6 +151,19 @@ def eval_as_linear(p):
     """A one-input linear primitive evaluates like its JVP applied to the value."""
     jvp = jvp_rules[p]
     eval_rules[p] = lambda e, xs: jvp(e, xs, None, xs)
+
+
+def eval_on_trailing_axes(p):
+    """A primitive acting on its inputs' trailing axes only (np.linalg.*, prod over the last
+    axis, sort along it): the impl itself accepts leading axes."""
+    impl = impl_rules[p]
+    eval_rules[p] = lambda e, xs: impl(*xs, **e.params)
+
+
+def reduced_axes(e):
+    """The logical input axes a reduction equation reduces (``axes``, else the last one)."""
+    axes = e.params.get("axes")
+    return axes if axes is not None else (len(e.in_shapes[0]) - 1,)
 
 
 def lift_all(e, xs):
@@ -93,9 +180,28 @@ def lead_shape(a, logical_shape):
 
 
 def zeros(ref, shape):
-    """Zeros of ``shape`` with ``ref``'s dtype, on ``ref``'s array module (numpy or cupy).
-    NOTE: 4x cheaper than np.zeros_like(ref, shape=...), and it sits on hot paths."""
-    return xp_of(ref).zeros(shape, ref.dtype)
+    """Zeros of ``shape`` with ``ref``'s dtype, on ``ref``'s array module (numpy or cupy), or
+    a Tracer's zeros when the rule is traced again.
+    NOTE: xp.zeros is 4x cheaper than np.zeros_like(ref, shape=...), and sits on hot paths."""
+    if type(ref) is np.ndarray:
+        return np.zeros(shape, ref.dtype)
+    if on_gpu(ref):
+        return xp_of(ref).zeros(shape, ref.dtype)
+    return np.zeros_like(ref, shape=shape)
+
+
+def writable_for(res, v):
+    """``res``, a scratch array about to take ``res[index] = v``: a plain NumPy array receiving
+    a Tracer (a rule traced again) becomes a constant Tracer, which records the write."""
+    if type(res) is not np.ndarray or isinstance(v, (np.ndarray, np.generic)) \
+            or not hasattr(v, "__array_function__") or on_gpu(v):
+        return res
+    return np.asarray(res, like=v)
+
+
+def mT(a):
+    """The matrix transpose of a stack of matrices (its last two axes)."""
+    return np.swapaxes(a, -1, -2)
 
 
 def lift(a, rank, to_rank):

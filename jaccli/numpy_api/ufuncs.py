@@ -6,7 +6,6 @@ from ..dispatch import ufunc, ufunc_method
 from ..errors import TracingError
 from ..primitives import elementwise as ew
 from ..primitives.linalg import matmul_p
-from ..rules import defnondiff
 from ..tracer import bind
 from . import reductions
 from .common import arr
@@ -23,7 +22,7 @@ UNARY = {
     np.sign: ew.sign_p, np.floor: ew.floor_p, np.ceil: ew.ceil_p, np.rint: ew.rint_p,
     np.trunc: ew.trunc_p, np.isnan: ew.isnan_p, np.isinf: ew.isinf_p,
     np.isfinite: ew.isfinite_p, np.signbit: ew.signbit_p, np.logical_not: ew.logical_not_p,
-    np.invert: defnondiff("invert", np.invert),
+    np.invert: ew.invert_p,
 }
 
 BINARY = {
@@ -33,11 +32,11 @@ BINARY = {
     np.fmax: ew.fmax_p, np.fmin: ew.fmin_p, np.logaddexp: ew.logaddexp_p,
     np.logaddexp2: ew.logaddexp2_p, np.remainder: ew.mod_p, np.fmod: ew.fmod_p,
     np.copysign: ew.copysign_p, np.matmul: matmul_p,
-    np.floor_divide: defnondiff("floor_divide", np.floor_divide),
-    np.heaviside: defnondiff("heaviside", np.heaviside),
-    np.bitwise_and: defnondiff("bitwise_and", np.bitwise_and),
-    np.bitwise_or: defnondiff("bitwise_or", np.bitwise_or),
-    np.bitwise_xor: defnondiff("bitwise_xor", np.bitwise_xor),
+    np.floor_divide: ew.floor_divide_p,
+    np.heaviside: ew.heaviside_p,
+    np.bitwise_and: ew.bitwise_and_p,
+    np.bitwise_or: ew.bitwise_or_p,
+    np.bitwise_xor: ew.bitwise_xor_p,
 }
 BINARY.update(ew.COMPARISONS)
 

@@ -22,11 +22,7 @@ import numpy as np
 
 from ..backend import xp_of
 from ..errors import TracingError
-from ..rules import jvp_rules, primitive, vjp_rules
-
-
-def _mT(a):
-    return np.swapaxes(a, -1, -2)
+from ..rules import eval_on_trailing_axes, jvp_rules, mT, primitive, vjp_rules
 
 
 def _diag(v):
@@ -40,12 +36,12 @@ def _diag_part(m):
 
 def _sym_in(t):
     """The perturbation of S = tril(a) + tril(a, -1).T caused by a perturbation t of a."""
-    return np.tril(t) + _mT(np.tril(t, -1))
+    return np.tril(t) + mT(np.tril(t, -1))
 
 
 def _sym_ct(g):
     """Transpose of ``_sym_in``: a cotangent of S -> the cotangent of a."""
-    return np.tril(g) + np.tril(_mT(g), -1)
+    return np.tril(g) + np.tril(mT(g), -1)
 
 
 def _offdiag_inverse(w):
@@ -70,17 +66,17 @@ def _cholesky_impl(a):
         raise TracingError("np.linalg.cholesky: the matrix is not positive definite.") from None
 
 
-cholesky_p = primitive("cholesky", _cholesky_impl)
+cholesky_p = primitive("cholesky", _cholesky_impl, "decomposition")
 
 
 def _cholesky_jvp(e, xs, L, ts):
     Li = np.linalg.inv(L)
-    return L @ _phi(Li @ _sym_in(ts[0]) @ _mT(Li))
+    return L @ _phi(Li @ _sym_in(ts[0]) @ mT(Li))
 
 
 def _cholesky_vjp(e, xs, L, ct, needs):
     Li = np.linalg.inv(L)
-    return (_sym_ct(_mT(Li) @ _phi(_mT(L) @ ct) @ Li),)
+    return (_sym_ct(mT(Li) @ _phi(mT(L) @ ct) @ Li),)
 
 
 jvp_rules[cholesky_p], vjp_rules[cholesky_p] = _cholesky_jvp, _cholesky_vjp
@@ -98,16 +94,16 @@ def _qr(a):
     return np.linalg.qr(a, mode="reduced")
 
 
-qr_q_p = primitive("qr_q", lambda a: _qr(a)[0])
-qr_r_p = primitive("qr_r", lambda a: _qr(a)[1])
+qr_q_p = primitive("qr_q", lambda a: _qr(a)[0], "decomposition")
+qr_r_p = primitive("qr_r", lambda a: _qr(a)[1], "decomposition")
 
 
 def _qr_tangents(a, t):
     Q, R = _qr(a)
-    D = _mT(np.linalg.solve(_mT(R), _mT(t)))        # t R^-1
-    C = _mT(Q) @ D
+    D = mT(np.linalg.solve(mT(R), mT(t)))        # t R^-1
+    C = mT(Q) @ D
     low = np.tril(C, -1)
-    O = low - _mT(low)
+    O = low - mT(low)
     return Q @ (O - C) + D, (C - O) @ R
 
 
@@ -115,12 +111,12 @@ def _qr_ct(a, qbar, rbar):
     Q, R = _qr(a)
     M = 0.0
     if qbar is not None:
-        M = _mT(Q) @ qbar
+        M = mT(Q) @ qbar
     if rbar is not None:
-        M = M - rbar @ _mT(R)
-    Cbar = np.tril(M - _mT(M), -1) - M
+        M = M - rbar @ mT(R)
+    Cbar = np.tril(M - mT(M), -1) - M
     Dbar = Q @ Cbar if qbar is None else qbar + Q @ Cbar
-    return _mT(np.linalg.solve(R, _mT(Dbar)))          # Dbar R^-T
+    return mT(np.linalg.solve(R, mT(Dbar)))          # Dbar R^-T
 
 
 jvp_rules[qr_q_p] = lambda e, xs, out, ts: _qr_tangents(xs[0], ts[0])[0]
@@ -133,13 +129,13 @@ vjp_rules[qr_r_p] = lambda e, xs, out, ct, needs: (_qr_ct(xs[0], None, ct),)
 # P = V^T dS V:  dw = diag(P),  dV = V (F o P).
 # Adjoint: G = V (diag(wbar) + F o (V^T Vbar)) V^T  (then _sym_ct).
 
-eigh_w_p = primitive("eigh_w", lambda a: np.linalg.eigh(a)[0])
-eigh_v_p = primitive("eigh_v", lambda a: np.linalg.eigh(a)[1])
+eigh_w_p = primitive("eigh_w", lambda a: np.linalg.eigh(a)[0], "decomposition")
+eigh_v_p = primitive("eigh_v", lambda a: np.linalg.eigh(a)[1], "decomposition")
 
 
 def _eigh_P(a, t):
     w, V = np.linalg.eigh(a)
-    return w, V, _mT(V) @ _sym_in(t) @ V
+    return w, V, mT(V) @ _sym_in(t) @ V
 
 
 jvp_rules[eigh_w_p] = lambda e, xs, out, ts: _diag_part(_eigh_P(xs[0], ts[0])[2])
@@ -155,12 +151,12 @@ jvp_rules[eigh_v_p] = _eigh_v_jvp
 
 def _eigh_ct(a, inner):
     w, V = np.linalg.eigh(a)
-    return (_sym_ct(V @ inner(w, V) @ _mT(V)),)
+    return (_sym_ct(V @ inner(w, V) @ mT(V)),)
 
 
 vjp_rules[eigh_w_p] = lambda e, xs, out, ct, needs: _eigh_ct(xs[0], lambda w, V: _diag(ct))
 vjp_rules[eigh_v_p] = lambda e, xs, out, ct, needs: _eigh_ct(
-    xs[0], lambda w, V: _offdiag_inverse(w) * (_mT(V) @ ct))
+    xs[0], lambda w, V: _offdiag_inverse(w) * (mT(V) @ ct))
 
 
 # ---------------------------------------------------------------- svd (reduced)
@@ -172,12 +168,13 @@ vjp_rules[eigh_v_p] = lambda e, xs, out, ct, needs: _eigh_ct(
 
 def _svd(a):
     U, s, Vt = np.linalg.svd(a, full_matrices=False)
-    return U, s, _mT(Vt)
+    return U, s, mT(Vt)
 
 
-svd_u_p = primitive("svd_u", lambda a: np.linalg.svd(a, full_matrices=False)[0])
-svd_s_p = primitive("svd_s", lambda a: np.linalg.svd(a, compute_uv=False))
-svd_vt_p = primitive("svd_vt", lambda a: np.linalg.svd(a, full_matrices=False)[2])
+svd_u_p = primitive("svd_u", lambda a: np.linalg.svd(a, full_matrices=False)[0], "decomposition")
+svd_s_p = primitive("svd_s", lambda a: np.linalg.svd(a, compute_uv=False), "decomposition")
+svd_vt_p = primitive("svd_vt", lambda a: np.linalg.svd(a, full_matrices=False)[2],
+                     "decomposition")
 
 
 def _svd_F(s):
@@ -186,24 +183,24 @@ def _svd_F(s):
 
 def _svd_tangent(a, t, which):
     U, s, V = _svd(a)
-    P = _mT(U) @ t @ V
+    P = mT(U) @ t @ V
     if which == "s":
         return _diag_part(P)
     S = s[..., None, :]                  # right-multiplying by diag(s) scales columns
     m, n = a.shape[-2:]
     if which == "u":
         PS = P * S
-        dU = U @ (_svd_F(s) * (PS + _mT(PS)))
+        dU = U @ (_svd_F(s) * (PS + mT(PS)))
         if m > n:
             tV = t @ V
-            dU = dU + (tV - U @ (_mT(U) @ tV)) / S
+            dU = dU + (tV - U @ (mT(U) @ tV)) / S
         return dU
-    SP = _mT(S) * P
-    dV = V @ (_svd_F(s) * (SP + _mT(SP)))
+    SP = mT(S) * P
+    dV = V @ (_svd_F(s) * (SP + mT(SP)))
     if n > m:
-        tU = _mT(t) @ U
-        dV = dV + (tU - V @ (_mT(V) @ tU)) / S
-    return _mT(dV)
+        tU = mT(t) @ U
+        dV = dV + (tU - V @ (mT(V) @ tU)) / S
+    return mT(dV)
 
 
 def _svd_ct(a, ct, which):
@@ -211,18 +208,18 @@ def _svd_ct(a, ct, which):
     S = s[..., None, :]
     m, n = a.shape[-2:]
     if which == "s":
-        return U @ _diag(ct) @ _mT(V)
+        return U @ _diag(ct) @ mT(V)
     if which == "u":
-        J = _svd_F(s) * (_mT(U) @ ct)
-        g = U @ ((J + _mT(J)) * S) @ _mT(V)
+        J = _svd_F(s) * (mT(U) @ ct)
+        g = U @ ((J + mT(J)) * S) @ mT(V)
         if m > n:
-            g = g + ((ct - U @ (_mT(U) @ ct)) / S) @ _mT(V)
+            g = g + ((ct - U @ (mT(U) @ ct)) / S) @ mT(V)
         return g
-    vbar = _mT(ct)
-    J = _svd_F(s) * (_mT(V) @ vbar)
-    g = U @ (_mT(S) * (J + _mT(J))) @ _mT(V)
+    vbar = mT(ct)
+    J = _svd_F(s) * (mT(V) @ vbar)
+    g = U @ (mT(S) * (J + mT(J))) @ mT(V)
     if n > m:
-        g = g + (U / S) @ (_mT(vbar) - (_mT(vbar) @ V) @ _mT(V))
+        g = g + (U / S) @ (mT(vbar) - (mT(vbar) @ V) @ mT(V))
     return g
 
 
@@ -239,14 +236,14 @@ for _p, _which in ((svd_u_p, "u"), (svd_s_p, "s"), (svd_vt_p, "vt")):
 
 def _eig(a):
     w, V = np.linalg.eig(a)
-    if np.iscomplexobj(w):
+    if w.dtype.kind == "c":
         raise TracingError("np.linalg.eig: the matrix has complex eigenvalues; jaccli "
                            "differentiates eig of real matrices with a real spectrum only.")
     return w, V
 
 
-eig_w_p = primitive("eig_w", lambda a: _eig(a)[0])
-eig_v_p = primitive("eig_v", lambda a: _eig(a)[1])
+eig_w_p = primitive("eig_w", lambda a: _eig(a)[0], "decomposition")
+eig_v_p = primitive("eig_v", lambda a: _eig(a)[1], "decomposition")
 
 
 def _eig_P(a, t):
@@ -269,15 +266,22 @@ jvp_rules[eig_v_p] = _eig_v_jvp
 def _eig_ct(a, pbar_of):
     w, V = _eig(a)
     Pbar = pbar_of(w, V)
-    return (np.linalg.solve(_mT(V), Pbar @ _mT(V)),)     # V^-T Pbar V^T
+    return (np.linalg.solve(mT(V), Pbar @ mT(V)),)     # V^-T Pbar V^T
 
 
 def _eig_v_pbar(ct):
     def pbar(w, V):
         vbar0 = ct - V * np.sum(V * ct, axis=-2, keepdims=True)
-        return _offdiag_inverse(w) * (_mT(V) @ vbar0)
+        return _offdiag_inverse(w) * (mT(V) @ vbar0)
     return pbar
 
 
 vjp_rules[eig_w_p] = lambda e, xs, out, ct, needs: _eig_ct(xs[0], lambda w, V: _diag(ct))
 vjp_rules[eig_v_p] = lambda e, xs, out, ct, needs: _eig_ct(xs[0], _eig_v_pbar(ct))
+
+
+# ---------------------------------------------------------------- evaluation with leading axes
+
+for _p in (cholesky_p, qr_q_p, qr_r_p, eigh_w_p, eigh_v_p, svd_u_p, svd_s_p, svd_vt_p, eig_w_p,
+           eig_v_p):
+    eval_on_trailing_axes(_p)

@@ -1,8 +1,10 @@
 """Elementwise primitives: unary and binary ufuncs, ``where``, and the non-differentiable ones.
 
-Each differentiable ufunc is one line: its NumPy function and its partial derivatives as
-functions of the (aligned) primal inputs and output. JVP: t_out = sum_i t_i * d_i;
-VJP: ct_i = unbroadcast(ct * d_i). Linear ones (add, subtract, negative) skip the products.
+Each differentiable ufunc is one line: its NumPy function and its partial derivatives, kept as
+data on the primitive (``p.partials``): functions of the (aligned) primal inputs and output,
+or numbers for constant ones. One JVP and one VJP per family read them:
+t_out = sum_i t_i * d_i, ct_i = unbroadcast(ct * d_i). Linear ones (add, subtract, negative)
+have constant partials +-1 and skip the products.
 """
 import numpy as np
 
@@ -21,15 +23,22 @@ def _full(t, e):
 
 # ---------------------------------------------------------------- unary
 
+def _unary_jvp(e, xs, out, ts):
+    return ts[0] * e.prim.partials[0](xs[0], out)
+
+
+def _unary_vjp(e, xs, out, ct, needs):
+    return (ct * e.prim.partials[0](xs[0], out),)
+
+
 def defunary(name, fn, deriv):
     """``deriv(x, out)`` is d out / d x elementwise."""
-    p = primitive(name, fn)
-    jvp_rules[p] = lambda e, xs, out, ts: ts[0] * deriv(xs[0], out)
-    vjp_rules[p] = lambda e, xs, out, ct, needs: (ct * deriv(xs[0], out),)
+    p = primitive(name, fn, "elementwise", (deriv,))
+    jvp_rules[p], vjp_rules[p] = _unary_jvp, _unary_vjp
     return p
 
 
-neg_p = primitive("neg", np.negative, linear=True)
+neg_p = primitive("neg", np.negative, "elementwise", (-1.0,))
 jvp_rules[neg_p] = lambda e, xs, out, ts: -ts[0]
 vjp_rules[neg_p] = lambda e, xs, out, ct, needs: (-ct,)
 
@@ -77,55 +86,59 @@ isfinite_p = defnondiff("isfinite", np.isfinite)
 signbit_p = defnondiff("signbit", np.signbit)
 logical_not_p = defnondiff("logical_not", np.logical_not)
 astype_p = defnondiff("astype", lambda x, dtype: x.astype(dtype))
+invert_p = defnondiff("invert", np.invert)
 
 
 # ---------------------------------------------------------------- binary
 
+def _binary_jvp(e, xs, out, ts):
+    x, y = lift_all(e, xs)
+    r = len(e.out.shape)
+    partials = e.prim.partials
+    acc = None
+    for i, (t, s) in enumerate(zip(ts, e.in_shapes)):
+        if t is not None:
+            term = lift(t, len(s), r) * partials[i](x, y, out)
+            acc = term if acc is None else acc + term
+    return _full(acc, e)
+
+
+def _binary_vjp(e, xs, out, ct, needs):
+    x, y = lift_all(e, xs)
+    partials = e.prim.partials
+    return tuple(unbroadcast(ct * partials[i](x, y, out), s, e.out.shape) if needs[i] else None
+                 for i, s in enumerate(e.in_shapes))
 
 
 def defbinary(name, fn, d0, d1):
     """``d0(x, y, out)``, ``d1(x, y, out)``: partial derivatives of ``fn(x, y)``."""
-    p = primitive(name, fn)
-    partials = (d0, d1)
-
-    def jvp(e, xs, out, ts):
-        x, y = lift_all(e, xs)
-        r = len(e.out.shape)
-        acc = None
-        for i, (t, s) in enumerate(zip(ts, e.in_shapes)):
-            if t is not None:
-                term = lift(t, len(s), r) * partials[i](x, y, out)
-                acc = term if acc is None else acc + term
-        return _full(acc, e)
-
-    def vjp(e, xs, out, ct, needs):
-        x, y = lift_all(e, xs)
-        return tuple(unbroadcast(ct * partials[i](x, y, out), s, e.out.shape) if needs[i] else None
-                     for i, s in enumerate(e.in_shapes))
-
-    jvp_rules[p], vjp_rules[p] = jvp, vjp
+    p = primitive(name, fn, "elementwise", (d0, d1))
+    jvp_rules[p], vjp_rules[p] = _binary_jvp, _binary_vjp
     return p
+
+
+def _linear_binary_jvp(e, xs, out, ts):
+    r = len(e.out.shape)
+    tx, ty = (lift(t, len(s), r) if t is not None else None for t, s in zip(ts, e.in_shapes))
+    if ty is None:
+        return _full(tx, e)
+    ty = ty if e.prim.partials[1] > 0 else -ty
+    return _full(ty if tx is None else tx + ty, e)
+
+
+def _linear_binary_vjp(e, xs, out, ct, needs):
+    sx, sy = e.in_shapes
+    ctx = unbroadcast(ct, sx, e.out.shape) if needs[0] else None
+    cty = None
+    if needs[1]:
+        cty = unbroadcast(ct if e.prim.partials[1] > 0 else -ct, sy, e.out.shape)
+    return ctx, cty
 
 
 def deflinear_binary(name, fn, sign1):
     """``x + sign1 * y`` (add, subtract): tangents and cotangents pass through."""
-    p = primitive(name, fn, linear=True)
-
-    def jvp(e, xs, out, ts):
-        r = len(e.out.shape)
-        tx, ty = (lift(t, len(s), r) if t is not None else None for t, s in zip(ts, e.in_shapes))
-        if ty is None:
-            return _full(tx, e)
-        ty = ty if sign1 > 0 else -ty
-        return _full(ty if tx is None else tx + ty, e)
-
-    def vjp(e, xs, out, ct, needs):
-        sx, sy = e.in_shapes
-        ctx = unbroadcast(ct, sx, e.out.shape) if needs[0] else None
-        cty = unbroadcast(ct if sign1 > 0 else -ct, sy, e.out.shape) if needs[1] else None
-        return ctx, cty
-
-    jvp_rules[p], vjp_rules[p] = jvp, vjp
+    p = primitive(name, fn, "elementwise", (1.0, float(sign1)))
+    jvp_rules[p], vjp_rules[p] = _linear_binary_jvp, _linear_binary_vjp
     return p
 
 
@@ -176,11 +189,18 @@ for _name, _fn in [("gt", np.greater), ("ge", np.greater_equal), ("lt", np.less)
                    ("le", np.less_equal), ("eq", np.equal), ("ne", np.not_equal),
                    ("and", np.logical_and), ("or", np.logical_or), ("xor", np.logical_xor)]:
     COMPARISONS[_fn] = defnondiff(_name, _fn)
+floor_divide_p = defnondiff("floor_divide", np.floor_divide)
+heaviside_p = defnondiff("heaviside", np.heaviside)
+bitwise_and_p = defnondiff("bitwise_and", np.bitwise_and)
+bitwise_or_p = defnondiff("bitwise_or", np.bitwise_or)
+bitwise_xor_p = defnondiff("bitwise_xor", np.bitwise_xor)
 
 
 # ---------------------------------------------------------------- where
 
-where_p = primitive("where", np.where)
+# where(c, a, b): partials c and not c in a and b; the rules select instead of multiplying.
+where_p = primitive("where", np.where, "elementwise",
+                    (None, lambda c, a, b, out: c, lambda c, a, b, out: np.logical_not(c)))
 
 
 def _where_jvp(e, xs, out, ts):
@@ -203,6 +223,6 @@ jvp_rules[where_p], vjp_rules[where_p] = _where_jvp, _where_vjp
 
 # ---------------------------------------------------------------- float -> float casts
 
-convert_p = primitive("convert", lambda x, dtype: x.astype(dtype), linear=True)
+convert_p = primitive("convert", lambda x, dtype: x.astype(dtype), "elementwise", (1.0,))
 jvp_rules[convert_p] = lambda e, xs, out, ts: ts[0].astype(e.params["dtype"])
 vjp_rules[convert_p] = lambda e, xs, out, ct, needs: (ct.astype(xs[0].dtype),)

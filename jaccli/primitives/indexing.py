@@ -1,5 +1,6 @@
-"""Indexing primitives: ``getitem`` (x[index]) and ``setitem`` (a copy of x with x[index] = v,
-the functional form of item assignment).
+"""Indexing primitives: ``getitem`` (x[index]), ``setitem`` (a copy of x with x[index] = v, the
+functional form of item assignment) and ``scatter_add`` (a copy of x with v added at index,
+repeated indices accumulating: np.add.at; getitem's VJP, recorded when that VJP is traced).
 
 ``index`` is normalised at trace time (jaccli.numpy_api.indexing): a tuple of ints, slices,
 ``None`` and integer arrays with non-negative entries, Ellipsis expanded, boolean masks turned
@@ -11,9 +12,10 @@ index and ``_lead_first`` / ``_adv_first`` move those dimensions behind the lead
 """
 import numpy as np
 
-from ..backend import copy_array, scatter_add
-from ..rules import (eval_as_linear, eval_rules, jvp_rules, lift, primitive, unbroadcast,
-                     vjp_rules, zeros)
+from .. import backend
+from ..backend import copy_array
+from ..rules import (eval_as_linear, eval_rules, jvp_rules, lead_shape, lift, primitive,
+                     unbroadcast, vjp_rules, writable_for, zeros)
 
 
 def _full(index, lead):
@@ -40,7 +42,7 @@ def _getitem_impl(x, index, adv_first, adv_ndim, unique):
     return x[index]
 
 
-getitem_p = primitive("getitem", _getitem_impl, linear=True)
+getitem_p = primitive("getitem", _getitem_impl, "gather")
 
 
 def _getitem_jvp(e, xs, out, ts):
@@ -56,8 +58,8 @@ def _getitem_vjp(e, xs, out, ct, needs):
     idx = _full(p["index"], lead)
     if p["unique"]:
         z[idx] = _adv_first(ct, p, lead)
-    else:
-        scatter_add(z, idx, _adv_first(ct, p, lead))   # repeated indices accumulate
+    else:                                               # repeated indices accumulate
+        z = scatter_add(z, idx, _adv_first(ct, p, lead), p)
     return (z,)
 
 
@@ -70,7 +72,7 @@ def _setitem_impl(x, v, index, adv_first, adv_ndim, unique, region_shape):
     return out
 
 
-setitem_p = primitive("setitem", _setitem_impl, linear=True)
+setitem_p = primitive("setitem", _setitem_impl, "scatter")
 
 
 def _setitem_jvp(e, xs, out, ts):
@@ -121,8 +123,69 @@ def _setitem_eval(e, xs):
     region = e.params["region_shape"]
     v = np.broadcast_to(lift(v if hasattr(v, "ndim") else np.asarray(v), len(sv), len(region)),
                         lead + region)
+    res = writable_for(res, v)
     res[_full(e.params["index"], len(lead))] = _adv_first(v, e.params, len(lead))
     return res
 
 
 eval_rules[setitem_p] = _setitem_eval
+
+
+# ---------------------------------------------------------------- scatter_add
+# out = x with v added into x[index]; v has the region's shape in NumPy's layout (the advanced
+# dimensions first for a separated advanced index). Linear: tangents scatter the same way,
+# the cotangent of x is ct, that of v the gather ct[index].
+
+def _scatter_add_impl(x, v, index, adv_first, adv_ndim):
+    out = copy_array(x)
+    backend.scatter_add(out, index, v)
+    return out
+
+
+scatter_add_p = primitive("scatter_add", _scatter_add_impl, "scatter")
+
+
+def scatter_add(z, index, v, p):
+    """``z[index] += v`` with repeated indices accumulating: in place into a scratch array
+    ``z``, or recorded as a scatter_add when the rule is traced again (z a Tracer)."""
+    if type(z) is np.ndarray or backend.on_gpu(z):
+        backend.scatter_add(z, index, v)
+        return z
+    from ..tracer import bind
+    return bind(scatter_add_p, z, v, index=index, adv_first=p["adv_first"],
+                adv_ndim=p["adv_ndim"])
+
+
+def _scatter_add_lead(e, xs):
+    """The leading axes of a scatter_add's operands (those of the one that has most)."""
+    (sx, sv), (x, v) = e.in_shapes, xs
+    return lead_shape(x, sx) if x.ndim - len(sx) >= v.ndim - len(sv) else lead_shape(v, sv)
+
+
+def _scatter_add_eval(e, xs):
+    (sx, sv), (x, v), p = e.in_shapes, xs, e.params
+    lead = _scatter_add_lead(e, xs)
+    res = copy_array(np.broadcast_to(x, lead + sx))
+    v = _adv_first(np.broadcast_to(v, lead + sv), p, len(lead))
+    return scatter_add(writable_for(res, v), _full(p["index"], len(lead)), v, p)
+
+
+def _scatter_add_jvp(e, xs, out, ts):
+    (sx, sv), (tx, tv), p = e.in_shapes, ts, e.params
+    if tv is None:
+        return np.broadcast_to(tx, lead_shape(tx, sx) + sx)
+    lead = lead_shape(tv, sv) if tx is None else _scatter_add_lead(e, ts)
+    res = zeros(tv, lead + sx) if tx is None else copy_array(np.broadcast_to(tx, lead + sx))
+    tv = _adv_first(np.broadcast_to(tv, lead + sv), p, len(lead))
+    return scatter_add(writable_for(res, tv), _full(p["index"], len(lead)), tv, p)
+
+
+def _scatter_add_vjp(e, xs, out, ct, needs):
+    p = e.params
+    lead = ct.ndim - len(e.out.shape)
+    ctv = _lead_first(ct[_full(p["index"], lead)], p, lead) if needs[1] else None
+    return (ct if needs[0] else None), ctv
+
+
+eval_rules[scatter_add_p] = _scatter_add_eval
+jvp_rules[scatter_add_p], vjp_rules[scatter_add_p] = _scatter_add_jvp, _scatter_add_vjp

@@ -7,12 +7,8 @@ call when the other operand has none (one GEMM for K seeds, not K small ones).
 import numpy as np
 
 from ..backend import xp_of
-from ..rules import (defnondiff, eval_as_linear, eval_rules, jvp_rules, lift, primitive,
-                     lazy_shapes, seed_rules, unbroadcast, vjp_rules, zeros)
-
-
-def _mT(a):
-    return np.swapaxes(a, -1, -2)
+from ..rules import (defnondiff, eval_as_linear, eval_on_trailing_axes, eval_rules, jvp_rules,
+                     lazy_shapes, lift, mT, primitive, seed_rules, unbroadcast, vjp_rules, zeros)
 
 
 # ---------------------------------------------------------------- matmul
@@ -35,7 +31,7 @@ def lmatmul(a, b, ra, rb):
     return out
 
 
-matmul_p = primitive("matmul", np.matmul)
+matmul_p = primitive("matmul", np.matmul, "contraction")
 
 
 def _matmul_jvp(e, xs, out, ts):
@@ -53,8 +49,8 @@ def _matmul_ct_a(a, b, ct, ra, rb, ro):
     if rb == 1:
         return ct[..., None] * (b if ra == 1 else lift(b, 1, ro + 1))
     if ra == 1 and rb > 2:
-        return lmatmul(ct[..., None, :], _mT(b), ro + 1, rb)[..., 0, :]
-    return lmatmul(ct, _mT(b), ro, rb)
+        return lmatmul(ct[..., None, :], mT(b), ro + 1, rb)[..., 0, :]
+    return lmatmul(ct, mT(b), ro, rb)
 
 
 def _matmul_ct_b(a, b, ct, ra, rb, ro):
@@ -62,7 +58,7 @@ def _matmul_ct_b(a, b, ct, ra, rb, ro):
         return ct[..., None] * a if rb == 1 else lift(a[..., :, None], 2, ro + 1) * ct[..., None, :]
     if rb == 1:
         return lmatmul(ct, a, 1, 2) if ra == 2 else lmatmul(ct[..., None, :], a, ro + 1, ra)[..., 0, :]
-    return lmatmul(_mT(a), ct, ra, ro)
+    return lmatmul(mT(a), ct, ra, ro)
 
 
 def _matmul_vjp(e, xs, out, ct, needs):
@@ -103,7 +99,8 @@ def _split_subscripts(subscripts):
 
 
 einsum_p = primitive("einsum", lambda *ops, subscripts: np.einsum(subscripts, *ops,
-                                                                  optimize=len(ops) > 1))
+                                                                  optimize=len(ops) > 1),
+                     "contraction")
 
 
 def _einsum_jvp(e, xs, out, ts):
@@ -185,7 +182,7 @@ def _solve_impl(a, b, vec):
     return lsolve(a, b, vec)
 
 
-solve_p = primitive("solve", _solve_impl)
+solve_p = primitive("solve", _solve_impl, "linalg")
 
 
 def _solve_jvp(e, xs, out, ts):
@@ -203,17 +200,17 @@ def _solve_vjp(e, xs, out, ct, needs):
     sa, sb = e.in_shapes
     ro = len(e.out.shape)
     lead = ct.ndim - ro
-    ctb = lsolve(_mT(a), ct, vec)
+    ctb = lsolve(mT(a), ct, vec)
     cta = None
     if needs[0]:
-        g = -(ctb[..., :, None] * out[..., None, :]) if vec else -lmatmul(ctb, _mT(out), ro, ro)
+        g = -(ctb[..., :, None] * out[..., None, :]) if vec else -lmatmul(ctb, mT(out), ro, ro)
         cta = unbroadcast(g, sa, g.shape[lead:])
     return cta, (unbroadcast(ctb, sb, ctb.shape[lead:]) if needs[1] else None)
 
 
 jvp_rules[solve_p], vjp_rules[solve_p] = _solve_jvp, _solve_vjp
 
-inv_p = primitive("inv", np.linalg.inv)
+inv_p = primitive("inv", np.linalg.inv, "linalg")
 
 
 def _sandwich(left, mid, right, r):
@@ -222,21 +219,21 @@ def _sandwich(left, mid, right, r):
 
 jvp_rules[inv_p] = lambda e, xs, out, ts: -_sandwich(out, ts[0], out, len(e.out.shape))
 vjp_rules[inv_p] = lambda e, xs, out, ct, needs: (
-    -_sandwich(_mT(out), ct, _mT(out), len(e.out.shape)),)
+    -_sandwich(mT(out), ct, mT(out), len(e.out.shape)),)
 
 
 def _inv_T(a):
-    return _mT(np.linalg.inv(a))
+    return mT(np.linalg.inv(a))
 
 
-det_p = primitive("det", np.linalg.det)
+det_p = primitive("det", np.linalg.det, "linalg")
 jvp_rules[det_p] = lambda e, xs, out, ts: out * np.sum(_inv_T(xs[0]) * ts[0], axis=(-2, -1))
 vjp_rules[det_p] = lambda e, xs, out, ct, needs: ((ct * out)[..., None, None] * _inv_T(xs[0]),)
 
-logabsdet_p = primitive("logabsdet", lambda a: np.linalg.slogdet(a)[1])
+logabsdet_p = primitive("logabsdet", lambda a: np.linalg.slogdet(a)[1], "linalg")
 jvp_rules[logabsdet_p] = lambda e, xs, out, ts: np.sum(_inv_T(xs[0]) * ts[0], axis=(-2, -1))
 vjp_rules[logabsdet_p] = lambda e, xs, out, ct, needs: (ct[..., None, None] * _inv_T(xs[0]),)
-signdet_p = defnondiff("signdet", lambda a: np.linalg.slogdet(a)[0])
+signdet_p = defnondiff("signdet", lambda a: np.linalg.slogdet(a)[0], "linalg")
 
 
 # ---------------------------------------------------------------- diagonal of the last two axes
@@ -248,7 +245,7 @@ def _diag_index(shape, offset):
     return (k, k + offset) if offset >= 0 else (k - offset, k)
 
 
-diagonal_p = primitive("diagonal", lambda x, offset: np.diagonal(x, offset, -2, -1), linear=True)
+diagonal_p = primitive("diagonal", lambda x, offset: np.diagonal(x, offset, -2, -1), "view")
 jvp_rules[diagonal_p] = lambda e, xs, out, ts: np.diagonal(ts[0], e.params["offset"], -2, -1)
 
 
@@ -271,6 +268,8 @@ eval_rules[einsum_p] = lambda e, xs: _einsum_lead(
     *_split_subscripts(e.params["subscripts"]), xs, [len(s) for s in e.in_shapes])
 eval_rules[solve_p] = lambda e, xs: lsolve(xs[0], xs[1], e.params["vec"])
 eval_as_linear(diagonal_p)
+for _p in (inv_p, det_p, logabsdet_p, signdet_p):
+    eval_on_trailing_axes(_p)
 
 
 # ---------------------------------------------------------------- identity seeds

@@ -6,7 +6,8 @@ so the same rule serves any number of leading (seed / point) axes.
 import numpy as np
 
 from ..backend import xp_of
-from ..rules import defnondiff, eval_rules, from_end, jvp_rules, primitive, vjp_rules
+from ..rules import (defnondiff, eval_on_trailing_axes, eval_rules, from_end, jvp_rules, primitive,
+                     vjp_rules)
 
 
 def _expand_back(ct, e):
@@ -23,7 +24,7 @@ def _expand_back(ct, e):
 # ---------------------------------------------------------------- sum (linear)
 
 sum_p = primitive("sum", lambda x, axes, keepdims: np.sum(x, axis=axes, keepdims=keepdims),
-                  linear=True)
+                  "reduction", monoid=np.add)
 jvp_rules[sum_p] = lambda e, xs, out, ts: ts[0].sum(
     axis=from_end(e.params["axes"], len(e.in_shapes[0])), keepdims=e.params["keepdims"])
 vjp_rules[sum_p] = lambda e, xs, out, ct, needs: (_expand_back(ct, e),)
@@ -39,8 +40,9 @@ def _tie_weights(e, x, out):
     return hit / count
 
 
-def _defextremum(name, fn):
-    p = primitive(name, lambda x, axes, keepdims: fn(x, axis=axes, keepdims=keepdims))
+def _defextremum(name, fn, monoid):
+    p = primitive(name, lambda x, axes, keepdims: fn(x, axis=axes, keepdims=keepdims),
+                  "reduction", monoid=monoid)
     jvp_rules[p] = lambda e, xs, out, ts: np.sum(
         ts[0] * _tie_weights(e, xs[0], out),
         axis=from_end(e.params["axes"], len(e.in_shapes[0])), keepdims=e.params["keepdims"])
@@ -48,8 +50,8 @@ def _defextremum(name, fn):
     return p
 
 
-amax_p = _defextremum("reduce_max", np.max)
-amin_p = _defextremum("reduce_min", np.min)
+amax_p = _defextremum("reduce_max", np.max, np.maximum)
+amin_p = _defextremum("reduce_min", np.min, np.minimum)
 
 
 # ---------------------------------------------------------------- prod over the last axis
@@ -63,7 +65,7 @@ def _others_product(x):
     return left * right
 
 
-prod_p = primitive("prod_last", lambda x: np.prod(x, axis=-1))
+prod_p = primitive("prod_last", lambda x: np.prod(x, axis=-1), "reduction", monoid=np.multiply)
 jvp_rules[prod_p] = lambda e, xs, out, ts: np.sum(ts[0] * _others_product(xs[0]), axis=-1)
 vjp_rules[prod_p] = lambda e, xs, out, ct, needs: (ct[..., None] * _others_product(xs[0]),)
 
@@ -78,7 +80,7 @@ def _reverse_cumsum(a, axis):
     return np.flip(np.cumsum(np.flip(a, axis), axis=axis), axis)
 
 
-cumsum_p = primitive("cumsum", lambda x, axis: np.cumsum(x, axis=axis), linear=True)
+cumsum_p = primitive("cumsum", lambda x, axis: np.cumsum(x, axis=axis), "scan", monoid=np.add)
 jvp_rules[cumsum_p] = lambda e, xs, out, ts: np.cumsum(ts[0], axis=_axis_from_end(e))
 vjp_rules[cumsum_p] = lambda e, xs, out, ct, needs: (_reverse_cumsum(ct, _axis_from_end(e)),)
 
@@ -116,7 +118,8 @@ def _cumprod_vjp(e, xs, out, ct, needs):
     return (np.moveaxis(res, -1, axis),)
 
 
-cumprod_p = primitive("cumprod", lambda x, axis: np.cumprod(x, axis=axis))
+cumprod_p = primitive("cumprod", lambda x, axis: np.cumprod(x, axis=axis), "scan",
+                      monoid=np.multiply)
 jvp_rules[cumprod_p], vjp_rules[cumprod_p] = _cumprod_jvp, _cumprod_vjp
 
 
@@ -132,10 +135,13 @@ eval_rules[amax_p] = _eval_reduction(np.max)
 eval_rules[amin_p] = _eval_reduction(np.min)
 eval_rules[cumsum_p] = lambda e, xs: np.cumsum(xs[0], axis=_axis_from_end(e))
 eval_rules[cumprod_p] = lambda e, xs: np.cumprod(xs[0], axis=_axis_from_end(e))
+eval_on_trailing_axes(prod_p)
 
 # Boolean reductions: never differentiable, recorded so that `if np.any(x > 0):` is a decision
 # that can be re-checked at other points.
-any_p = defnondiff("reduce_any", lambda x, axes, keepdims: np.any(x, axis=axes, keepdims=keepdims))
-all_p = defnondiff("reduce_all", lambda x, axes, keepdims: np.all(x, axis=axes, keepdims=keepdims))
+any_p = defnondiff("reduce_any", lambda x, axes, keepdims: np.any(x, axis=axes, keepdims=keepdims),
+                   "reduction", np.logical_or)
+all_p = defnondiff("reduce_all", lambda x, axes, keepdims: np.all(x, axis=axes, keepdims=keepdims),
+                   "reduction", np.logical_and)
 eval_rules[any_p] = _eval_reduction(np.any)
 eval_rules[all_p] = _eval_reduction(np.all)

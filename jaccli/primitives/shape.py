@@ -1,13 +1,13 @@
-"""Shape primitives: reshape, transpose, broadcast_to, concatenate, sort along the last axis.
-All but sort are linear: the JVP applies the same op to the tangent (leading axes kept), the
-VJP applies the transpose op."""
+"""Shape primitives: reshape, transpose, broadcast_to (views), concatenate (join), sort along
+the last axis. All but sort are linear: the JVP applies the same op to the tangent (leading
+axes kept), the VJP applies the transpose op."""
 import numpy as np
 
-from ..rules import (eval_as_linear, eval_rules, jvp_rules, lead_shape, lift, primitive,
-                     unbroadcast, vjp_rules, zeros)
+from ..rules import (eval_as_linear, eval_on_trailing_axes, eval_rules, jvp_rules, lead_shape,
+                     lift, primitive, unbroadcast, vjp_rules, zeros)
 
 
-reshape_p = primitive("reshape", lambda x, shape: np.reshape(x, shape), linear=True)
+reshape_p = primitive("reshape", lambda x, shape: np.reshape(x, shape), "view")
 jvp_rules[reshape_p] = lambda e, xs, out, ts: ts[0].reshape(
     lead_shape(ts[0], e.in_shapes[0]) + e.params["shape"])
 vjp_rules[reshape_p] = lambda e, xs, out, ct, needs: (ct.reshape(
@@ -18,14 +18,14 @@ def _full_perm(perm, lead):
     return tuple(range(lead)) + tuple(lead + p for p in perm)
 
 
-transpose_p = primitive("transpose", lambda x, perm: np.transpose(x, perm), linear=True)
+transpose_p = primitive("transpose", lambda x, perm: np.transpose(x, perm), "view")
 jvp_rules[transpose_p] = lambda e, xs, out, ts: np.transpose(
     ts[0], _full_perm(e.params["perm"], ts[0].ndim - len(e.in_shapes[0])))
 vjp_rules[transpose_p] = lambda e, xs, out, ct, needs: (np.transpose(
     ct, _full_perm(np.argsort(e.params["perm"]), ct.ndim - len(e.out.shape))),)
 
 
-broadcast_p = primitive("broadcast_to", lambda x, shape: np.broadcast_to(x, shape), linear=True)
+broadcast_p = primitive("broadcast_to", lambda x, shape: np.broadcast_to(x, shape), "view")
 
 
 def _broadcast_jvp(e, xs, out, ts):
@@ -41,8 +41,7 @@ vjp_rules[broadcast_p] = lambda e, xs, out, ct, needs: (
 
 # ---------------------------------------------------------------- concatenate
 
-concatenate_p = primitive("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis),
-                          linear=True)
+concatenate_p = primitive("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis), "join")
 
 
 def _concatenate_jvp(e, xs, out, ts):
@@ -71,7 +70,7 @@ def _aligned_perm(perm, like):
     return perm.reshape((1,) * (like.ndim - perm.ndim) + perm.shape)
 
 
-sort_p = primitive("sort_last", lambda x: np.sort(x, axis=-1))
+sort_p = primitive("sort_last", lambda x: np.sort(x, axis=-1), "sort")
 jvp_rules[sort_p] = lambda e, xs, out, ts: np.take_along_axis(
     ts[0], _aligned_perm(np.argsort(xs[0], axis=-1, kind="stable"), ts[0]), axis=-1)
 vjp_rules[sort_p] = lambda e, xs, out, ct, needs: (np.take_along_axis(
@@ -93,3 +92,4 @@ def _concatenate_eval(e, xs):
 
 
 eval_rules[concatenate_p] = _concatenate_eval
+eval_on_trailing_axes(sort_p)
