@@ -86,17 +86,6 @@ class Primitive:
     def __repr__(self):
         return self.name
 
-    def __reduce__(self):
-        # NOTE: primitives compare by identity; pickled by name, one process's graph is
-        # rebuilt on another process's primitive objects.
-        return (primitive_named, (self.name,))
-
-
-def primitive_named(name):
-    """The registered primitive ``name`` (for unpickling: every primitive module loaded)."""
-    from . import primitives as _all  # noqa: F401  (registers the closed set)
-    return primitives[name]
-
 
 primitives = {}       # name -> Primitive
 impl_rules = {}

@@ -7,9 +7,7 @@ import zlib
 import numpy as np
 import pytest
 
-import derivative_cases_more  # noqa: F401  (fills the table)
-from derivative_cases import CASES
-from tail_cases import TAIL_CASES
+from cases import CASES
 
 from jaccli.interpret import evaluate, jvp_sweep, vjp_sweep
 from jaccli.ir import Var
@@ -17,13 +15,7 @@ from jaccli.tracer import trace_function
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-ALL_CASES = CASES + TAIL_CASES
 
-# Cases whose sweep cannot be traced yet, each with its reason: (case name, mode) -> why.
-_THAW = ("tracer.Builder.thaw unfreezes a constant's view (W.T, frozen when lmatmul read it) "
-         "before the constant W itself, and NumPy refuses; user code W.T @ x + W @ x fails the "
-         "same way (part A: thaw in reverse order)")
-NOT_YET = {("composite-mlp", "rev"): _THAW, ("composite-mlp_params", "rev"): _THAW}
 
 
 def _sample(case):
@@ -68,10 +60,8 @@ def _close(actual, expected, what):
 
 
 @pytest.mark.parametrize("mode", ["fwd", "rev"])
-@pytest.mark.parametrize("case", ALL_CASES, ids=[c.name for c in ALL_CASES])
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_sweep_traces_again(case, mode):
-    if (case.name, mode) in NOT_YET:
-        pytest.xfail(NOT_YET[case.name, mode])
     graph, xs, rng = _sample(case)
     n = len(xs)
     sweep = _sweep_function(graph, n, mode)
