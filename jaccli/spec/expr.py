@@ -291,8 +291,9 @@ def _evaluate(node, env, guard):
             except ValueError:
                 pass                                # the operator says what does not match
         else:
-            guard.check(sizes.broadcast_size(left, right),
-                        f"the result of {_op_text(node.op)}")
+            count = sizes.broadcast_size(left, right)
+            if count is not None:
+                guard.check(count, f"the result of {_op_text(node.op)}")
         if isinstance(node.op, ast.Pow):
             return _power(left, right)
         return {**_BINARY, **_CONDITION_BINARY}[type(node.op)](left, right)
@@ -308,7 +309,9 @@ def _evaluate(node, env, guard):
         name = node.func.id
         args = [_evaluate(arg, env, guard) for arg in node.args]
         kwargs = {kw.arg: _static_value(kw.value) for kw in node.keywords}
-        guard.check(sizes.call_size(name, args, kwargs), f"the result of {name}(...)")
+        count = sizes.call_size(name, args, kwargs)
+        if count is not None:
+            guard.check(count, f"the result of {name}(...)")
         return FUNCTIONS[name](*args, **kwargs)
     if kind is ast.Tuple:
         return _static_value(node)

@@ -21,14 +21,11 @@ def _shape(value):
 
 def broadcast_size(*values):
     """Values in the broadcast result of ``values`` when it is larger than each of them."""
-    shapes = [_shape(v) for v in values]
-    if any(s is None for s in shapes):
-        return None
-    distinct = {s for s in shapes if s}
-    if len(distinct) <= 1:
+    shapes = [shape for shape in (getattr(v, "shape", None) for v in values) if shape]
+    if len(shapes) < 2 or all(shape == shapes[0] for shape in shapes[1:]):
         return None                               # same shapes or scalars: no growth
     try:
-        return math.prod(np.broadcast_shapes(*distinct))
+        return math.prod(np.broadcast_shapes(*shapes))
     except ValueError:
         return None
 
