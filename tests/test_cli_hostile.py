@@ -174,6 +174,23 @@ def test_interrupted_write_removes_the_temporary(configs, tmp_path, old_target, 
     assert_only(tmp_path, target.name)
 
 
+@pytest.mark.parametrize("fmt", ["npy", "csv"])
+def test_signal_right_after_the_temporary_is_made(configs, tmp_path, old_target, monkeypatch,
+                                                  fmt):
+    """The signal may arrive before any try block guards the new temporary."""
+    target = old_target(f"J.{fmt}")
+    made = output.temporary_beside
+
+    def then_stopped(path):
+        made(path)
+        raise running.Stopped(signal.SIGTERM)
+    monkeypatch.setattr(output, "temporary_beside", then_stopped)
+    result = run("jacobian", configs / "seed.yaml", "-o", target)
+    assert_refused(result, 128 + signal.SIGTERM, "stopped by SIGTERM")
+    assert target.read_bytes() == OLD
+    assert_only(tmp_path, target.name)
+
+
 BIG = "inputs: {x: {shape: [2500], fill: 1}}\noutputs: {y: 2 * x}\n"
 
 

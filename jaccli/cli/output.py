@@ -6,7 +6,6 @@ import os
 import re
 import stat
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -173,17 +172,39 @@ def output_target(path):
     return target, False
 
 
+_OURS = set()          # temporaries this process created and has not renamed or removed
+
+
 def temporary_beside(target):
-    """A new empty temporary file beside ``target``, named with our pid; its path."""
+    """A new empty temporary file beside ``target``, named with our pid; its path. It is
+    registered before it exists, so that ``remove_temporaries`` finds it whenever a signal
+    arrives."""
+    import secrets
     folder = target.parent if str(target.parent) else Path(".")
     remove_stale_temporaries(target)
-    try:
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.{os.getpid()}-",
-                                             suffix=".tmp")
-    except OSError as e:
-        raise _write_error(e, target) from None
-    os.close(handle)
-    return temporary
+    while True:
+        temporary = str(folder / f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+        _OURS.add(temporary)
+        try:
+            os.close(os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            return temporary
+        except FileExistsError:
+            _OURS.discard(temporary)
+        except OSError as e:
+            _OURS.discard(temporary)
+            raise _write_error(e, target) from None
+
+
+def remove_temporaries():
+    """Delete every temporary of this process still there (on a signal or a timeout)."""
+    for temporary in list(_OURS):
+        _unlink(temporary)
+
+
+def _renamed(temporary, target):
+    os.chmod(temporary, 0o666 & ~_umask())
+    os.replace(temporary, target)
+    _OURS.discard(temporary)
 
 
 def remove_stale_temporaries(target):
@@ -231,8 +252,12 @@ def _write_error(error, path):
 def _unlink(path):
     try:
         os.unlink(path)
+    except FileNotFoundError:
+        _OURS.discard(path)
     except OSError:
         pass
+    else:
+        _OURS.discard(path)
 
 
 def write_file(matrix, layout, fmt, path):
@@ -250,8 +275,7 @@ def write_file(matrix, layout, fmt, path):
     try:
         with open(temporary, "wb") as f:
             serialize(matrix, layout, fmt, f)
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, target)
+        _renamed(temporary, target)
     except BaseException as e:
         _unlink(temporary)
         if isinstance(e, OSError):
@@ -294,8 +318,7 @@ class MappedFile:
 
     def commit(self):
         try:
-            os.chmod(self.temporary, 0o666 & ~_umask())
-            os.replace(self.temporary, self.path)
+            _renamed(self.temporary, self.path)
         except OSError as e:
             raise _write_error(e, self.path) from None
 

@@ -49,11 +49,13 @@ def reporting_errors(command):
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except (KeyboardInterrupt, Stopped) as e:
+            _remove_temporaries()
             signum = getattr(e, "signum", signal.SIGINT)
             display.error(f"{spec}: stopped by {signal.Signals(signum).name}; nothing was "
                           "written.")
             sys.exit(128 + signum)
         except TimedOut:
+            _remove_temporaries()
             display.error(f"{spec}: stopped after {timeout:g} s (--timeout); nothing was "
                           "written. The function may never return; raise --timeout if it "
                           "just needs longer.")
@@ -66,6 +68,13 @@ def reporting_errors(command):
             display.error(text)
             sys.exit(code)
     return wrapper
+
+
+def _remove_temporaries():
+    """Our temporary files still there, wherever the signal caught the command."""
+    output = sys.modules.get("jaccli.cli.output")
+    if output is not None:
+        output.remove_temporaries()
 
 
 @contextlib.contextmanager
