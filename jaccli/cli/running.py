@@ -51,8 +51,8 @@ def reporting_errors(command):
         except (KeyboardInterrupt, Stopped) as e:
             _remove_temporaries()
             signum = getattr(e, "signum", signal.SIGINT)
-            display.error(f"{spec}: stopped by {signal.Signals(signum).name}; nothing was "
-                          "written.")
+            display.error(f"{spec}: stopped by {signal.Signals(signum).name}; no file was "
+                          "written or changed.")
             sys.exit(128 + signum)
         except TimedOut:
             _remove_temporaries()
