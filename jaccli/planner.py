@@ -186,6 +186,18 @@ def _full_plan(graph, M, N, mode, chunk_size, memory_limit, out_path):
         if not fits[mode] and memory_limit is not None and chunk_size is None:
             _too_small(modes, mode, budget, costs)
 
+    if chunk_size is not None and memory_limit is not None and \
+            modes[chosen]["peak_bytes"] > budget:
+        # NOTE: an explicit chunk size never overrides an explicit memory limit silently.
+        room = int(BUDGET_SAFETY * budget) - costs["fixed"]
+        k_fit = room // costs[chosen]["peak"] if room > 0 else 0
+        if k_fit < 1:
+            _too_small(modes, chosen, budget, costs)
+        raise InputError(f"chunk size {int(chunk_size)} needs "
+                         f"{format_bytes(modes[chosen]['peak_bytes'])} per sweep in "
+                         f"{'forward' if chosen == 'fwd' else 'reverse'} mode, more than the "
+                         f"memory limit {format_bytes(budget)}; lower --chunk-size to at most "
+                         f"{k_fit}, or raise --memory-limit.")
     _check_storage(storage, J_bytes, M, N, out_path, budget)
     info = modes[chosen]
     measure = None

@@ -50,7 +50,7 @@ def main():
               help="Every input carries a leading batch axis (one row per point): write the "
                    "(B, M, N) stack of Jacobians, computed in one batched sweep. npy only.")
 @running.reporting_errors
-def jacobian(spec, inputs, mode, chunk_size, memory_limit, device, output, fmt,
+def jacobian(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device, output, fmt,
              allow_nonfinite, explain, batch):
     """Compute the flat (M, N) float64 Jacobian of SPEC at its point.
 
@@ -77,9 +77,9 @@ def jacobian(spec, inputs, mode, chunk_size, memory_limit, device, output, fmt,
     """
     from jaccli.cli import output as out
     if batch:
-        return _batched(spec, inputs, mode, chunk_size, memory_limit, device, output, fmt,
-                        allow_nonfinite)
-    spec_obj = running.load(spec, inputs)
+        return _batched(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device,
+                        output, fmt, allow_nonfinite)
+    spec_obj = running.load(spec, inputs, memory_limit=memory_limit, inputs_under=inputs_under)
     running.check_point(spec_obj, allow_nonfinite)
     fmt = out.format_for(output, fmt)
     to_stdout = output == "-" or (output is None and not out.stdout_is_terminal())
@@ -101,7 +101,7 @@ def jacobian(spec, inputs, mode, chunk_size, memory_limit, device, output, fmt,
                             f"as npy, chunk by chunk")
             return
     if to_stdout:
-        out.write_stdout(matrix, layout, fmt, sys.stdout.buffer)
+        out.write_stdout(matrix, layout, fmt, out.stdout_stream())
     elif output is not None:
         out.write_file(matrix, layout, fmt, output)
         display.message(f"wrote J ({layout.M} x {layout.N}, {used} mode) to {output} "
@@ -110,7 +110,7 @@ def jacobian(spec, inputs, mode, chunk_size, memory_limit, device, output, fmt,
         display.console().print(display.jacobian_view(matrix, layout, used))
 
 
-def _batched(spec, inputs, mode, chunk_size, memory_limit, device, output, fmt,
+def _batched(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device, output, fmt,
              allow_nonfinite):
     """``jacobian --batch``: the (B, M, N) stack of Jacobians, as .npy."""
     from jaccli.cli import output as out
@@ -118,7 +118,8 @@ def _batched(spec, inputs, mode, chunk_size, memory_limit, device, output, fmt,
         raise InputError("--batch runs on the CPU only in this version; drop --device cuda.")
     if out.format_for(output, fmt) != "npy":
         raise InputError("--batch writes a (B, M, N) .npy only; use -o FILE.npy or -o -.")
-    spec_obj = running.load(spec, inputs, batch=True)
+    spec_obj = running.load(spec, inputs, batch=True, memory_limit=memory_limit,
+                            inputs_under=inputs_under)
     stack, layout, used = running.batched_flat_jacobian(spec_obj, mode, chunk_size,
                                                         memory_limit)
     bad = ~np.isfinite(stack)
@@ -131,7 +132,7 @@ def _batched(spec, inputs, mode, chunk_size, memory_limit, device, output, fmt,
                                          "domain, or pass --allow-nonfinite.")
         display.warning(problem)
     if output == "-" or (output is None and not out.stdout_is_terminal()):
-        out.write_stdout(stack, layout, "npy", sys.stdout.buffer)
+        out.write_stdout(stack, layout, "npy", out.stdout_stream())
     elif output is not None:
         out.write_file(stack, layout, "npy", output)
         display.message(f"wrote {stack.shape[0]} Jacobians ({layout.M} x {layout.N} each, "
@@ -148,7 +149,7 @@ def _batched(spec, inputs, mode, chunk_size, memory_limit, device, output, fmt,
               help="Print one JSON object (mode, M, N, chunk_size, reason, modes, inputs, "
                    "outputs) instead of tables.")
 @running.reporting_errors
-def plan(spec, inputs, mode, chunk_size, memory_limit, as_json):
+def plan(spec, inputs, inputs_under, mode, chunk_size, memory_limit, as_json):
     """Show how jaccli would compute SPEC's Jacobian, and why.
 
     Lists the inputs and outputs with their sizes, M and N, the sweeps, chunk size and peak
@@ -161,7 +162,7 @@ def plan(spec, inputs, mode, chunk_size, memory_limit, as_json):
       jaccli plan configs/large.yaml --memory-limit 64MiB
     """
     from jaccli.api import plan as make_plan
-    spec_obj = running.load(spec, inputs)
+    spec_obj = running.load(spec, inputs, memory_limit=memory_limit, inputs_under=inputs_under)
     layout = running.layout_of(spec_obj)
     result = make_plan(spec_obj.function, spec_obj.inputs, argnums=spec_obj.argnums, mode=mode,
                        chunk_size=chunk_size, memory_limit=memory_limit)
@@ -196,7 +197,7 @@ def _plain(value):
 @main.command()
 @spec_options
 @running.reporting_errors
-def trace(spec, inputs):
+def trace(spec, inputs, inputs_under):
     """Print the graph jaccli records for SPEC, one equation per line.
 
     \b
@@ -206,7 +207,7 @@ def trace(spec, inputs):
           --input rho=28 --input beta=2.667
     """
     import jaccli
-    spec_obj = running.load(spec, inputs)
+    spec_obj = running.load(spec, inputs, inputs_under=inputs_under)
     click.echo(str(jaccli.trace(spec_obj.function, *spec_obj.inputs)))
 
 
@@ -217,7 +218,7 @@ def trace(spec, inputs):
 @click.option("--rtol", type=click.FloatRange(min=0.0), default=1e-5, show_default=True,
               help="Relative tolerance; the finite-difference rounding error is added to it.")
 @running.reporting_errors
-def check(spec, inputs, chunk_size, rtol):
+def check(spec, inputs, inputs_under, chunk_size, rtol):
     """Check SPEC's Jacobian: forward mode, reverse mode and central differences.
 
     Prints the largest absolute and relative differences between each pair and exits with 1
@@ -229,7 +230,7 @@ def check(spec, inputs, chunk_size, rtol):
       jaccli check configs/tall.yaml --rtol 1e-6
     """
     from jaccli.cli import fdcheck
-    spec_obj = running.load(spec, inputs)
+    spec_obj = running.load(spec, inputs, inputs_under=inputs_under)
     j_fwd, layout, _, _ = running.flat_jacobian(spec_obj, "fwd", chunk_size)
     j_rev, _, _, _ = running.flat_jacobian(spec_obj, "rev", chunk_size)
     h = fdcheck.steps(spec_obj.inputs)

@@ -1,5 +1,6 @@
 """Option types and option groups shared by the commands."""
 
+import math
 import re
 
 import click
@@ -40,9 +41,18 @@ class ByteSize(click.ParamType):
         if isinstance(value, int):
             return value
         try:
+            number = float(value)
+        except ValueError:
+            number = 0.0
+        if not math.isfinite(number):
+            self.fail(f"'{value}' is not a finite size; write e.g. 2GB, 512MB or 64MiB",
+                      param, ctx)
+        try:
             return parse_size(value)
         except ValueError as e:
             self.fail(str(e), param, ctx)
+        except OverflowError:
+            self.fail(f"'{value}' is too large to be a size; write e.g. 2GB", param, ctx)
 
 
 def split_assignments(ctx, param, values):
@@ -66,9 +76,18 @@ def split_assignments(ctx, param, values):
 
 
 def spec_options(function):
-    """SPEC argument, --input and --debug, common to every command."""
+    """SPEC argument, --input, --inputs-under, --timeout and --debug, common to every
+    command."""
     function = click.option("--debug", is_flag=True,
                             help="Show the Python traceback of an error.")(function)
+    function = click.option("--timeout", type=click.FloatRange(min=0, min_open=True),
+                            default=None, metavar="SECONDS",
+                            help="Give up after SECONDS (exit 1, nothing written), e.g. "
+                                 "when a module function may loop forever.")(function)
+    function = click.option("--inputs-under", type=click.Path(exists=True, file_okay=False),
+                            default=None, metavar="DIR",
+                            help="Refuse file: inputs of a YAML spec that lie outside DIR "
+                                 "(for specs from elsewhere).")(function)
     function = click.option("--input", "-i", "inputs", multiple=True, metavar="NAME=VALUE",
                             callback=split_assignments,
                             help="Override an input: a .npy path, - for a .npy on stdin, or "

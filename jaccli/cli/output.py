@@ -1,9 +1,11 @@
 """The flat Jacobian's labels and files: .npy, .npz and .csv, written atomically."""
 
+import errno
 import io
 import os
+import re
+import stat
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -117,6 +119,9 @@ def serialize(matrix, layout, fmt, stream):
 
 
 def write_stdout(matrix, layout, fmt, stream):
+    if stream is None:
+        raise ComputeError("standard output is closed, so J cannot be written to it; "
+                           "write it to a file with -o J.npy.")
     try:
         serialize(matrix, layout, fmt, stream)
         stream.flush()
@@ -125,58 +130,201 @@ def write_stdout(matrix, layout, fmt, stream):
         # Python's flush at exit does not print a second error.
         try:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        except (OSError, ValueError, io.UnsupportedOperation):
+        except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
             pass
+        if e.errno == errno.ENOSPC:
+            raise ComputeError(f"writing J to stdout failed: no space left on the device "
+                               "it points at; free some space or write elsewhere.") from None
         raise ComputeError(f"writing J to stdout failed ({e}); did the reader stop "
                            "early?") from None
 
 
-def write_file(matrix, layout, fmt, path):
-    """Write to a temporary file beside `path`, then rename: never a partial file."""
+# ------------------------------------------------------------------ files ----------------
+# NOTE: a regular file (or a new one) is written to a temporary file beside it, then renamed
+# over it, so that a failed or interrupted run never leaves a partial file. Anything else (a
+# device such as /dev/null, a FIFO, /dev/stdout) is written directly, as np.save would: a
+# rename would replace the device node or FIFO with a regular file. A symlink is followed:
+# its target is what gets replaced. Temporary names carry our pid, so that a later run to the
+# same path can delete the ones a killed run left behind: ".J.npy.<pid>-<random>.tmp".
+_TEMPORARY = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)-[A-Za-z0-9_]{8}\.tmp$")
+
+
+def output_target(path):
+    """(target, direct): the file to write for ``-o path``, and whether to write it directly
+    (a device, FIFO or socket) rather than through a temporary file and a rename."""
     path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        info = os.stat(path)                       # follows symlinks
+    except FileNotFoundError:
+        info = None
+    except OSError as e:
+        raise SpecError(f"-o {path}: cannot use this path ({e.strerror}); "
+                        "write J somewhere else.") from None
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        raise SpecError(f"-o {path} is a folder; name a file inside it, e.g. "
+                        f"-o {path / 'J.npy'}.")
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        return path, True
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise SpecError(f"-o {path}: the folder '{folder}' does not exist; create it first.")
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as f:
-            serialize(matrix, layout, fmt, f)
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-    except BaseException:
+    return target, False
+
+
+_OURS = set()          # temporaries this process created and has not renamed or removed
+
+
+def temporary_beside(target):
+    """A new empty temporary file beside ``target``, named with our pid; its path. It is
+    registered before it exists, so that ``remove_temporaries`` finds it whenever a signal
+    arrives."""
+    import secrets
+    folder = target.parent if str(target.parent) else Path(".")
+    remove_stale_temporaries(target)
+    while True:
+        temporary = str(folder / f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+        _OURS.add(temporary)
         try:
-            os.unlink(temporary)
+            os.close(os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            return temporary
+        except FileExistsError:
+            _OURS.discard(temporary)
+        except OSError as e:
+            _OURS.discard(temporary)
+            raise _write_error(e, target) from None
+
+
+def remove_temporaries():
+    """Delete every temporary of this process still there (on a signal or a timeout)."""
+    for temporary in list(_OURS):
+        _unlink(temporary)
+
+
+def _renamed(temporary, target):
+    os.chmod(temporary, 0o666 & ~_umask())
+    os.replace(temporary, target)
+    _OURS.discard(temporary)
+
+
+def remove_stale_temporaries(target):
+    """Delete the temporary files of ours for ``target`` whose process is gone."""
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        match = _TEMPORARY.match(name)
+        if not match or match["name"] != target.name:
+            continue
+        pid = int(match["pid"])
+        if pid == os.getpid() or _alive(pid):
+            continue
+        try:
+            os.unlink(folder / name)
         except OSError:
             pass
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True                                # someone else's process: leave it
+    return True
+
+
+def _write_error(error, path):
+    """A ComputeError sentence for an OSError while writing ``path``."""
+    if error.errno == errno.ENOSPC:
+        return ComputeError(f"-o {path}: no space left on the device; free some space or "
+                            "write J elsewhere.")
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return ComputeError(f"-o {path}: not allowed to write there ({error.strerror}); "
+                            "write J elsewhere.")
+    return ComputeError(f"-o {path}: writing J failed ({error.strerror or error}); "
+                        "write it elsewhere.")
+
+
+def _unlink(path):
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        _OURS.discard(path)
+    except OSError:
+        pass
+    else:
+        _OURS.discard(path)
+
+
+def write_file(matrix, layout, fmt, path):
+    """Write J to ``path``: regular files through a temporary file and a rename (never a
+    partial file), devices and FIFOs directly (see the NOTE above)."""
+    target, direct = output_target(path)
+    if direct:
+        try:
+            with open(target, "wb") as f:
+                serialize(matrix, layout, fmt, _Sequential(f))
+        except OSError as e:
+            raise _write_error(e, path) from None
+        return
+    temporary = temporary_beside(target)
+    try:
+        with open(temporary, "wb") as f:
+            serialize(matrix, layout, fmt, f)
+        _renamed(temporary, target)
+    except BaseException as e:
+        _unlink(temporary)
+        if isinstance(e, OSError):
+            raise _write_error(e, path) from None
         raise
+
+
+class _Sequential(io.RawIOBase):
+    """A write-only, unseekable view of a file: NumPy then writes to it with write() calls,
+    which FIFOs and devices take, instead of tofile(), which asks for the file position."""
+
+    def __init__(self, f):
+        super().__init__()
+        self.f = f
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        self.f.write(data)
+        return len(data)
+
+    def flush(self):
+        self.f.flush()
 
 
 class MappedFile:
     """A temporary file beside ``path`` that the engine may fill as a memory-mapped .npy;
     ``commit()`` renames it to ``path``. Leaving the block without commit deletes it, so a
-    failed or interrupted run never leaves a partial file."""
+    failed or interrupted run never leaves a partial file. ``temporary`` is None when
+    ``path`` is not a regular file (a device or FIFO cannot be memory-mapped): J is then
+    computed in memory and written directly."""
 
     def __init__(self, path):
-        path = Path(path)
-        folder = path.parent if str(path.parent) else Path(".")
-        if not folder.is_dir():
-            raise SpecError(f"-o {path}: the folder '{folder}' does not exist; create it "
-                            "first.")
-        self.path = path
-        self.temporary = str(folder / f".{path.name}.{os.getpid()}.tmp")
+        self.path, direct = output_target(path)
+        self.temporary = None if direct else temporary_beside(self.path)
 
     def __enter__(self):
         return self
 
     def commit(self):
-        os.chmod(self.temporary, 0o666 & ~_umask())
-        os.replace(self.temporary, self.path)
+        try:
+            _renamed(self.temporary, self.path)
+        except OSError as e:
+            raise _write_error(e, self.path) from None
 
     def __exit__(self, *exc):
-        try:
-            os.unlink(self.temporary)
-        except OSError:
-            pass
+        if self.temporary is not None:
+            _unlink(self.temporary)
         return False
 
 
@@ -191,8 +339,14 @@ def _umask():
     return mask
 
 
+def stdout_stream():
+    """The binary stdout, or None when it is closed."""
+    return getattr(sys.stdout, "buffer", None)
+
+
 def stdout_is_terminal():
-    return sys.stdout.isatty()
+    """Whether stdout is a terminal; a closed stdout is not."""
+    return sys.stdout is not None and sys.stdout.isatty()
 
 
 def to_numpy(matrix):

@@ -3,6 +3,7 @@ one sentence and an exit code, and calling the engine."""
 
 import contextlib
 import functools
+import signal
 import sys
 
 import click
@@ -15,24 +16,101 @@ from jaccli.spec import SpecError
 USAGE_ERRORS = (SpecError, TracingError, InputError)
 
 
+class Stopped(BaseException):
+    """SIGTERM or SIGHUP arrived: unwind (so temporary files are removed) and exit with
+    128 + the signal's number. A BaseException, like KeyboardInterrupt, so that the
+    user's own ``except Exception`` cannot swallow it."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+class TimedOut(BaseException):
+    """--timeout ran out (a BaseException for the same reason as Stopped)."""
+
+
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP")
+                     if hasattr(signal, name))
+
+
 def reporting_errors(command):
     """Run a command body; an error becomes one message on stderr and exit 2 (spec, usage)
-    or 1 (computing). With --debug the traceback is printed first."""
+    or 1 (computing). With --debug the traceback is printed first. SIGINT, SIGTERM and SIGHUP
+    unwind the command (removing its temporary files) and exit 128 + the signal number;
+    --timeout SECONDS stops it with exit 1."""
     @functools.wraps(command)
-    def wrapper(*args, debug=False, **kwargs):
+    def wrapper(*args, debug=False, timeout=None, **kwargs):
         display.reset()
+        spec = kwargs.get("spec", "")
         try:
-            return command(*args, **kwargs)
+            with _signals_stop(), _deadline(timeout):
+                return command(*args, **kwargs)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except (KeyboardInterrupt, Stopped) as e:
+            _remove_temporaries()
+            signum = getattr(e, "signum", signal.SIGINT)
+            display.error(f"{spec}: stopped by {signal.Signals(signum).name}; no file was "
+                          "written or changed.")
+            sys.exit(128 + signum)
+        except TimedOut:
+            _remove_temporaries()
+            display.error(f"{spec}: stopped after {timeout:g} s (--timeout); nothing was "
+                          "written. The function may never return; raise --timeout if it "
+                          "just needs longer.")
+            sys.exit(1)
         except Exception as e:                          # noqa: BLE001 - the one place
             if debug:
                 import traceback
                 traceback.print_exc(file=sys.stderr)
-            code, text = _describe(e, kwargs.get("spec", ""))
+            code, text = _describe(e, spec)
             display.error(text)
             sys.exit(code)
     return wrapper
+
+
+def _remove_temporaries():
+    """Our temporary files still there, wherever the signal caught the command."""
+    output = sys.modules.get("jaccli.cli.output")
+    if output is not None:
+        output.remove_temporaries()
+
+
+@contextlib.contextmanager
+def _signals_stop():
+    """SIGTERM and SIGHUP raise Stopped while the command runs (in the main thread only)."""
+    def stop(signum, frame):
+        raise Stopped(signum)
+    previous = {}
+    try:
+        for signum in STOP_SIGNALS:
+            previous[signum] = signal.signal(signum, stop)
+    except ValueError:                                  # not the main thread
+        pass
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+@contextlib.contextmanager
+def _deadline(seconds):
+    """Raise TimedOut in the main thread after ``seconds`` (None: never)."""
+    if not seconds or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum, frame):
+        raise TimedOut()
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _describe(error, spec):
@@ -51,14 +129,24 @@ def _describe(error, spec):
                "Run again with --debug to see the traceback.")
 
 
-def load(spec_ref, assignments, batch=False):
+def load(spec_ref, assignments, batch=False, memory_limit=None, inputs_under=None):
     """The spec with its --input overrides applied, evaluated once at its point (which names
     the entry of a shape mistake) and checked to be differentiable. With ``batch`` every
-    input carries a leading batch axis and the check runs at the first point."""
+    input carries a leading batch axis and the check runs at the first point.
+    ``memory_limit`` bounds every array the spec creates; ``inputs_under`` is the folder its
+    file: inputs must lie in. The spec's own code prints to stderr: stdout carries data."""
     from jaccli.spec import load_spec, parse_cli_value
-    stdin = sys.stdin.buffer if any(t == "-" for _, t in assignments) else None
-    overrides = {name: parse_cli_value(name, text, stdin) for name, text in assignments}
-    spec = load_spec(spec_ref, overrides)
+    from jaccli.spec.limits import Limits
+    limits = Limits(memory_limit, inputs_under)
+    stdin = None
+    if any(t == "-" for _, t in assignments):
+        stdin = getattr(sys.stdin, "buffer", None)
+    overrides = {name: parse_cli_value(name, text, stdin, limits) for name, text in assignments}
+    with prints_to_stderr():
+        spec = load_spec(spec_ref, overrides, limits)
+    spec.function = _printing_to_stderr(spec.function)
+    if spec.checked_function is not None:
+        spec.checked_function = _printing_to_stderr(spec.checked_function)
     if not batch:
         spec.evaluate()
         return spec
@@ -71,6 +159,25 @@ def load(spec_ref, assignments, batch=False):
                         "with one row per point.")
     spec.outputs = spec.evaluate([x[0] for x in spec.inputs])
     return spec
+
+
+@contextlib.contextmanager
+def prints_to_stderr():
+    """print() (to sys.stdout) goes to stderr inside the block."""
+    saved, sys.stdout = sys.stdout, sys.stderr
+    try:
+        yield
+    finally:
+        sys.stdout = saved
+
+
+def _printing_to_stderr(function):
+    """``function`` whose print() calls go to stderr."""
+    @functools.wraps(function)
+    def run(*args):
+        with prints_to_stderr():
+            return function(*args)
+    return run
 
 
 def check_point(spec, allow_nonfinite):

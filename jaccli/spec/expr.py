@@ -14,7 +14,9 @@ import operator
 
 import numpy as np
 
+from jaccli.spec import sizes
 from jaccli.spec.errors import SpecError
+from jaccli.spec.limits import EXPRESSION_CHARS, EXPRESSION_DEPTH, NO_LIMITS, too_deep
 
 # ---------------------------------------------------------------- whitelisted functions ----
 _NUMPY_NAMES = """
@@ -66,22 +68,36 @@ class Expr:
 
     def __init__(self, source, where, scope):
         """Parse `source` and check it; `where` ("spec.yaml, outputs.f") prefixes every
-        message, `scope` is the set of names it may read. Raises SpecError."""
+        message, `scope` is the set of names it may read (only read here: an Expr keeps no
+        copy, so a chain of n let entries costs O(n), not O(n^2)). Raises SpecError."""
         self.source = str(source)
         self.where = where
+        text = " ".join(self.source.split())
+        if len(text) > EXPRESSION_CHARS:
+            raise SpecError(f"{where}: the expression is {len(text)} characters long, more "
+                            f"than the limit of {EXPRESSION_CHARS}; split it into let "
+                            "entries.")
         try:
-            tree = ast.parse(" ".join(self.source.split()), mode="eval")
+            tree = ast.parse(text, mode="eval")
         except SyntaxError as e:
+            if "too many nested" in str(e.msg) or "too complex" in str(e.msg):
+                raise too_deep(where, EXPRESSION_DEPTH, "the expression is nested") from None
             raise SpecError(f"{where}: {self.source!r} is not a valid expression ({e.msg}). "
                             "Use Python syntax such as 'log(x1) + x1 * x2'.") from None
+        except (RecursionError, MemoryError):
+            raise too_deep(where, EXPRESSION_DEPTH, "the expression is nested") from None
+        if _depth(tree.body) > EXPRESSION_DEPTH:
+            raise too_deep(where, EXPRESSION_DEPTH, "the expression is nested")
         self.tree = tree.body
         self.names = set()
-        self._user_scope = set(scope)
-        self._scope = self._user_scope | set(BUILTIN_NAMES)
+        self._user_scope = scope
         self._check(self.tree, context="value")
+        del self._user_scope
 
-    def evaluate(self, env):
-        return _evaluate(self.tree, env)
+    def evaluate(self, env, limits=NO_LIMITS):
+        """The value at `env`; `limits` bound the arrays it creates (checked before each
+        call or operator that could make a large one)."""
+        return _evaluate(self.tree, env, _Guard(limits, self.where))
 
     # ------------------------------------------------------------------ checking ----
     def _fail(self, message):
@@ -147,9 +163,10 @@ class Expr:
     def _check_name(self, name):
         if name.startswith("_"):
             self._fail(f"names starting with '_' ({name!r}) are not allowed")
-        if name in FUNCTIONS and name not in self._scope:
+        in_scope = name in self._user_scope or name in BUILTIN_NAMES
+        if name in FUNCTIONS and not in_scope:
             self._fail(f"{name!r} is a function; call it, e.g. {name}(x)")
-        if name not in self._scope:
+        if not in_scope:
             self._fail(f"undefined name {name!r}; define it under inputs, constants or let "
                        "(a let entry can only use the names defined above it)")
         if name in self._user_scope:
@@ -249,40 +266,65 @@ def _power(base, exponent):
 
 
 # ------------------------------------------------------------------ evaluation ----------
-def _evaluate(node, env):
+class _Guard:
+    """Checks, before an operator or call runs, that its result fits the memory budget."""
+
+    def __init__(self, limits, where):
+        self.limits, self.where = limits, where
+
+    def check(self, count, what):
+        if count is not None:
+            self.limits.check_values(count, self.where, f"{what} ({count} values)")
+
+
+def _evaluate(node, env, guard):
     kind = type(node)
     if kind is ast.Constant:
         return node.value
     if kind is ast.Name:
         return env[node.id] if node.id in env else BUILTIN_NAMES[node.id]
     if kind is ast.BinOp:
-        left, right = _evaluate(node.left, env), _evaluate(node.right, env)
+        left, right = _evaluate(node.left, env, guard), _evaluate(node.right, env, guard)
+        if isinstance(node.op, ast.MatMult):
+            try:
+                guard.check(sizes.matmul_size(left, right), "the result of @")
+            except ValueError:
+                pass                                # the operator says what does not match
+        else:
+            count = sizes.broadcast_size(left, right)
+            if count is not None:
+                guard.check(count, f"the result of {_op_text(node.op)}")
         if isinstance(node.op, ast.Pow):
             return _power(left, right)
         return {**_BINARY, **_CONDITION_BINARY}[type(node.op)](left, right)
     if kind is ast.UnaryOp:
-        operand = _evaluate(node.operand, env)
+        operand = _evaluate(node.operand, env, guard)
         return operator.invert(operand) if isinstance(node.op, ast.Invert) \
             else _UNARY[type(node.op)](operand)
     if kind is ast.Compare:
-        return _compare(node, env)
+        return _compare(node, env, guard)
     if kind is ast.Subscript:
-        return _evaluate(node.value, env)[_index(node.slice)]
+        return _evaluate(node.value, env, guard)[_index(node.slice)]
     if kind is ast.Call:
-        args = [_evaluate(arg, env) for arg in node.args]
+        name = node.func.id
+        args = [_evaluate(arg, env, guard) for arg in node.args]
         kwargs = {kw.arg: _static_value(kw.value) for kw in node.keywords}
-        return FUNCTIONS[node.func.id](*args, **kwargs)
+        count = sizes.call_size(name, args, kwargs)
+        if count is not None:
+            guard.check(count, f"the result of {name}(...)")
+        return FUNCTIONS[name](*args, **kwargs)
     if kind is ast.Tuple:
         return _static_value(node)
     if kind is ast.List:
-        return [_evaluate(elt, env) for elt in node.elts]
+        return [_evaluate(elt, env, guard) for elt in node.elts]
     return _static_value(node)
 
 
-def _compare(node, env):
-    result, left = None, _evaluate(node.left, env)
+def _compare(node, env, guard):
+    result, left = None, _evaluate(node.left, env, guard)
     for op, comparator in zip(node.ops, node.comparators):
-        right = _evaluate(comparator, env)
+        right = _evaluate(comparator, env, guard)
+        guard.check(sizes.broadcast_size(left, right), "the result of a comparison")
         part = _COMPARE[type(op)](left, right)
         result = part if result is None else operator.and_(result, part)
         left = right
@@ -301,3 +343,13 @@ def _index(node):
 def constant_number(source, where):
     """Evaluate a constant arithmetic expression such as '10**7' (for shapes); no names."""
     return Expr(source, where, scope=()).evaluate({})
+
+
+def _depth(root):
+    """The nesting depth of an expression tree, without recursion."""
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest

@@ -9,6 +9,8 @@ import numpy as np
 from jaccli.spec import modules
 from jaccli.spec.errors import SpecError
 from jaccli.spec.expr import Expr
+from jaccli.spec.limits import (LET_ENTRIES, NO_LIMITS, SPEC_BYTES, YAML_DEPTH, YAML_VALUES,
+                                too_deep)
 from jaccli.spec.model import Spec
 from jaccli.spec.values import load_value
 
@@ -17,13 +19,15 @@ TOP_LEVEL_KEYS = ("version", "name", "description", "inputs", "constants", "let"
 EVALUATION_ERRORS = (ValueError, TypeError, IndexError, ArithmeticError)
 
 
-def load_spec(ref, overrides=None):
+def load_spec(ref, overrides=None, limits=NO_LIMITS):
     """The Spec that `ref` names: a YAML file, or `module.py:function` / `pkg.mod:function`
-    (whose inputs are the `overrides`). `overrides` maps names to arrays from --input."""
+    (whose inputs are the `overrides`). `overrides` maps names to arrays from --input;
+    `limits` (a `jaccli.spec.limits.Limits`) bounds the arrays the spec creates and where
+    its input files may lie."""
     overrides = dict(overrides or {})
     if modules.is_module_ref(ref):
         return modules.load_module_spec(ref, overrides)
-    return load_yaml_spec(ref, overrides)
+    return load_yaml_spec(ref, overrides, limits)
 
 
 def read_yaml(path):
@@ -32,9 +36,16 @@ def read_yaml(path):
         what = "is a folder, not a file" if path.is_dir() else "not found"
         raise SpecError(f"spec file '{path}' {what}; give a YAML spec or "
                         "path/to/module.py:function.")
+    size = path.stat().st_size
+    if size > SPEC_BYTES:
+        raise SpecError(f"{path}: the spec file is {size} bytes, more than the limit of "
+                        f"{SPEC_BYTES}; move large data to .npy files (inputs: {{x: {{file: "
+                        "x.npy}}}) and long computations to a Python module.")
     import yaml                                     # only specs that need it pay the import
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = _safe_load(yaml, _nesting_checked(path.read_text(encoding="utf-8"), path), path)
+    except RecursionError:
+        raise too_deep(str(path), YAML_DEPTH, "the YAML is nested") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -50,12 +61,80 @@ def read_yaml(path):
     return data
 
 
-def load_yaml_spec(path, overrides):
+def _nesting_checked(text, path):
+    """``text``, refused when its brackets or indentation nest past YAML_DEPTH: PyYAML takes
+    time quadratic in the nesting (8 s for 20000 levels), so this runs before it."""
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    indent = max((len(line) - len(line.lstrip(" -")) for line in text.splitlines()),
+                 default=0)
+    if deepest > YAML_DEPTH or indent > 4 * YAML_DEPTH:
+        raise too_deep(str(path), YAML_DEPTH, "the YAML is nested")
+    return text
+
+
+def _safe_load(yaml, text, path):
+    """yaml.safe_load, refusing, before anything is built, a document that aliases expand
+    past YAML_VALUES values or that nests deeper than YAML_DEPTH."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_expansion(node, path)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _check_expansion(root, path):
+    """The number of values the node graph expands to (an alias counts each time it is
+    used), computed once per node; SpecError past the limits or for a self-referring alias."""
+    sizes, depths, active = {}, {}, set()
+    stack = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children = _children(node)
+        if not done:
+            if key in sizes:
+                continue
+            if key in active:
+                raise SpecError(f"{path}: a YAML alias refers to the list or mapping that "
+                                "contains it; remove the alias (*name).")
+            active.add(key)
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in sizes)
+            continue
+        active.discard(key)
+        sizes[key] = 1 + sum(sizes[id(child)] for child in children)
+        depths[key] = 1 + max((depths[id(child)] for child in children), default=0)
+        if sizes[key] > YAML_VALUES:
+            raise SpecError(f"{path}: the YAML expands to more than {YAML_VALUES} values "
+                            f"(aliases counted each time they are used; limit {YAML_VALUES}); "
+                            "remove the aliases, or move the data to a .npy file.")
+        if depths[key] > YAML_DEPTH:
+            raise too_deep(str(path), YAML_DEPTH, "the YAML is nested")
+
+
+def _children(node):
+    value = node.value
+    if not isinstance(value, list):
+        return []
+    return [part for item in value for part in (item if isinstance(item, tuple) else (item,))]
+
+
+def load_yaml_spec(path, overrides, limits=NO_LIMITS):
     data = read_yaml(path)
     source, base_dir = str(path), Path(path).parent
     _check_top_level(data, source)
-    inputs = _values(data, "inputs", source, base_dir, overrides, as_input=True)
-    constants = _values(data, "constants", source, base_dir, overrides, as_input=False)
+    inputs = _values(data, "inputs", source, base_dir, overrides, True, limits)
+    constants = _values(data, "constants", source, base_dir, overrides, False, limits)
     if overrides:
         name = next(iter(overrides))
         raise SpecError(f"--input {name}: {source} has no input or constant named '{name}'; "
@@ -66,7 +145,7 @@ def load_yaml_spec(path, overrides):
     if "function" in data:
         _bind_module_function(spec, data["function"], base_dir, constants)
     else:
-        _build_expressions(spec, data, constants)
+        _build_expressions(spec, data, constants, limits)
     return spec
 
 
@@ -104,13 +183,14 @@ def _mapping(data, section, source):
     return value
 
 
-def _values(data, section, source, base_dir, overrides, as_input):
+def _values(data, section, source, base_dir, overrides, as_input, limits):
     values = {}
     for name, raw in _mapping(data, section, source).items():
         if name in overrides:
             values[name] = overrides.pop(name)
         else:
-            values[name] = load_value(raw, f"{source}, {section}.{name}", base_dir, as_input)
+            values[name] = load_value(raw, f"{source}, {section}.{name}", base_dir, as_input,
+                                      limits)
     return values
 
 
@@ -130,7 +210,7 @@ def _bind_module_function(spec, ref, base_dir, constants):
     spec.name = spec.name or spec.function.__name__
 
 
-def _build_expressions(spec, data, constants):
+def _build_expressions(spec, data, constants, limits):
     scope = set(spec.input_names)
     for name in constants:
         _define(scope, name, f"{spec.source}, constants.{name}")
@@ -140,6 +220,10 @@ def _build_expressions(spec, data, constants):
         if section == "outputs" and not mapping:
             raise SpecError(f"{spec.source}: outputs: is empty; give at least one, "
                             "e.g. outputs: {f: sin(x)}.")
+        if section == "let" and len(mapping) > LET_ENTRIES:
+            raise SpecError(f"{spec.source}: let: has {len(mapping)} entries, more than the "
+                            f"limit of {LET_ENTRIES}; compute long chains in a Python module "
+                            "(function: module.py:name).")
         for name, text in mapping.items():
             where = f"{spec.source}, {section}.{name}"
             if not isinstance(text, (str, int, float)) or isinstance(text, bool):
@@ -149,9 +233,9 @@ def _build_expressions(spec, data, constants):
             if section == "let":
                 _define(scope, name, where)
     spec.output_names = [name for section, name, _ in entries if section == "outputs"]
-    spec.function = _expression_function(spec.input_names, constants, entries, checked=False)
-    spec.checked_function = _expression_function(spec.input_names, constants, entries,
-                                                 checked=True)
+    spec.function = _expression_function(spec.input_names, constants, entries, False, limits)
+    spec.checked_function = _expression_function(spec.input_names, constants, entries, True,
+                                                 limits)
 
 
 def _define(scope, name, where):
@@ -160,14 +244,15 @@ def _define(scope, name, where):
     scope.add(name)
 
 
-def _expression_function(input_names, constants, entries, checked):
+def _expression_function(input_names, constants, entries, checked, limits):
     """f(*inputs) evaluating the let entries in order, then the outputs (a tuple)."""
     def f(*inputs):
         env = dict(constants)
         env.update(zip(input_names, inputs))
         outputs = []
         for section, name, expr in entries:
-            value = _checked_evaluate(expr, env) if checked else expr.evaluate(env)
+            value = _checked_evaluate(expr, env, limits) if checked else \
+                expr.evaluate(env, limits)
             if section == "let":
                 env[name] = value
             else:
@@ -176,9 +261,9 @@ def _expression_function(input_names, constants, entries, checked):
     return f
 
 
-def _checked_evaluate(expr, env):
+def _checked_evaluate(expr, env, limits):
     try:
-        return expr.evaluate(env)
+        return expr.evaluate(env, limits)
     except EVALUATION_ERRORS as e:
         shapes = ", ".join(f"{n} {np.shape(env[n])}" for n in sorted(expr.names) if n in env)
         raise SpecError(f"{expr.where}: {e}. Check the shapes it uses: {shapes}.") from e

@@ -11,6 +11,7 @@ import re
 import sys
 from pathlib import Path
 
+from jaccli.errors import ComputeError
 from jaccli.spec.errors import SpecError
 from jaccli.spec.model import Spec, as_output_tuple
 
@@ -53,6 +54,9 @@ def _import_file(path, shown, where):
         sys.path.insert(0, folder)                    # lets it import its neighbours
     try:
         spec.loader.exec_module(module)
+    except SystemExit as e:
+        raise SpecError(f"{where}: importing '{shown}' called sys.exit({e.code!r}); a module "
+                        "spec must not exit when imported.") from None
     except Exception as e:
         raise SpecError(f"{where}: importing '{shown}' failed with "
                         f"{type(e).__name__}: {e}. Fix the module (--debug shows where).") from e
@@ -100,7 +104,12 @@ def check_parameters(function, given, where, how_to_give):
 def bind(function, input_names, constants):
     """f(*inputs) calling `function` by keyword, with the constants added; a tuple of outputs."""
     def f(*inputs):
-        return as_output_tuple(function(**constants, **dict(zip(input_names, inputs))))
+        try:
+            result = function(**constants, **dict(zip(input_names, inputs)))
+        except SystemExit as e:
+            raise ComputeError(f"the function {f.__name__}() called sys.exit({e.code!r}); "
+                               "raise an exception instead, or return its outputs.") from None
+        return as_output_tuple(result)
     f.__name__ = getattr(function, "__name__", "f")
     return f
 

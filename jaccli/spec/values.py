@@ -9,27 +9,29 @@ integer constant can still count loop steps in a Python-module function.
 
 import io
 import json
-import math
 import os
+import stat
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from jaccli.spec.errors import SpecError
 from jaccli.spec.expr import constant_number
-from jaccli.memory import available_memory, format_bytes
+from jaccli.spec.limits import NO_LIMITS, VALUE_DEPTH, too_deep
 
 FORMS = ("a number, a nested list, {file: a.npy}, {shape: [n], fill: 0.0} "
          "or {shape: [n], random: {seed: 0}}")
 
 
-def load_value(raw, where, base_dir, as_input=True):
+def load_value(raw, where, base_dir, as_input=True, limits=NO_LIMITS):
     """The array (or, for constants, the number) that a spec's value form describes.
-    `where` ("spec.yaml, inputs.x") starts every error message."""
+    `where` ("spec.yaml, inputs.x") starts every error message; `limits` bound the arrays
+    it creates and the folder its files may lie in."""
     if raw is None:
         raise SpecError(f"{where} has no value; give {FORMS}.")
     if isinstance(raw, dict):
-        value = _load_mapping(raw, where, base_dir)
+        value = _load_mapping(raw, where, base_dir, limits)
     elif not as_input and isinstance(raw, (bool, int, float)):
         return raw
     else:
@@ -46,8 +48,10 @@ def _finish(value, where, as_input):
     return value.astype(np.float64) if as_input else value
 
 
-def _check_numbers(raw, where):
+def _check_numbers(raw, where, depth=0):
     """Numbers, numeric strings and rectangular nested lists of them; the same, as floats."""
+    if depth > VALUE_DEPTH:
+        raise too_deep(where, VALUE_DEPTH, "the nested list is nested")
     if isinstance(raw, bool):
         raise SpecError(f"{where}: {raw} is not a number; inputs must be real numbers.")
     if isinstance(raw, (int, float)):
@@ -58,7 +62,7 @@ def _check_numbers(raw, where):
         except ValueError:
             raise SpecError(f"{where}: {raw!r} is not a number; give {FORMS}.") from None
     if isinstance(raw, list):
-        items = [_check_numbers(item, where) for item in raw]
+        items = [_check_numbers(item, where, depth + 1) for item in raw]
         shapes = {np.shape(item) for item in items}
         if len(shapes) > 1:
             raise SpecError(f"{where}: the nested list is not rectangular (its rows have "
@@ -67,17 +71,17 @@ def _check_numbers(raw, where):
     raise SpecError(f"{where}: {raw!r} is not a number; give {FORMS}.")
 
 
-def _load_mapping(raw, where, base_dir):
+def _load_mapping(raw, where, base_dir, limits):
     keys = set(raw)
     if "file" in keys:
         _only(keys, {"file", "key"}, where)
-        return load_file(raw["file"], where, base_dir, raw.get("key"))
+        return load_file(raw["file"], where, base_dir, raw.get("key"), limits, spec_file=True)
     if "shape" in keys:
         _only(keys, {"shape", "fill", "random"}, where)
         shape = _shape(raw["shape"], where)
         if ("fill" in keys) == ("random" in keys):
             raise SpecError(f"{where}: give exactly one of fill: or random: with shape:.")
-        check_fits_in_memory(shape, where)
+        limits.check_shape(shape, where)
         if "fill" in keys:
             return np.full(shape, _check_numbers(raw["fill"], f"{where}.fill"), dtype=float)
         return _random(shape, raw["random"], f"{where}.random")
@@ -122,16 +126,30 @@ def _random(shape, raw, where):
     return np.random.default_rng(seed).uniform(low, high, size=shape)
 
 
-def load_file(name, where, base_dir, key=None):
-    """A numeric array from a .npy file, or from a .npz file (by `key`, or its only array)."""
+def load_file(name, where, base_dir, key=None, limits=NO_LIMITS, spec_file=False):
+    """A numeric array from a .npy file, or from a .npz file (by `key`, or its only array).
+    Pickled objects are never loaded. A ``spec_file`` path must lie under
+    ``limits.inputs_under`` when that is set."""
     path = Path(base_dir or ".") / str(name)
-    if not path.is_file():
-        raise SpecError(f"{where}: input file '{name}' not found (looked for {path}); "
-                        "paths are relative to the spec file.")
+    if spec_file and limits.inputs_under is not None:
+        _check_under(path, name, where, limits.inputs_under)
+    try:
+        info = os.stat(path)
+    except OSError:
+        info = None
+    if info is None or not stat.S_ISREG(info.st_mode):
+        what = "not found" if info is None else f"is {_kind(info.st_mode)}, not a file"
+        raise SpecError(f"{where}: input file '{name}' {what} (looked for {path}); "
+                        f"give a .npy or .npz file{', relative to the spec file' * spec_file}.")
+    limits.check_values(info.st_size, where, f"'{name}' ({info.st_size} bytes)", itemsize=1)
     try:
         data = np.load(path, allow_pickle=False)
+    except zipfile.BadZipFile as e:
+        raise SpecError(f"{where}: '{name}' starts like a .npz (zip) file but is damaged "
+                        f"({e}); save it again with np.savez.") from None
     except (OSError, ValueError, EOFError) as e:
-        raise SpecError(f"{where}: cannot read '{name}' as .npy or .npz ({e}).") from None
+        raise SpecError(f"{where}: cannot read '{name}' as .npy or .npz ({_why(e)}).") \
+            from None
     if isinstance(data, np.lib.npyio.NpzFile):
         with data:
             if key is None and len(data.files) == 1:
@@ -139,26 +157,55 @@ def load_file(name, where, base_dir, key=None):
             if key not in data.files:
                 raise SpecError(f"{where}: '{name}' has arrays {', '.join(data.files)}; "
                                 "pick one with key: NAME.")
-            return data[key]
+            member = data.zip.getinfo(key if key in data.zip.namelist() else f"{key}.npy")
+            limits.check_values(member.file_size, where,
+                                f"'{name}', key {key} ({member.file_size} bytes unpacked)",
+                                itemsize=1)
+            try:
+                return data[key]
+            except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+                raise SpecError(f"{where}: cannot read key {key} of '{name}' "
+                                f"({_why(e)}).") from None
     return data
 
 
-def check_fits_in_memory(shape, where):
-    """Refuse, before allocating, an array of float64 that memory cannot hold."""
-    needed = math.prod(shape) * 8
-    available = available_memory()
-    if needed > available:
-        raise SpecError(f"{where}: an array of shape {list(shape)} needs "
-                        f"{format_bytes(needed)} but only {format_bytes(available)} of memory "
-                        "is available; use a smaller shape.")
+def _why(error):
+    text = str(error)
+    if "allow_pickle" in text:
+        return ("it holds pickled Python objects, and jaccli never loads pickles; save plain "
+                "numeric arrays")
+    return text
 
 
-def parse_cli_value(name, text, stdin=None):
-    """The float64 array of `--input NAME=TEXT`: a .npy/.npz path, '-' for a .npy on stdin,
-    or a JSON number or (nested) list."""
+def _kind(mode):
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _check_under(path, name, where, folder):
+    """Refuse a file outside ``folder`` (symlinks and '..' resolved)."""
+    real, root = os.path.realpath(path), os.path.realpath(folder)
+    if os.path.commonpath([real, root]) != root:
+        raise SpecError(f"{where}: input file '{name}' lies outside {folder} "
+                        f"(--inputs-under); only files under that folder may be read.")
+
+
+def parse_cli_value(name, text, stdin=None, limits=NO_LIMITS):
+    """The float64 array of `--input NAME=TEXT`: a .npy/.npz path, '-' for a .npy on stdin
+    (None: stdin is closed), or a JSON number or (nested) list."""
     where = f"--input {name}"
     if text == "-":
-        data = stdin.read() if stdin is not None else b""
+        if stdin is None:
+            raise SpecError(f"{where}=-: standard input is closed; pipe a .npy into it, or "
+                            f"give a file with --input {name}=FILE.npy.")
+        data = stdin.read()
         try:
             value = np.load(io.BytesIO(data), allow_pickle=False)
         except (OSError, ValueError, EOFError):
@@ -166,10 +213,13 @@ def parse_cli_value(name, text, stdin=None):
                             f"({len(data)} bytes read); pipe in np.save output.") from None
         return _finish(np.asarray(value), where, as_input=True)
     if text.endswith((".npy", ".npz")) or os.path.isfile(text):
-        return _finish(np.asarray(load_file(text, where, ".")), where, as_input=True)
+        return _finish(np.asarray(load_file(text, where, ".", limits=limits)), where,
+                       as_input=True)
     try:
         raw = json.loads(text)
+    except RecursionError:
+        raise too_deep(f"{where}", VALUE_DEPTH, "the JSON is nested") from None
     except ValueError:
         raise SpecError(f"{where}={text}: '{text}' is neither an existing .npy file nor a "
                         "JSON number or list such as 2.5 or [1, 2, 3].") from None
-    return load_value(raw, where, ".", as_input=True)
+    return load_value(raw, where, ".", as_input=True, limits=limits)
