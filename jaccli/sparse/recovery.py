@@ -1,0 +1,121 @@
+"""Compressed products and their decompression into CSR, vectorised over the pattern's entries.
+
+Forward: B = J @ S (M, c) with S = coloring.seed_matrix() (N, c); reverse: B = S.T @ J (c, N) with
+S (M, c). Every recovery returns a csr_array with exactly the canonical pattern of P (sorted
+indices; stored zeros where J is zero on P), float64 unless B is of another float dtype.
+"""
+import numpy as np
+import scipy.sparse as sp
+
+from jaccli.sparse.checks import star_sources
+from jaccli.sparse.orderings import pattern_csr, row_of_entry, symmetric_graph
+
+
+def _on_pattern(P, data):
+    return sp.csr_array((data, P.indices.copy(), P.indptr.copy()), shape=P.shape)
+
+
+def _dense(B, shape, what):
+    B = B.toarray() if sp.issparse(B) else np.asarray(B)
+    if B.shape != shape:
+        raise ValueError(f"{what} has shape {B.shape}, expected {shape}")
+    return B
+
+
+def recover_columns(P, B, coloring):
+    """J (M, N) from B = J @ S (M, c), S the forward seeds of `coloring` (colours of N columns):
+    J[i, j] = B[i, colors[j]] for each entry (i, j) of P."""
+    P = pattern_csr(P)
+    B = _dense(B, (P.shape[0], coloring.count), "B = J @ S")
+    return _on_pattern(P, B[row_of_entry(P), coloring.colors[P.indices]])
+
+
+def recover_rows(P, B, coloring):
+    """J (M, N) from B = S.T @ J (c, N), S the reverse seeds of `coloring` (colours of M rows):
+    J[i, j] = B[colors[i], j] for each entry (i, j) of P."""
+    P = pattern_csr(P)
+    B = _dense(B, (coloring.count, P.shape[1]), "B = S.T @ J")
+    return _on_pattern(P, B[coloring.colors[row_of_entry(P)], P.indices])
+
+
+def recover_bicolor(P, B_columns, B_rows, bicoloring):
+    """J (M, N) from B_columns = J @ S_c (M, c_c) and B_rows = S_r.T @ J (c_r, N), with S_c, S_r the
+    seed matrices of bicoloring.columns and bicoloring.rows; each entry read from one of them."""
+    P = pattern_csr(P)
+    Bc = _dense(B_columns, (P.shape[0], bicoloring.columns.count), "B_columns = J @ S_c")
+    Br = _dense(B_rows, (bicoloring.rows.count, P.shape[1]), "B_rows = S_r.T @ J")
+    rows, cols = row_of_entry(P), P.indices
+    forward = bicoloring.forward_entries(P)
+    data = np.empty(P.nnz, np.result_type(Bc, Br, np.float64))
+    data[forward] = Bc[rows[forward], bicoloring.columns.colors[cols[forward]]]
+    data[~forward] = Br[bicoloring.rows.colors[rows[~forward]], cols[~forward]]
+    return _on_pattern(P, data)
+
+
+def _symmetric_entries(P, B, coloring):
+    P = pattern_csr(P)
+    N = P.shape[0]
+    if P.shape != (N, N):
+        raise ValueError(f"a Hessian pattern is square, not of shape {P.shape}")
+    P = sp.csr_array(P + P.T)
+    P.sort_indices()
+    B = _dense(B, (N, coloring.count), "B = H @ S")
+    return P, B, row_of_entry(P), P.indices, np.asarray(coloring.colors)
+
+
+def recover_star(P, B, coloring):
+    """Symmetric H (N, N) on the pattern P | P.T from B = H @ S (N, c), S the seeds of a star
+    colouring: H[i, j] = B[i, c(j)] when i has no other neighbour of colour c(j), else
+    B[j, c(i)] (one of the two holds in a star colouring); diagonal H[i, i] = B[i, c(i)]."""
+    P, B, rows, cols, colors = _symmetric_entries(P, B, coloring)
+    off = rows != cols
+    direct = np.ones(P.nnz, bool)
+    direct[off] = star_sources(rows[off], cols[off], colors)
+    if not np.all(direct | direct[_transposed(P)]):
+        raise ValueError("the colouring is not a star colouring of this pattern")
+    data = np.where(direct, B[rows, colors[cols]], B[cols, colors[rows]])
+    return _on_pattern(P, data)
+
+
+def _transposed(P):
+    """Permutation t of the entries of the symmetric canonical P with entry t[e] = transpose of e."""
+    rows = row_of_entry(P)
+    return np.lexsort((rows, P.indices))
+
+
+def recover_acyclic(P, B, coloring):
+    """Symmetric H (N, N) on the pattern P | P.T from B = H @ S (N, c), S the seeds of an acyclic
+    colouring, by substitution: B[v, d] sums H[v, w] over v's neighbours w of colour d (and the
+    diagonal when c(v) = d). In each 2-coloured forest a leaf v with its one unknown edge (v, w)
+    gives H[v, w] = residual B[v, c(w)]; known values are subtracted from the residuals at both
+    ends and the forests are peeled in rounds, all trees at once (rounds ~ longest tree path / 2).
+    Rounding: each value carries the error of the sums it was peeled from (not exact like star)."""
+    P, B, rows, cols, colors = _symmetric_entries(P, B, coloring)
+    N, c = B.shape
+    data = np.zeros(P.nnz, np.result_type(B, np.float64))
+    diag = rows == cols
+    data[diag] = B[rows[diag], colors[cols[diag]]]
+    residual = np.array(B, dtype=data.dtype).ravel()
+    residual[rows[diag] * c + colors[rows[diag]]] = 0.0
+    upper = np.flatnonzero(rows < cols)                    # each edge once: (i, j), i < j
+    i, j = rows[upper], cols[upper]
+    key_i, key_j = i * c + colors[j], j * c + colors[i]    # residual slots of each end
+    values = np.zeros(len(upper), data.dtype)
+    pending = np.arange(len(upper))
+    while len(pending):
+        unknown = np.bincount(np.concatenate([key_i[pending], key_j[pending]]), minlength=N * c)
+        at_i = unknown[key_i[pending]] == 1
+        at_j = unknown[key_j[pending]] == 1
+        leaf = at_i | at_j
+        if not leaf.any():
+            raise ValueError("the colouring is not an acyclic colouring of this pattern")
+        solved = pending[leaf]
+        values[solved] = np.where(at_i[leaf], residual[key_i[solved]], residual[key_j[solved]])
+        np.subtract.at(residual, key_i[solved], values[solved])
+        np.subtract.at(residual, key_j[solved], values[solved])
+        pending = pending[~leaf]
+    data[upper] = values
+    t = _transposed(P)
+    lower = np.flatnonzero(rows > cols)
+    data[lower] = data[t[lower]]
+    return _on_pattern(P, data)
