@@ -211,7 +211,7 @@ def star_color(P, dynamic_limit=DYNAMIC_LIMIT):
     lower = (3 if np.any((degree[src] >= 2) & (degree[graph[1]] >= 2))
              else 2 if len(src) else min(N, 1))
     closed = sp.csr_array((np.ones(len(graph[1]), bool), graph[1], graph[0]), shape=(N, N))
-    closed = closed + sp.eye_array(N, dtype=bool, format="csr")
+    closed = sp.csr_array(closed + sp.identity(N, dtype=bool, format="csr"))
     d2 = color_columns(closed, dynamic_limit=dynamic_limit)
     best = Coloring(d2.colors, d2.count, "distance2:" + d2.ordering, {}, lower)
     tried = best.tried
