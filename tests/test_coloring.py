@@ -260,3 +260,40 @@ def test_errors():
     with pytest.raises(ValueError, match="expected"):
         c = color_columns(banded(5, [0]))
         recover_columns(banded(5, [0]), np.zeros((5, 2)), c)
+
+
+def brute_force_star(P, colors):
+    """Distance-1 and no 2-coloured path a-b-c-d on 4 distinct vertices, by enumeration."""
+    P = symmetric(P).tolil()
+    adj = [set(r) - {i} for i, r in enumerate(P.rows)]
+    if any(colors[i] == colors[j] for i in range(len(adj)) for j in adj[i]):
+        return False
+    return not any(colors[a] == colors[c] and colors[b] == colors[d]
+                   for b in range(len(adj)) for c in adj[b] for a in adj[b] - {c}
+                   for d in adj[c] - {a, b})
+
+
+def brute_force_acyclic(P, colors):
+    """Distance-1 and every 2-coloured subgraph a forest, by union-find over each colour pair."""
+    edges = [(i, j) for i, j in zip(*sp.triu(symmetric(P), 1).nonzero())]
+    if any(colors[i] == colors[j] for i, j in edges):
+        return False
+    for pair in {frozenset((colors[i], colors[j])) for i, j in edges}:
+        parent = {}
+        for i, j in edges:
+            if {colors[i], colors[j]} == pair:
+                ri, rj = orderings._find(parent, i), orderings._find(parent, j)
+                if ri == rj:
+                    return False
+                parent[ri] = rj
+    return True
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_symmetric_checkers_match_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 12))
+    P = symmetric(random_pattern(n, n, rng.random() * 0.4, seed))
+    colors = rng.integers(0, int(rng.integers(2, 5)), n)
+    assert check_star(P, colors) == brute_force_star(P, colors)
+    assert check_acyclic(P, colors) == brute_force_acyclic(P, colors)

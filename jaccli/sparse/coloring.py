@@ -148,6 +148,15 @@ def _densest(counts, k):
     return mask
 
 
+def _split_bound(A, k):
+    """Lower bound on the seeds of `_split_rows` with the k densest rows: the largest row count
+    outside them plus the largest column count inside them."""
+    dense = _densest(np.diff(A.indptr), k)
+    outside = np.diff(A.indptr)[~dense]
+    inside = np.bincount(A[dense].indices, minlength=A.shape[1]) if dense.any() else [0]
+    return int(max(outside, default=0)) + int(np.max(inside))
+
+
 def bicolor(P, orderings=ORDERINGS, max_dense=256):
     """Forward and reverse seeds together (the arrowhead: a dense row and a dense column).
 
@@ -156,28 +165,42 @@ def bicolor(P, orderings=ORDERINGS, max_dense=256):
     sweeps (columns coloured on P without those rows) -- or the same with columns and rows
     swapped; k = 0 is plain forward / plain reverse, k runs over 1, 2, 4, ... up to the number of
     rows (columns) above twice the mean count (at most `max_dense`). Each candidate is coloured with
-    the cheap orderings, the cheapest total is recoloured with `orderings`. Recovery is direct
+    the cheap orderings, the cheapest total is recoloured with `orderings`; candidates whose lower
+    bound cannot beat the best so far are skipped (they would cost colours x nnz). Recovery is direct
     (every entry read from one product). Arrowhead: 1 reverse + 2 forward seeds.
     -> Bicoloring (columns (N,), rows (M,), split)."""
     P = order_lib.pattern_csr(P)
     M, N = P.shape
+    matrices = {"rows": P, "columns": sp.csr_array(P.T)}
     candidates = []
-    for split, A in (("rows", P), ("columns", sp.csr_array(P.T))):
+    for split, A in matrices.items():
         counts = np.diff(A.indptr)
         heavy = min(int(np.count_nonzero(counts > 2 * counts.mean())), max_dense) if A.nnz else 0
         ks = sorted({0, heavy} | {2 ** i for i in range(12) if 2 ** i <= heavy})
-        candidates += [(split, A, k) for k in ks]
+        candidates += [(_split_bound(A, k), split, k) for k in ks]
     tried, best = {}, None
-    for split, A, k in candidates:
+    for bound, split, k in sorted(candidates):
+        if best is not None and bound >= best[0]:
+            continue                        # e.g. one-sided on the arrowhead: >= n colours
+        A = matrices[split]
         fwd, rev = _split_rows(A, _densest(np.diff(A.indptr), k), CHEAP_ORDERINGS)
         tried[f"{split}:{k}"] = fwd.count + rev.count
         if best is None or fwd.count + rev.count < best[0]:
-            best = (fwd.count + rev.count, split, A, k)
-    _, split, A, k = best
-    fwd, rev = _split_rows(A, _densest(np.diff(A.indptr), k), orderings)
-    if split == "rows":
-        return Bicoloring(fwd, rev, "rows", tried)
-    return Bicoloring(rev, fwd, "columns", tried)        # on P.T the roles are swapped
+            best = (fwd.count + rev.count, split, k)
+    # the winner recoloured with every ordering, and plain forward / reverse likewise when they
+    # could still win: never worse than color_columns or color_rows alone
+    finals = [best[1:]] + [(split, 0) for split in matrices if (split, 0) != best[1:]]
+    result = None
+    for split, k in finals:
+        A = matrices[split]
+        if result is not None and _split_bound(A, k) >= result.count:
+            continue
+        fwd, rev = _split_rows(A, _densest(np.diff(A.indptr), k), orderings)
+        candidate = (Bicoloring(fwd, rev, "rows", tried) if split == "rows"
+                     else Bicoloring(rev, fwd, "columns", tried))   # on P.T roles are swapped
+        if result is None or candidate.count < result.count:
+            result = candidate
+    return result
 
 
 # --- symmetric colourings (Hessians) ------------------------------------------------------------
@@ -198,29 +221,31 @@ def _symmetric_orders(graph):
 def star_color(P, dynamic_limit=DYNAMIC_LIMIT):
     """Star colouring of the symmetric pattern P (N, N) (P | P.T is used): distance-1 and every
     path on 4 vertices has at least 3 colours, so H is read directly from B = H @ S.
-    Methods: "distance2" (colour the columns of P + I, which is a star colouring; compiled, any
-    size), then the greedy star colouring in natural, largest-first and smallest-last order when
-    the sum of squared degrees is at most `dynamic_limit`, stopping at the lower bound (3 when
-    some edge has two endpoints of degree >= 2, else 2 with an edge, else 1).
-    -> Coloring with colors (N,)."""
+    Methods: "distance2" (colour the columns of P + I, which is a star colouring; compiled, but it
+    costs (largest degree) x nnz, so it is left out for hubs when the greedy can run), then the
+    greedy star colouring in natural, largest-first and smallest-last order when the graph has at
+    most `dynamic_limit` edges; it stops at the lower bound (3 when some edge has two endpoints
+    of degree >= 2, else 2 with an edge, else 1). -> Coloring with colors (N,)."""
     P, graph = _symmetric(P)
     N = P.shape[0]
-    degree = np.diff(graph[0])
-    src = order_lib.row_of_entry(sp.csr_array((np.ones(len(graph[1])), graph[1], graph[0]),
-                                              shape=(N, N)))
-    lower = (3 if np.any((degree[src] >= 2) & (degree[graph[1]] >= 2))
+    indptr, indices = graph
+    degree = np.diff(indptr)
+    src = np.repeat(np.arange(N), degree)
+    lower = (3 if np.any((degree[src] >= 2) & (degree[indices] >= 2))
              else 2 if len(src) else min(N, 1))
-    closed = sp.csr_array((np.ones(len(graph[1]), bool), graph[1], graph[0]), shape=(N, N))
-    closed = sp.csr_array(closed + sp.identity(N, dtype=bool, format="csr"))
-    d2 = color_columns(closed, dynamic_limit=dynamic_limit)
-    best = Coloring(d2.colors, d2.count, "distance2:" + d2.ordering, {}, lower)
-    tried = best.tried
-    tried[best.ordering] = best.count
-    if best.count > lower and float(degree @ degree) <= dynamic_limit:
+    greedy_ok = len(indices) <= dynamic_limit
+    tried, best = {}, None
+    if not greedy_ok or (int(degree.max(initial=0)) + 1) * (2 * N + len(indices)) <= 1e9:
+        closed = sp.csr_array((np.ones(len(indices), bool), indices, indptr), shape=(N, N))
+        closed = sp.csr_array(closed + sp.identity(N, dtype=bool, format="csr"))
+        d2 = color_columns(closed, dynamic_limit=dynamic_limit)
+        best = Coloring(d2.colors, d2.count, "distance2:" + d2.ordering, tried, lower)
+        tried[best.ordering] = best.count
+    if greedy_ok and (best is None or best.count > lower):
         for name, order in _symmetric_orders(graph):
             colors = order_lib.star_greedy(graph, order())
             tried[name] = int(colors.max()) + 1 if N else 0
-            if tried[name] < best.count:
+            if best is None or tried[name] < best.count:
                 best = _coloring(colors, name, tried, lower)
             if best.count <= lower:
                 break
@@ -232,17 +257,16 @@ def acyclic_color(P, dynamic_limit=DYNAMIC_LIMIT):
     least 3 colours (each 2-coloured subgraph is a forest); H is recovered from B = H @ S by
     substitution along those trees. Greedy in natural, largest-first and smallest-last order,
     compared with the star colouring (which is acyclic too); fewest colours wins. The Python-loop
-    greedy runs when the sum of squared degrees is at most `dynamic_limit`.
+    greedy runs when the graph has at most `dynamic_limit` edges.
     -> Coloring with colors (N,)."""
     P, graph = _symmetric(P)
     N = P.shape[0]
     star = star_color(P, dynamic_limit)
-    degree = np.diff(graph[0])
     lower = 2 if len(graph[1]) else min(N, 1)
     best = Coloring(star.colors, star.count, "star:" + star.ordering, {}, lower)
     tried = best.tried
     tried[best.ordering] = best.count
-    if best.count > lower and float(degree @ degree) <= dynamic_limit:
+    if best.count > lower and len(graph[1]) <= dynamic_limit:
         for name, order in _symmetric_orders(graph):
             colors = order_lib.acyclic_greedy(graph, order())
             tried[name] = int(colors.max()) + 1 if N else 0

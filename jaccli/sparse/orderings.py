@@ -221,40 +221,55 @@ def dsatur(graph):
 #   v-w-x-y  with c(x) = c, c(y) = c(w): forbid c(x) when x has a second neighbour of colour c(w);
 #   w'-v-w-y with c(w') = c(w), c(y) = c: forbid c(y) for every y next to w when v has two
 #            neighbours (w, w') of colour c(w).
-# `counts[x][d]` (coloured neighbours of x of colour d) makes the first test O(1).
+# Kept up to date as vertices get coloured, with counts[x][d] = coloured neighbours of x of colour d:
+#   via[w]  = {c(x) : x ~ w coloured, counts[x][c(w)] >= 2}   -> the colours the first shape forbids
+#   keys of counts[w]                                          -> the colours the second one forbids
+# so a vertex costs O(its degree + colours) and the hub of an arrowhead no longer O(n) per leaf.
 
 def star_greedy(graph, order):
-    """Greedy star colouring in `order`; exact test of the two shapes above. O(sum of deg^2)."""
+    """Greedy star colouring in `order`, with the exact test of the two shapes above."""
     indptr, indices = graph
     adj = indices.tolist()
     ptr = indptr.tolist()
     n = len(ptr) - 1
     colors = [-1] * n
-    counts = [None] * n
+    counts = [None] * n                      # counts[x]: {colour: coloured neighbours of x}
+    first = [None] * n                       # first[x]: {colour: the first such neighbour}
+    via = [None] * n
     for v in order.tolist():
         neighbours = adj[ptr[v]:ptr[v + 1]]
-        by_color = {}
+        forbidden = set()
         for w in neighbours:
             if colors[w] >= 0:
-                by_color.setdefault(colors[w], []).append(w)
-        forbidden = set(by_color)
-        for cw, ws in by_color.items():
-            many = len(ws) >= 2
-            for w in ws:
-                for x in adj[ptr[w]:ptr[w + 1]]:
-                    cx = colors[x]
-                    if cx >= 0 and cx not in forbidden and (many or counts[x].get(cw, 0) >= 2):
-                        forbidden.add(cx)
+                forbidden.add(colors[w])
+                if via[w]:
+                    forbidden |= via[w]
+        multi = {d for d, k in counts[v].items() if k >= 2} if counts[v] else ()
+        if multi:
+            for w in neighbours:
+                if colors[w] in multi and counts[w]:
+                    forbidden |= counts[w].keys()
         c = 0
         while c in forbidden:
             c += 1
         colors[v] = c
-        for w in neighbours:
-            if counts[w] is None:
-                counts[w] = {}
-            counts[w][c] = counts[w].get(c, 0) + 1
-        if counts[v] is None:
-            counts[v] = {}
+        via[v] = via[v] or set()
+        for x in neighbours:
+            if counts[x] is None:
+                counts[x], first[x] = {}, {}
+            k = counts[x][c] = counts[x].get(c, 0) + 1
+            if k == 1:
+                first[x][c] = v
+            elif colors[x] >= 0:
+                if k == 2:
+                    w0 = first[x][c]
+                    via[w0] = via[w0] or set()
+                    via[w0].add(colors[x])
+                via[v].add(colors[x])
+        for w in neighbours:                 # v itself is now an x for its neighbours
+            if colors[w] in multi:
+                via[w] = via[w] or set()
+                via[w].add(c)
     return np.array(colors, dtype=np.int64)
 
 
