@@ -1,4 +1,4 @@
-"""Sparse Jacobians and Hessians: colouring of sparsity patterns and recovery from compressed sweeps.
+"""Sparse Jacobians and Hessians: colourings of sparsity patterns, recovery from compressed sweeps.
 
 `coloring` colours a pattern (which columns or rows may share one seed), `recovery` builds the
 seeds and decompresses the swept products into CSR, `checks` says whether a colouring is valid.

@@ -18,8 +18,11 @@ from jaccli.sparse import orderings as order_lib
 
 ORDERINGS = ("natural", "largest_first", "smallest_last", "incidence_degree", "dsatur")
 CHEAP_ORDERINGS = ("natural", "largest_first")
-DYNAMIC_LIMIT = 4_000_000       # conflict-graph entries above which Python-loop orderings are skipped
-CONFLICT_LIMIT = 50_000_000     # ... above which P.T @ P is not formed at all
+# Above these sizes the Python-loop methods are skipped (measured on the 2-core box, one core:
+# smallest-last / incidence degree ~0.45 us, DSATUR ~2.7 us per conflict-graph entry; star and
+# acyclic greedy ~5-12 us per edge), so that each stays around a second.
+DYNAMIC_LIMIT = 500_000         # conflict-graph entries (distance-1 orderings, DSATUR)
+SYMMETRIC_LIMIT = 200_000       # graph edges (star and acyclic greedy)
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ class Coloring:
 class Bicoloring:
     """Forward seeds for `columns`, reverse seeds for `rows` (colour -1: in no seed).
     split "rows": entries in coloured rows come from the reverse sweeps, all others forward;
-    split "columns": entries in coloured columns come from the forward sweeps, all others reverse."""
+    split "columns": entries in coloured columns come from the forward sweeps, the rest reverse."""
     columns: Coloring
     rows: Coloring
     split: str
@@ -93,7 +96,7 @@ def color_columns(P, orderings=ORDERINGS, dynamic_limit=DYNAMIC_LIMIT):
         if name == "natural":
             colors = order_lib.greedy_columns(P, order_lib.order_natural(N))
         elif name == "largest_first":
-            if size <= CONFLICT_LIMIT:
+            if size <= dynamic_limit:       # the graph is needed by the next methods anyway
                 graph = graph or order_lib.conflict_graph(P)
                 degrees = np.diff(graph[0])
             else:
@@ -128,18 +131,24 @@ def _split_rows(P, dense, orderings):
     M, N = P.shape
     row_colors = np.full(M, -1, np.int64)
     col_colors = np.full(N, -1, np.int64)
-    rest = P[~dense]
-    used = np.zeros(N, bool)
-    used[rest.indices] = True
-    forward = color_columns(rest[:, used], orderings) if used.any() else None
-    if forward is not None:
-        col_colors[used] = forward.colors
+    rest = P[~dense] if dense.any() else P
+    forward = color_columns(rest, orderings) if rest.nnz else None
+    if forward is not None:                  # columns with no entry outside `dense`: no seed
+        used = np.zeros(N, bool)
+        used[rest.indices] = True
+        col_colors[used] = forward.colors[used]
+        present = np.bincount(col_colors[used], minlength=forward.count) > 0
+        if not present.all():
+            col_colors[used] = (np.cumsum(present) - 1)[col_colors[used]]
+        forward = Coloring(col_colors, int(present.sum()), forward.ordering, forward.tried,
+                           forward.lower_bound)
     reverse = color_rows(P[dense], orderings) if dense.any() else None
     if reverse is not None:
         row_colors[dense] = reverse.colors
-    as_coloring = (lambda c, colors: Coloring(colors, c.count, c.ordering, c.tried, c.lower_bound)
-                   if c is not None else Coloring(colors, 0, "none"))
-    return as_coloring(forward, col_colors), as_coloring(reverse, row_colors)
+        reverse = Coloring(row_colors, reverse.count, reverse.ordering, reverse.tried,
+                           reverse.lower_bound)
+    return (forward or Coloring(col_colors, 0, "none"),
+            reverse or Coloring(row_colors, 0, "none"))
 
 
 def _densest(counts, k):
@@ -166,8 +175,8 @@ def bicolor(P, orderings=ORDERINGS, max_dense=256):
     swapped; k = 0 is plain forward / plain reverse, k runs over 1, 2, 4, ... up to the number of
     rows (columns) above twice the mean count (at most `max_dense`). Each candidate is coloured with
     the cheap orderings, the cheapest total is recoloured with `orderings`; candidates whose lower
-    bound cannot beat the best so far are skipped (they would cost colours x nnz). Recovery is direct
-    (every entry read from one product). Arrowhead: 1 reverse + 2 forward seeds.
+    bound cannot beat the best so far are skipped (they would cost colours x nnz). Recovery is
+    direct (every entry read from one product). Arrowhead: 1 reverse + 2 forward seeds.
     -> Bicoloring (columns (N,), rows (M,), split)."""
     P = order_lib.pattern_csr(P)
     M, N = P.shape
@@ -179,7 +188,7 @@ def bicolor(P, orderings=ORDERINGS, max_dense=256):
         ks = sorted({0, heavy} | {2 ** i for i in range(12) if 2 ** i <= heavy})
         candidates += [(_split_bound(A, k), split, k) for k in ks]
     tried, best = {}, None
-    for bound, split, k in sorted(candidates):
+    for bound, split, k in sorted(candidates, key=lambda t: (t[0], t[1] != "rows", t[2])):
         if best is not None and bound >= best[0]:
             continue                        # e.g. one-sided on the arrowhead: >= n colours
         A = matrices[split]
@@ -218,7 +227,7 @@ def _symmetric_orders(graph):
     yield "smallest_last", lambda: order_lib.order_smallest_last(graph)
 
 
-def star_color(P, dynamic_limit=DYNAMIC_LIMIT):
+def star_color(P, dynamic_limit=SYMMETRIC_LIMIT):
     """Star colouring of the symmetric pattern P (N, N) (P | P.T is used): distance-1 and every
     path on 4 vertices has at least 3 colours, so H is read directly from B = H @ S.
     Methods: "distance2" (colour the columns of P + I, which is a star colouring; compiled, but it
@@ -238,7 +247,7 @@ def star_color(P, dynamic_limit=DYNAMIC_LIMIT):
     if not greedy_ok or (int(degree.max(initial=0)) + 1) * (2 * N + len(indices)) <= 1e9:
         closed = sp.csr_array((np.ones(len(indices), bool), indices, indptr), shape=(N, N))
         closed = sp.csr_array(closed + sp.identity(N, dtype=bool, format="csr"))
-        d2 = color_columns(closed, dynamic_limit=dynamic_limit)
+        d2 = color_columns(closed)
         best = Coloring(d2.colors, d2.count, "distance2:" + d2.ordering, tried, lower)
         tried[best.ordering] = best.count
     if greedy_ok and (best is None or best.count > lower):
@@ -252,7 +261,7 @@ def star_color(P, dynamic_limit=DYNAMIC_LIMIT):
     return best
 
 
-def acyclic_color(P, dynamic_limit=DYNAMIC_LIMIT):
+def acyclic_color(P, dynamic_limit=SYMMETRIC_LIMIT):
     """Acyclic colouring of the symmetric pattern P (N, N): distance-1 and every cycle has at
     least 3 colours (each 2-coloured subgraph is a forest); H is recovered from B = H @ S by
     substitution along those trees. Greedy in natural, largest-first and smallest-last order,

@@ -163,7 +163,7 @@ def order_incidence_degree(graph):
 # --- greedy engines -------------------------------------------------------------------------------
 
 def greedy_python(graph, order):
-    """Sequential greedy: each vertex in `order` takes the least colour no coloured neighbour has."""
+    """Sequential greedy: each vertex in `order` takes the least colour none of its neighbours has."""
     indptr, indices = graph
     adj = indices.tolist()
     ptr = indptr.tolist()
@@ -221,7 +221,7 @@ def dsatur(graph):
 #   v-w-x-y  with c(x) = c, c(y) = c(w): forbid c(x) when x has a second neighbour of colour c(w);
 #   w'-v-w-y with c(w') = c(w), c(y) = c: forbid c(y) for every y next to w when v has two
 #            neighbours (w, w') of colour c(w).
-# Kept up to date as vertices get coloured, with counts[x][d] = coloured neighbours of x of colour d:
+# Kept up to date as vertices get coloured, counts[x][d] = coloured neighbours of x of colour d:
 #   via[w]  = {c(x) : x ~ w coloured, counts[x][c(w)] >= 2}   -> the colours the first shape forbids
 #   keys of counts[w]                                          -> the colours the second one forbids
 # so a vertex costs O(its degree + colours) and the hub of an arrowhead no longer O(n) per leaf.

@@ -78,7 +78,7 @@ def recover_star(P, B, coloring):
 
 
 def _transposed(P):
-    """Permutation t of the entries of the symmetric canonical P with entry t[e] = transpose of e."""
+    """Permutation t of the entries of the symmetric canonical P: entry t[e] is e transposed."""
     rows = row_of_entry(P)
     return np.lexsort((rows, P.indices))
 
