@@ -189,6 +189,11 @@ def test_rosenbrock_hessian_star_three_acyclic_two(n):
         assert acyclic_color(P).count == 2
 
 
+def test_acyclic_fewer_colours_than_star_on_a_pentadiagonal_hessian():
+    P = banded(300, [-2, -1, 0, 1, 2])
+    assert star_color(P).count == 5 and acyclic_color(P).count == 3
+
+
 def test_arrowhead_hessian_two_colours():
     P = arrowhead(1000)
     assert star_color(P).count <= 3 and acyclic_color(P).count <= 3
@@ -216,6 +221,8 @@ def test_invalid_colourings_are_detected():
     assert not check_acyclic(cycle, [0, 1, 1, 0]) and not check_acyclic(path, [0, 0, 1, 2])
     with pytest.raises(ValueError, match="not a star colouring"):
         recover_star(path, np.zeros((4, 2)), Coloring(np.array([0, 1, 0, 1]), 2, "bad"))
+    with pytest.raises(ValueError, match="not a distance-1 colouring"):
+        recover_star(path, np.zeros((4, 1)), Coloring(np.array([0, 0, 0, 0]), 1, "bad"))
     with pytest.raises(ValueError, match="not an acyclic colouring"):
         recover_acyclic(cycle, np.zeros((4, 2)), Coloring(np.array([0, 1, 1, 0]), 2, "bad"))
     b = bicolor(arrowhead(20))
@@ -236,6 +243,11 @@ def test_scipy_greedy_agrees_with_ours(family, monkeypatch):
     monkeypatch.setattr(orderings, "_scipy_group_columns", None)   # the fallback path
     fallback = color_columns(P)
     assert np.array_equal(fallback.colors, expected.colors) and fallback.tried == expected.tried
+
+    def changed_api(A, order):
+        raise TypeError("group_columns() got an unexpected keyword")
+    monkeypatch.setattr(orderings, "_scipy_group_columns", changed_api)
+    assert np.array_equal(color_columns(P).colors, expected.colors)
 
 
 @pytest.mark.parametrize("name", ["smallest_last", "incidence_degree"])

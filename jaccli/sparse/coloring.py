@@ -78,6 +78,9 @@ def color_columns(P, orderings=ORDERINGS, dynamic_limit=DYNAMIC_LIMIT):
     (the first such). It stops as soon as the lower bound, the largest row count of P, is met, and
     skips the Python-loop methods (the last three) when the conflict graph exceeds
     `dynamic_limit` entries. -> Coloring with colors (N,)."""
+    unknown = set(orderings) - set(ORDERINGS)
+    if unknown:
+        raise ValueError(f"unknown ordering {sorted(unknown)[0]!r}; expected one of {ORDERINGS}")
     P = order_lib.pattern_csr(P)
     M, N = P.shape
     lower = int(np.diff(P.indptr).max()) if M and N else 0
@@ -106,10 +109,8 @@ def color_columns(P, orderings=ORDERINGS, dynamic_limit=DYNAMIC_LIMIT):
             colors = order_lib.greedy_columns(P, order_lib.order_smallest_last(graph))
         elif name == "incidence_degree":
             colors = order_lib.greedy_columns(P, order_lib.order_incidence_degree(graph))
-        elif name == "dsatur":
-            colors = order_lib.dsatur(graph)
         else:
-            raise ValueError(f"unknown ordering {name!r}; expected one of {ORDERINGS}")
+            colors = order_lib.dsatur(graph)
         coloring = _coloring(colors, name, tried, lower)
         tried[name] = coloring.count
         if best is None or coloring.count < best.count:

@@ -60,7 +60,11 @@ def _symmetric_entries(P, B, coloring):
     P = sp.csr_array(P + P.T)
     P.sort_indices()
     B = _dense(B, (N, coloring.count), "B = H @ S")
-    return P, B, row_of_entry(P), P.indices, np.asarray(coloring.colors)
+    rows, cols, colors = row_of_entry(P), P.indices, np.asarray(coloring.colors)
+    if (colors.shape != (N,) or np.any(colors < 0)
+            or np.any((colors[rows] == colors[cols]) & (rows != cols))):
+        raise ValueError("the colouring is not a distance-1 colouring of this pattern")
+    return P, B, rows, cols, colors
 
 
 def recover_star(P, B, coloring):
