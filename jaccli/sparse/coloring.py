@@ -153,8 +153,10 @@ def _split_rows(P, dense, orderings):
 
 
 def _densest(counts, k):
+    """(len(counts),) bool: the k largest counts."""
     mask = np.zeros(len(counts), bool)
-    mask[np.argsort(-counts, kind="stable")[:k]] = True
+    if k:
+        mask[np.argsort(-counts, kind="stable")[:k]] = True
     return mask
 
 
@@ -196,16 +198,19 @@ def bicolor(P, orderings=ORDERINGS, max_dense=256):
         fwd, rev = _split_rows(A, _densest(np.diff(A.indptr), k), CHEAP_ORDERINGS)
         tried[f"{split}:{k}"] = fwd.count + rev.count
         if best is None or fwd.count + rev.count < best[0]:
-            best = (fwd.count + rev.count, split, k)
-    # the winner recoloured with every ordering, and plain forward / reverse likewise when they
-    # could still win: never worse than color_columns or color_rows alone
-    finals = [best[1:]] + [(split, 0) for split in matrices if (split, 0) != best[1:]]
+            best = (fwd.count + rev.count, split, k, bound, fwd, rev)
+    # the winner recoloured with every ordering (unless at its bound), and plain forward / reverse
+    # likewise when they could still win: never worse than color_columns or color_rows alone
+    count, split, k, bound, fwd, rev = best
     result = None
-    for split, k in finals:
+    for split, k in [(split, k)] + [(s, 0) for s in matrices if (s, 0) != (split, k)]:
         A = matrices[split]
-        if result is not None and _split_bound(A, k) >= result.count:
-            continue
-        fwd, rev = _split_rows(A, _densest(np.diff(A.indptr), k), orderings)
+        if result is not None:
+            bound = _split_bound(A, k)
+            if bound >= result.count:
+                continue
+        if result is not None or count > bound:
+            fwd, rev = _split_rows(A, _densest(np.diff(A.indptr), k), orderings)
         candidate = (Bicoloring(fwd, rev, "rows", tried) if split == "rows"
                      else Bicoloring(rev, fwd, "columns", tried))   # on P.T roles are swapped
         if result is None or candidate.count < result.count:

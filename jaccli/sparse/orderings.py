@@ -35,6 +35,9 @@ def pattern_csr(P):
         P = sp.csr_array(np.asarray(P) != 0)
     if P.ndim != 2:
         raise ValueError(f"a sparsity pattern is 2-D, not of shape {P.shape}")
+    if (P.format == "csr" and P.dtype == bool and isinstance(P, sp.sparray)
+            and P.has_canonical_format and P.data.all()):
+        return P                             # already canonical: shared, never modified here
     P = sp.csr_array(P, dtype=bool, copy=True)
     P.eliminate_zeros()
     P.sum_duplicates()
