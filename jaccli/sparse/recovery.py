@@ -6,6 +6,8 @@ indices; stored zeros where J is zero on P), float64 unless B is of another floa
 """
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.csgraph import breadth_first_order, connected_components
+from scipy.sparse.linalg import spsolve_triangular
 
 from jaccli.sparse.checks import star_sources
 from jaccli.sparse.orderings import pattern_csr, row_of_entry, symmetric_graph
@@ -72,13 +74,19 @@ def recover_star(P, B, coloring):
     colouring: H[i, j] = B[i, c(j)] when i has no other neighbour of colour c(j), else
     B[j, c(i)] (one of the two holds in a star colouring); diagonal H[i, i] = B[i, c(i)]."""
     P, B, rows, cols, colors = _symmetric_entries(P, B, coloring)
+    direct, star = _direct(P, rows, cols, colors)
+    if not star:
+        raise ValueError("the colouring is not a star colouring of this pattern")
+    return _on_pattern(P, np.where(direct, B[rows, colors[cols]], B[cols, colors[rows]]))
+
+
+def _direct(P, rows, cols, colors):
+    """(nnz,) bool: entries (i, j) with H[i, j] = B[i, c(j)]; and whether every entry or its
+    transpose is one (the colouring is a star colouring)."""
     off = rows != cols
     direct = np.ones(P.nnz, bool)
     direct[off] = star_sources(rows[off], cols[off], colors)
-    if not np.all(direct | direct[_transposed(P)]):
-        raise ValueError("the colouring is not a star colouring of this pattern")
-    data = np.where(direct, B[rows, colors[cols]], B[cols, colors[rows]])
-    return _on_pattern(P, data)
+    return direct, bool(np.all(direct | direct[_transposed(P)]))
 
 
 def _transposed(P):
@@ -90,35 +98,53 @@ def _transposed(P):
 def recover_acyclic(P, B, coloring):
     """Symmetric H (N, N) on the pattern P | P.T from B = H @ S (N, c), S the seeds of an acyclic
     colouring, by substitution: B[v, d] sums H[v, w] over v's neighbours w of colour d (and the
-    diagonal when c(v) = d). In each 2-coloured forest a leaf v with its one unknown edge (v, w)
-    gives H[v, w] = residual B[v, c(w)]; known values are subtracted from the residuals at both
-    ends and the forests are peeled in rounds, all trees at once (rounds ~ longest tree path / 2).
+    diagonal when c(v) = d). The subgraph of each colour pair is a forest; rooted (one BFS over all
+    of them), the edge from each vertex to its parent is its B entry minus the edges to its
+    children: one unit lower-triangular sparse solve, leaves first. (Direct recovery instead when
+    the colouring happens to be a star colouring.)
     Rounding: each value carries the error of the sums it was peeled from (not exact like star)."""
     P, B, rows, cols, colors = _symmetric_entries(P, B, coloring)
+    direct, star = _direct(P, rows, cols, colors)
+    if star:                                             # direct and exact
+        return _on_pattern(P, np.where(direct, B[rows, colors[cols]], B[cols, colors[rows]]))
     N, c = B.shape
     data = np.zeros(P.nnz, np.result_type(B, np.float64))
     diag = rows == cols
     data[diag] = B[rows[diag], colors[cols[diag]]]
-    residual = np.array(B, dtype=data.dtype).ravel()
-    residual[rows[diag] * c + colors[rows[diag]]] = 0.0
-    upper = np.flatnonzero(rows < cols)                    # each edge once: (i, j), i < j
+    upper = np.flatnonzero(rows < cols)                   # each edge once: (i, j), i < j
     i, j = rows[upper], cols[upper]
-    key_i, key_j = i * c + colors[j], j * c + colors[i]    # residual slots of each end
-    values = np.zeros(len(upper), data.dtype)
-    pending = np.arange(len(upper))
-    while len(pending):
-        unknown = np.bincount(np.concatenate([key_i[pending], key_j[pending]]), minlength=N * c)
-        at_i = unknown[key_i[pending]] == 1
-        at_j = unknown[key_j[pending]] == 1
-        leaf = at_i | at_j
-        if not leaf.any():
+    E = len(upper)
+    if E:
+        pair = np.minimum(colors[i], colors[j]) * c + np.maximum(colors[i], colors[j])
+        # nodes: (vertex, colour pair); edge e joins nodes a[e] and b[e] of one forest
+        nodes, inverse = np.unique(np.concatenate([pair * N + i, pair * N + j]),
+                                   return_inverse=True)
+        a, b = inverse[:E], inverse[E:]
+        n = len(nodes)
+        forest = sp.coo_array((np.ones(E), (a, b)), shape=(n, n))
+        components, labels = connected_components(forest, directed=False)
+        if E != n - components:
             raise ValueError("the colouring is not an acyclic colouring of this pattern")
-        solved = pending[leaf]
-        values[solved] = np.where(at_i[leaf], residual[key_i[solved]], residual[key_j[solved]])
-        np.subtract.at(residual, key_i[solved], values[solved])
-        np.subtract.at(residual, key_j[solved], values[solved])
-        pending = pending[~leaf]
-    data[upper] = values
+        roots = np.unique(labels, return_index=True)[1]   # one per tree, under a virtual node n
+        rooted = sp.coo_array((np.ones(E + len(roots)), (np.concatenate([a, np.full(len(roots), n)]),
+                                                          np.concatenate([b, roots]))),
+                              shape=(n + 1, n + 1))
+        order, parent = breadth_first_order(rooted, n, directed=False, return_predecessors=True)
+        child = np.where(parent[a] == b, a, b)            # the endpoint farther from the root
+        rhs = np.empty(n, data.dtype)
+        rhs[a], rhs[b] = B[i, colors[j]], B[j, colors[i]]
+        position = np.empty(n + 1, np.int64)              # leaves first: reversed BFS order
+        position[order[::-1]] = np.arange(n + 1)
+        up = parent[child]                                # each edge: its child's parent node
+        inner = up != n                                   # ... unless that is the virtual root
+        T = sp.csr_array((np.ones(np.count_nonzero(inner) + n + 1),
+                          (np.concatenate([position[up[inner]], np.arange(n + 1)]),
+                           np.concatenate([position[child[inner]], np.arange(n + 1)]))),
+                         shape=(n + 1, n + 1))
+        r = np.zeros(n + 1, data.dtype)
+        r[position[child]] = rhs[child]
+        x = spsolve_triangular(T, r, lower=True)
+        data[upper] = x[position[child]]
     t = _transposed(P)
     lower = np.flatnonzero(rows > cols)
     data[lower] = data[t[lower]]
