@@ -166,7 +166,7 @@ def _split_bound(A, k):
     dense = _densest(np.diff(A.indptr), k)
     outside = np.diff(A.indptr)[~dense]
     inside = np.bincount(A[dense].indices, minlength=A.shape[1]) if dense.any() else [0]
-    return int(max(outside, default=0)) + int(np.max(inside))
+    return int(outside.max(initial=0)) + int(np.max(inside))
 
 
 def bicolor(P, orderings=ORDERINGS, max_dense=256):
@@ -190,27 +190,32 @@ def bicolor(P, orderings=ORDERINGS, max_dense=256):
         heavy = min(int(np.count_nonzero(counts > 2 * counts.mean())), max_dense) if A.nnz else 0
         ks = sorted({0, heavy} | {2 ** i for i in range(12) if 2 ** i <= heavy})
         candidates += [(_split_bound(A, k), split, k) for k in ks]
-    tried, best = {}, None
+    tried, cheap, best = {}, {}, None
     for bound, split, k in sorted(candidates, key=lambda t: (t[0], t[1] != "rows", t[2])):
         if best is not None and bound >= best[0]:
             continue                        # e.g. one-sided on the arrowhead: >= n colours
         A = matrices[split]
-        fwd, rev = _split_rows(A, _densest(np.diff(A.indptr), k), CHEAP_ORDERINGS)
+        fwd, rev = cheap[split, k] = _split_rows(A, _densest(np.diff(A.indptr), k),
+                                                 CHEAP_ORDERINGS)
         tried[f"{split}:{k}"] = fwd.count + rev.count
         if best is None or fwd.count + rev.count < best[0]:
-            best = (fwd.count + rev.count, split, k, bound, fwd, rev)
-    # the winner recoloured with every ordering (unless at its bound), and plain forward / reverse
-    # likewise when they could still win: never worse than color_columns or color_rows alone
-    count, split, k, bound, fwd, rev = best
+            best = (fwd.count + rev.count, split, k, bound)
+    # the winner recoloured with every ordering, and plain forward / reverse likewise when they
+    # could still win: never worse than color_columns or color_rows alone. Reused instead when at
+    # its bound, or when the patterns are too large for anything but the cheap orderings.
+    small = min(order_lib.conflict_size(A) for A in matrices.values()) <= DYNAMIC_LIMIT
+    count, split, k, bound = best
     result = None
     for split, k in [(split, k)] + [(s, 0) for s in matrices if (s, 0) != (split, k)]:
         A = matrices[split]
-        if result is not None:
-            bound = _split_bound(A, k)
-            if bound >= result.count:
-                continue
-        if result is not None or count > bound:
-            fwd, rev = _split_rows(A, _densest(np.diff(A.indptr), k), orderings)
+        bound = _split_bound(A, k)
+        if result is not None and bound >= result.count:
+            continue
+        if (split, k) in cheap and (not small or sum(c.count for c in cheap[split, k]) <= bound):
+            fwd, rev = cheap[split, k]
+        else:
+            fwd, rev = _split_rows(A, _densest(np.diff(A.indptr), k),
+                                   orderings if small else CHEAP_ORDERINGS)
         candidate = (Bicoloring(fwd, rev, "rows", tried) if split == "rows"
                      else Bicoloring(rev, fwd, "columns", tried))   # on P.T roles are swapped
         if result is None or candidate.count < result.count:
