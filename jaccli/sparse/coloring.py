@@ -226,10 +226,12 @@ def bicolor(P, orderings=ORDERINGS, max_dense=256):
 # --- symmetric colourings (Hessians) ------------------------------------------------------------
 
 def _symmetric(P):
+    """-> (P | P.T | I as a canonical csr_array, its graph (indptr, indices) without the diagonal)."""
     P = order_lib.pattern_csr(P)
     if P.shape[0] != P.shape[1]:
         raise ValueError(f"a Hessian pattern is square, not of shape {P.shape}")
-    return P, order_lib.symmetric_graph(P)
+    closed = order_lib.pattern_csr(P + P.T + sp.identity(P.shape[0], dtype=bool, format="csr"))
+    return closed, order_lib.without_diagonal(closed)
 
 
 def _symmetric_orders(graph):
@@ -250,15 +252,12 @@ def star_color(P, dynamic_limit=SYMMETRIC_LIMIT):
     N = P.shape[0]
     indptr, indices = graph
     degree = np.diff(indptr)
-    src = np.repeat(np.arange(N), degree)
-    lower = (3 if np.any((degree[src] >= 2) & (degree[indices] >= 2))
-             else 2 if len(src) else min(N, 1))
+    lower = (3 if np.any((np.repeat(degree, degree) >= 2) & (degree[indices] >= 2))
+             else 2 if len(indices) else min(N, 1))
     greedy_ok = len(indices) <= dynamic_limit
     tried, best = {}, None
     if not greedy_ok or (int(degree.max(initial=0)) + 1) * (2 * N + len(indices)) <= 1e9:
-        closed = sp.csr_array((np.ones(len(indices), bool), indices, indptr), shape=(N, N))
-        closed = sp.csr_array(closed + sp.identity(N, dtype=bool, format="csr"))
-        d2 = color_columns(closed)
+        d2 = color_columns(P)                # P is P | P.T | I here
         best = Coloring(d2.colors, d2.count, "distance2:" + d2.ordering, tried, lower)
         tried[best.ordering] = best.count
     if greedy_ok and (best is None or best.count > lower):

@@ -10,7 +10,7 @@ from scipy.sparse.csgraph import breadth_first_order, connected_components
 from scipy.sparse.linalg import spsolve_triangular
 
 from jaccli.sparse.checks import star_sources
-from jaccli.sparse.orderings import pattern_csr, row_of_entry, symmetric_graph
+from jaccli.sparse.orderings import pattern_csr, row_of_entry
 
 
 def _on_pattern(P, data):
