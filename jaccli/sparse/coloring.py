@@ -226,7 +226,7 @@ def bicolor(P, orderings=ORDERINGS, max_dense=256):
 # --- symmetric colourings (Hessians) ------------------------------------------------------------
 
 def _symmetric(P):
-    """-> (P | P.T | I as a canonical csr_array, its graph (indptr, indices) without the diagonal)."""
+    """-> (P | P.T | I, canonical csr_array; its graph (indptr, indices) without the diagonal)."""
     P = order_lib.pattern_csr(P)
     if P.shape[0] != P.shape[1]:
         raise ValueError(f"a Hessian pattern is square, not of shape {P.shape}")

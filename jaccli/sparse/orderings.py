@@ -20,13 +20,17 @@ except ImportError:                                         # pragma: no cover -
 # exactly that, straight on the pattern's rows, without forming the conflict graph, in
 # O(colours * (M + N + nnz)). Measured on this 2-core box (taskset -c 1), tridiagonal n = 10^6,
 # natural order: group_columns 0.094 s (0.034 s for its compiled kernel alone, without the CSC
-# copy); our pure-Python greedy on the conflict graph 2.8 s, plus 0.28 s to form P.T @ P. A vectorised Jones-Plassmann formulation (colour,
-# in rounds, every vertex whose earlier neighbours are all coloured) gives the same colouring but
-# needs as many rounds as the longest increasing path of the order: n for natural order on a band.
-# python-igraph has no ordering parameter for greedy colouring and would be a new dependency;
-# networkx is pure Python. So: group_columns when importable (a test checks that it agrees with
-# our own `greedy_python`), our own greedy otherwise. Its cost grows with colours x nnz, so for
-# patterns needing many colours (dense rows) the conflict graph route is taken instead.
+# copy); our pure-Python greedy on the conflict graph 2.8 s, plus 0.28 s to form P.T @ P.
+# A vectorised Jones-Plassmann formulation (colour, in rounds, every vertex whose earlier
+# neighbours are all coloured) gives the same colouring but needs as many rounds as the longest
+# increasing path of the order: n rounds for natural order on a band, so it was not pursued.
+# python-igraph (not installed here, not measured) offers greedy colouring only with its own
+# "colored_neighbors" (incidence degree) and DSATUR heuristics, not a given order; a compiled
+# DSATUR would lift our DSATUR size limit but costs a new dependency. networkx is pure Python.
+# So: group_columns when importable (a test checks that it agrees with `greedy_python`, and that
+# a failing call falls back to it), our own greedy otherwise. Its cost grows with colours x
+# (M + N + nnz): one-sided colouring of an arrowhead with n = 10^5 would take minutes, which is
+# why `bicolor` skips candidates whose lower bound cannot win.
 
 
 def pattern_csr(P):

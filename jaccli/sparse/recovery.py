@@ -126,8 +126,8 @@ def recover_acyclic(P, B, coloring):
         if E != n - components:
             raise ValueError("the colouring is not an acyclic colouring of this pattern")
         roots = np.unique(labels, return_index=True)[1]   # one per tree, under a virtual node n
-        rooted = sp.coo_array((np.ones(E + len(roots)), (np.concatenate([a, np.full(len(roots), n)]),
-                                                          np.concatenate([b, roots]))),
+        tails = np.concatenate([a, np.full(len(roots), n)])
+        rooted = sp.coo_array((np.ones(len(tails)), (tails, np.concatenate([b, roots]))),
                               shape=(n + 1, n + 1))
         order, parent = breadth_first_order(rooted, n, directed=False, return_predecessors=True)
         child = np.where(parent[a] == b, a, b)            # the endpoint farther from the root
