@@ -248,7 +248,11 @@ def star_color(P, dynamic_limit=SYMMETRIC_LIMIT):
     greedy star colouring in natural, largest-first and smallest-last order when the graph has at
     most `dynamic_limit` edges; it stops at the lower bound (3 when some edge has two endpoints
     of degree >= 2, else 2 with an edge, else 1). -> Coloring with colors (N,)."""
-    P, graph = _symmetric(P)
+    return _star(*_symmetric(P), dynamic_limit)
+
+
+def _star(P, graph, dynamic_limit):
+    """star_color on P = P | P.T | I and its graph without the diagonal."""
     N = P.shape[0]
     indptr, indices = graph
     degree = np.diff(indptr)
@@ -280,7 +284,7 @@ def acyclic_color(P, dynamic_limit=SYMMETRIC_LIMIT):
     -> Coloring with colors (N,)."""
     P, graph = _symmetric(P)
     N = P.shape[0]
-    star = star_color(P, dynamic_limit)
+    star = _star(P, graph, dynamic_limit)
     lower = 2 if len(graph[1]) else min(N, 1)
     best = Coloring(star.colors, star.count, "star:" + star.ordering, {}, lower)
     tried = best.tried
