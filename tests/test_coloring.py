@@ -313,3 +313,20 @@ def test_symmetric_checkers_match_brute_force(seed):
     colors = rng.integers(0, int(rng.integers(2, 5)), n)
     assert check_star(P, colors) == brute_force_star(P, colors)
     assert check_acyclic(P, colors) == brute_force_acyclic(P, colors)
+
+
+def test_patterns_in_any_form_give_the_same_colouring():
+    P = random_pattern(30, 20, 0.15, 7)
+    expected = color_columns(P).colors
+    duplicated = sp.coo_matrix((np.ones(2 * P.nnz), (np.tile(P.nonzero()[0], 2),
+                                                     np.tile(P.nonzero()[1], 2))), shape=P.shape)
+    with_zero = sp.csr_array(P, dtype=np.float64, copy=True)
+    with_zero.data[0] = 0.0                          # a stored zero is not in the pattern
+    for form in (P.toarray(), sp.csr_matrix(P), P.tocsc(), duplicated):
+        assert np.array_equal(color_columns(form).colors, expected)
+    assert orderings.pattern_csr(with_zero).nnz == P.nnz - 1
+    before = (P.indptr.copy(), P.indices.copy())
+    recover_columns(P, np.zeros((30, color_columns(P).count)), color_columns(P)).data[:] = 1.0
+    assert np.array_equal(P.indptr, before[0]) and np.array_equal(P.indices, before[1])
+    with pytest.raises(ValueError, match="2-D"):
+        color_columns(np.ones(3))

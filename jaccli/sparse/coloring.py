@@ -25,7 +25,7 @@ DYNAMIC_LIMIT = 500_000         # conflict-graph entries (distance-1 orderings, 
 SYMMETRIC_LIMIT = 200_000       # graph edges (star and acyclic greedy)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Coloring:
     """colors: (n,) int64, colour of each column (or row, or vertex), 0..count-1; -1 where a vertex
     needs no seed (bicolouring). ordering: the method that won; tried: colours per method run."""
@@ -45,7 +45,7 @@ class Coloring:
         return S if sparse else S.toarray()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Bicoloring:
     """Forward seeds for `columns`, reverse seeds for `rows` (colour -1: in no seed).
     split "rows": entries in coloured rows come from the reverse sweeps, all others forward;

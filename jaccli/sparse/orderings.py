@@ -36,9 +36,11 @@ except ImportError:                                         # pragma: no cover -
 def pattern_csr(P):
     """P as a canonical bool csr_array (sorted indices, no duplicates, no explicit zeros)."""
     if not sp.issparse(P):
-        P = sp.csr_array(np.asarray(P) != 0)
+        P = np.asarray(P)
     if P.ndim != 2:
         raise ValueError(f"a sparsity pattern is 2-D, not of shape {P.shape}")
+    if not sp.issparse(P):
+        P = sp.csr_array(P != 0)
     if (P.format == "csr" and P.dtype == bool and isinstance(P, sp.sparray)
             and P.has_canonical_format and P.data.all()):
         return P                             # already canonical: shared, never modified here
