@@ -41,7 +41,7 @@ def pattern_csr(P):
         raise ValueError(f"a sparsity pattern is 2-D, not of shape {P.shape}")
     if not sp.issparse(P):
         P = sp.csr_array(P != 0)
-    if (P.format == "csr" and P.dtype == bool and isinstance(P, sp.sparray)
+    if (isinstance(P, sp.csr_array) and P.dtype == bool
             and P.has_canonical_format and P.data.all()):
         return P                             # already canonical: shared, never modified here
     P = sp.csr_array(P, dtype=bool, copy=True)
