@@ -271,6 +271,8 @@ def test_each_ordering_alone_is_valid(name):
 def test_errors():
     with pytest.raises(ValueError, match="unknown ordering"):
         color_columns(random_pattern(10, 10, 0.5, 0), orderings=("random",))
+    with pytest.raises(ValueError, match="no ordering"):
+        color_columns(random_pattern(10, 10, 0.5, 0), orderings=())
     with pytest.raises(ValueError, match="square"):
         star_color(random_pattern(3, 4, 0.5, 0))
     with pytest.raises(ValueError, match="expected"):

@@ -79,6 +79,8 @@ def color_columns(P, orderings=ORDERINGS, dynamic_limit=DYNAMIC_LIMIT):
     skips the Python-loop methods (the last three) when the conflict graph exceeds
     `dynamic_limit` entries. -> Coloring with colors (N,)."""
     unknown = set(orderings) - set(ORDERINGS)
+    if not orderings:
+        raise ValueError(f"no ordering given; expected some of {ORDERINGS}")
     if unknown:
         raise ValueError(f"unknown ordering {sorted(unknown)[0]!r}; expected one of {ORDERINGS}")
     P = order_lib.pattern_csr(P)

@@ -2,7 +2,8 @@
 
 Forward: B = J @ S (M, c) with S = coloring.seed_matrix() (N, c); reverse: B = S.T @ J (c, N) with
 S (M, c). Every recovery returns a csr_array with exactly the canonical pattern of P (sorted
-indices; stored zeros where J is zero on P), float64 unless B is of another float dtype.
+indices; stored zeros where J is zero on P), of the dtype of B (float64 at least for bicolouring
+and Hessians).
 """
 import numpy as np
 import scipy.sparse as sp
