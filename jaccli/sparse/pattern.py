@@ -48,19 +48,75 @@ def identity_block(size, offset, n):
                          np.arange(size + 1)), shape=(size, n))
 
 
+MAX_RUNS = 256      # a gather of fewer contiguous runs than this copies slices, no index
+
+
 def gather_rows(P, rows):
-    """The csr array whose row r is ``P[rows[r]]`` (an empty row where rows[r] < 0), in
-    O(rows + nnz of the result)."""
+    """The csr array whose row r is ``P[rows[r]]`` (an empty row where rows[r] < 0)."""
+    return gather_from([P], rows)
+
+
+def gather_from(sources, rows):
+    """Row r of the result is row ``rows[r]`` of the sources stacked one above the other
+    (an empty row where rows[r] < 0). Index maps give few contiguous runs (a slice, an
+    assignment into a slice, a concatenation): those are copied as slices of the sources'
+    arrays, in O(rows + nnz); anything else goes through one fancy row index."""
     rows = np.asarray(rows, dtype=np.int64).ravel()
-    valid = rows >= 0
-    r = np.where(valid, rows, 0)
-    starts = P.indptr[r]
-    lengths = np.where(valid, P.indptr[r + 1] - starts, 0)
-    indptr = np.zeros(rows.size + 1, dtype=np.int64)
-    np.cumsum(lengths, out=indptr[1:])
-    pos = np.arange(indptr[-1]) + np.repeat(starts - indptr[:-1], lengths)
-    return sp.csr_array((np.ones(pos.size, bool), P.indices[pos], indptr),
-                        shape=(rows.size, P.shape[1]))
+    offsets = np.cumsum([0] + [p.shape[0] for p in sources])
+    cut = np.diff(rows) != 1
+    cut |= rows[:-1] < 0
+    if len(sources) > 1:
+        cut |= np.isin(rows[1:], offsets[1:-1])
+    starts = np.concatenate([[0], np.flatnonzero(cut) + 1]) if rows.size else np.zeros(0, int)
+    if starts.size > MAX_RUNS:
+        return _fancy(stack_rows(sources), rows)
+    if len(sources) == 1 and starts.size == 1 and rows.size == sources[0].shape[0] \
+            and rows[0] == 0:
+        return sources[0]                                   # the identity map
+    ends = np.append(starts[1:], rows.size)
+    ptrs, pieces, total = [], [], 0
+    for a, b in zip(starts.tolist(), ends.tolist()):        # runs, not rows
+        r0 = int(rows[a])
+        if r0 < 0:
+            ptrs.append(np.full(b - a, total, dtype=np.int64))
+            continue
+        k = int(np.searchsorted(offsets, r0, side="right")) - 1
+        P, lo = sources[k], r0 - int(offsets[k])
+        first = int(P.indptr[lo])
+        ptrs.append(P.indptr[lo:lo + b - a] - first + total)
+        pieces.append(P.indices[first:P.indptr[lo + b - a]])
+        total += int(P.indptr[lo + b - a]) - first
+    index = np.int32 if total < 2 ** 31 else np.int64      # one dtype: no upcast copy
+    indptr = np.concatenate(ptrs + [np.array([total])]).astype(index, copy=False)
+    indices = np.concatenate(pieces).astype(index, copy=False) if pieces else \
+        np.zeros(0, index)
+    return _canonical_flags(sp.csr_array((np.ones(total, bool), indices, indptr),
+                                         shape=(rows.size, sources[0].shape[1])))
+
+
+def _fancy(P, rows):
+    if rows.size and rows.min() < 0:                   # an empty row at the end for -1
+        P = stack_rows([P, _empty(1, P.shape[1])])
+        rows = np.where(rows < 0, P.shape[0] - 1, rows)
+    return _canonical_flags(P[rows])
+
+
+def stack_rows(pats):
+    """Patterns one above the other, as one csr array (a cheap ``scipy.sparse.vstack``)."""
+    if len(pats) == 1:
+        return pats[0]
+    nnz = np.cumsum([0] + [p.nnz for p in pats])
+    indptr = np.concatenate([p.indptr[:-1] + k for p, k in zip(pats, nnz)] + [nnz[-1:]])
+    indices = np.concatenate([p.indices for p in pats])
+    out = sp.csr_array((np.ones(indices.size, bool), indices, indptr),
+                       shape=(sum(p.shape[0] for p in pats), pats[0].shape[1]))
+    return _canonical_flags(out)
+
+
+def _canonical_flags(P):
+    """Rows of canonical patterns stay sorted and duplicate-free: tell scipy so."""
+    P.has_canonical_format = True
+    return P
 
 
 def _group_union(P, groups, count):
@@ -84,8 +140,8 @@ def _union(parts):
         return None
     out = parts[0]
     for p in parts[1:]:
-        out = out + p
-    return _canonical(out)
+        out = out.maximum(p) if p is not out else out
+    return _canonical_flags(out)
 
 
 def _numbers(shape, offset=0):
@@ -116,9 +172,7 @@ def _index_map(e, pats, impl):
         offset += pat.shape[0]
     if not stack:
         return None
-    rows = np.asarray(impl(*numbered, **e.params))
-    P = stack[0] if len(stack) == 1 else sp.vstack(stack, format="csr")
-    return gather_rows(P, rows)
+    return gather_from(stack, impl(*numbered, **e.params))
 
 
 def elementwise_rule(e, pats, xs, masks=None):
@@ -130,9 +184,13 @@ def elementwise_rule(e, pats, xs, masks=None):
     for i, (pat, s) in enumerate(zip(pats, e.in_shapes)):
         if pat is None:
             continue
+        mask = None if masks is None else masks[i]
+        if s == shape and (mask is None or np.all(mask)):
+            parts.append(pat)                   # the common case: no copy at all
+            continue
         rows = _broadcast_rows(s, shape)
-        if masks is not None and masks[i] is not None:
-            rows = np.where(np.broadcast_to(masks[i], shape), rows, -1)
+        if mask is not None and not np.all(mask):
+            rows = np.where(np.broadcast_to(mask, shape), rows, -1)
         parts.append(gather_rows(pat, rows))
     return _union(parts)
 
