@@ -25,11 +25,14 @@ _MODES = ("auto", "fwd", "rev")
 
 def _argnums_tuple(argnums, nargs):
     single = isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool)
-    if not single and not isinstance(argnums, (tuple, list)):
+    try:
+        nums = (argnums,) if single else tuple(argnums)
+    except TypeError:
+        nums = None
+    if nums is None or isinstance(argnums, bool):
         raise InputError(f"argnums={argnums!r} does not name an argument: pass an int or a "
                          f"tuple of ints below {nargs} (the function was given {nargs} "
                          "positional argument(s)).")
-    nums = (argnums,) if single else tuple(argnums)
     if not nums:
         raise InputError("argnums is empty: name at least one argument to differentiate.")
     out = []
