@@ -8,8 +8,7 @@ The costs come from ``jaccli.costs`` (a model calibrated on this machine).
 
 Small problems (every seed in one sweep of under ``SMALL_SWEEP_BYTES``) skip the model: the
 mode with fewer seeds wins, ties go forward, in cache-sized chunks (``cache_chunk``). Their whole
-plan costs a
-couple of microseconds; the estimates are computed only when someone asks (``plan.modes``).
+plan costs a couple of microseconds; the estimates are computed only when someone asks (``plan.modes``).
 """
 import os
 import shutil
