@@ -7,8 +7,9 @@ caller (``api._measure_modes``) and handed back to ``decide_by_measurement``.
 The costs come from ``jaccli.costs`` (a model calibrated on this machine).
 
 Small problems (every seed in one sweep of under ``SMALL_SWEEP_BYTES``) skip the model: the
-mode with fewer seeds wins, ties go forward, in cache-sized chunks (``cache_chunk``). Their whole
-plan costs a couple of microseconds; the estimates are computed only when someone asks (``plan.modes``).
+mode with fewer seeds wins, ties go forward, in cache-sized chunks (``cache_chunk``). Their
+whole plan costs a couple of microseconds; the estimates are computed only when someone asks
+(``plan.modes``).
 """
 import os
 import shutil
