@@ -115,6 +115,8 @@ def _check_memory_limit(memory_limit):
 def _check_engine(mode, chunk_size, memory_limit):
     """The checked (mode, chunk_size, memory_limit) of a Jacobian call."""
     _check_mode(mode)
+    if chunk_size is None and memory_limit is None:      # the common call: nothing to check
+        return mode, None, None
     return mode, _check_chunk_size(chunk_size), _check_memory_limit(memory_limit)
 
 

@@ -31,10 +31,11 @@ class Seeds:
     of the identity (``Seeds.identity``: never built as a matrix where a rule can skip the
     product with it), or the rows of any (K, total) matrix (``Seeds.rows``: colour groups of
     a sparse Jacobian, a task's block). ``dtype`` is the sweep's dtype."""
-    __slots__ = ("start", "stop", "matrix", "dtype")
+    __slots__ = ("start", "stop", "count", "matrix", "dtype")
 
     def __init__(self, start, stop, matrix, dtype):
-        self.start, self.stop, self.matrix, self.dtype = start, stop, matrix, np.dtype(dtype)
+        self.start, self.stop, self.count = start, stop, stop - start
+        self.matrix, self.dtype = matrix, dtype
 
     @classmethod
     def identity(cls, start, stop, dtype=np.float64):
@@ -43,10 +44,6 @@ class Seeds:
     @classmethod
     def rows(cls, matrix, dtype=None):
         return cls(0, matrix.shape[0], matrix, matrix.dtype if dtype is None else dtype)
-
-    @property
-    def count(self):
-        return self.stop - self.start
 
     def blocks(self, shapes, lead=(), xp=np):
         """Per variable, its seeds as a (K,) + lead + shape array (broadcast over the point
