@@ -13,8 +13,9 @@ from .backend import module_for, on_gpu
 from .errors import InputError
 from .ir import Var
 from .interpret import jvp_sweep, vjp_sweep
-from .planner import make_plan
-from .sweeps import run_sweeps, sizes
+from .memory import parse_size
+from .planner import decide_by_measurement, make_plan
+from .sweeps import Seeds, flat_offsets, flat_size, run_sweeps, sweep_chunk
 from .tracer import trace_function
 
 _MODES = ("auto", "fwd", "rev")
@@ -23,8 +24,15 @@ _MODES = ("auto", "fwd", "rev")
 # ---------------------------------------------------------------- arguments
 
 def _argnums_tuple(argnums, nargs):
-    single = isinstance(argnums, (int, np.integer))
-    nums = (argnums,) if single else tuple(argnums)
+    single = isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool)
+    try:
+        nums = (argnums,) if single else tuple(argnums)
+    except TypeError:
+        nums = None
+    if nums is None or isinstance(argnums, bool):
+        raise InputError(f"argnums={argnums!r} does not name an argument: pass an int or a "
+                         f"tuple of ints below {nargs} (the function was given {nargs} "
+                         "positional argument(s)).")
     if not nums:
         raise InputError("argnums is empty: name at least one argument to differentiate.")
     out = []
@@ -72,8 +80,44 @@ def _prepare(f, args, argnums, xp=np):
 
 
 def _check_mode(mode):
-    if mode not in _MODES:
+    if not isinstance(mode, str) or mode not in _MODES:
         raise InputError(f"mode={mode!r} is not one of 'auto', 'fwd', 'rev'.")
+
+
+def _check_chunk_size(chunk_size):
+    if chunk_size is None:
+        return None
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) \
+            or chunk_size < 1:
+        raise InputError(f"chunk_size={chunk_size!r} is not a number of seeds: pass a "
+                         "positive int (seeds per sweep), or None to let the planner choose.")
+    return int(chunk_size)
+
+
+def _check_memory_limit(memory_limit):
+    """Bytes as an int: a number, or a size such as '2GB', '512MB' or '64MiB'; or None."""
+    if memory_limit is None:
+        return None
+    if isinstance(memory_limit, str):
+        try:
+            return parse_size(memory_limit)
+        except ValueError as e:
+            raise InputError(f"memory_limit: {e}.") from None
+    if isinstance(memory_limit, bool) or not isinstance(memory_limit, (int, float, np.integer,
+                                                                       np.floating)) \
+            or not np.isfinite(memory_limit) or memory_limit <= 0:
+        raise InputError(f"memory_limit={memory_limit!r} is not a memory size: pass a "
+                         "positive finite number of bytes or a size such as '2GB', "
+                         "'512MB' or '64MiB', or None for the default budget.")
+    return int(memory_limit)
+
+
+def _check_engine(mode, chunk_size, memory_limit):
+    """The checked (mode, chunk_size, memory_limit) of a Jacobian call."""
+    _check_mode(mode)
+    if chunk_size is None and memory_limit is None:      # the common call: nothing to check
+        return mode, None, None
+    return mode, _check_chunk_size(chunk_size), _check_memory_limit(memory_limit)
 
 
 def _output_info(graph):
@@ -98,17 +142,34 @@ class FlatJacobian:
 def _traced_plan(f, args, argnums, mode, chunk_size, memory_limit, device=None, out_path=None):
     """Trace ``f`` and plan its Jacobian (timing a trial chunk of each mode when the planner
     asks for it). Returns (graph, plan, out_shapes, in_shapes, dtype, n_out, single)."""
-    _check_mode(mode)
+    mode, chunk_size, memory_limit = _check_engine(mode, chunk_size, memory_limit)
     graph, n_out, nums, single = _prepare(f, args, argnums, module_for(device))
     out_shapes, dtype = _output_info(graph)
     in_shapes = [tuple(v.shape) for v in graph.inputs]
-    M, N = sizes(out_shapes)[1][-1], sizes(in_shapes)[1][-1]
-    plan = make_plan(graph, M, N, mode, chunk_size, memory_limit, out_path)
+    plan = make_plan(graph, flat_size(out_shapes), flat_size(in_shapes), mode, chunk_size,
+                     memory_limit, out_path)
     if plan.measure:
-        from .sweeps import measure_modes
         with np.errstate(all="ignore"):
-            plan = measure_modes(graph, plan, out_shapes, in_shapes, dtype)
+            plan = _measure_modes(graph, plan, dtype)
     return graph, plan, out_shapes, in_shapes, dtype, n_out, single
+
+
+def _measure_modes(graph, plan, dtype):
+    """Time one chunk of ``plan.measure`` seeds in each mode (the better of two tries,
+    alternating) and let the planner decide by them.
+
+    NOTE: the measurement lives here, beside tracing and planning, not in the planner (which
+    stays a pure function of sizes and costs) nor in the sweeps (which run what they are
+    given); ``decide_by_measurement`` turns the timings into the decision."""
+    import time
+    seeds = Seeds.identity(0, plan.measure, dtype)
+    best = {"fwd": float("inf"), "rev": float("inf")}
+    for _ in range(2):
+        for mode in ("fwd", "rev"):
+            t0 = time.perf_counter()
+            sweep_chunk(graph, graph.values, mode, seeds)
+            best[mode] = min(best[mode], time.perf_counter() - t0)
+    return decide_by_measurement(plan, best, plan.measure)
 
 
 def _compute(f, args, argnums, mode, chunk_size, memory_limit, device, out_path=None,
@@ -118,7 +179,7 @@ def _compute(f, args, argnums, mode, chunk_size, memory_limit, device, out_path=
     if on_plan is not None:
         on_plan(plan)
     with np.errstate(all="ignore"):
-        J = run_sweeps(graph, out_shapes, in_shapes, plan.mode, plan.chunk_size, dtype,
+        J = run_sweeps(graph, plan.mode, plan.chunk_size, dtype,
                        out_path=out_path if plan.storage == "memmap" else None,
                        progress=progress)
     flat = FlatJacobian(J, out_shapes, in_shapes, plan.mode, plan, list(graph.point_dependent))
@@ -151,7 +212,8 @@ def jacobian(f, *args, argnums=0, mode="auto", chunk_size=None, device=None, mem
         lopsided problems, else its cost model, with a timed trial when the two are close).
     chunk_size: seeds per sweep; None lets the planner fit it to memory and cache.
     device: None/"cpu", or "cuda" (CuPy; the result is then a CuPy array).
-    memory_limit: bytes a sweep may use (default: a quarter of the available memory).
+    memory_limit: bytes a sweep may use, a number or a size such as '2GB', '512MB', '64MiB'
+        (default: a quarter of the available memory, at most 2 GiB).
     batched: False, True or a tuple of argument indices. With True, every argument in
         ``argnums`` carries a leading batch axis of length B (the points) and the Jacobian is
         computed at every point in one batched sweep; a tuple marks further arguments (not
@@ -170,7 +232,7 @@ def jacobian(f, *args, argnums=0, mode="auto", chunk_size=None, device=None, mem
 
 def _batched_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit, device):
     from .points import batched_flat_jacobian
-    _check_mode(mode)
+    mode, chunk_size, memory_limit = _check_engine(mode, chunk_size, memory_limit)
     if module_for(device) is not np:
         raise InputError("batched=... runs on the CPU only in this version; leave out "
                          "device='cuda'.")
@@ -189,8 +251,7 @@ def _batched_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit,
 def _unflatten(J, out_shapes, in_shapes, n_out, single):
     """Split a flat Jacobian (..., M, N) into blocks (...,) + out.shape + in.shape, nested
     as the outputs and argnums were."""
-    _, row_off = sizes(out_shapes)
-    _, col_off = sizes(in_shapes)
+    row_off, col_off = flat_offsets(out_shapes), flat_offsets(in_shapes)
     lead = J.shape[:-2]
     rows = []
     for oi, oshape in enumerate(out_shapes):

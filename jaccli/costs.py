@@ -18,14 +18,14 @@ Cost model, per mode, from one pass over the graph (``analyze``):
          + seeds x (bytes x seconds-per-byte + flops x FLOP_SECONDS).
 
 NOTE: calibration. The constants below were measured on the development machine (2-core AMD
-EPYC, 2 MiB L2, NumPy + OpenBLAS, one BLAS thread, Python 3.11) by ``calibrate()``: per
-equation, a jvp_sweep/vjp_sweep over 60 elementwise equations on 1-element arrays (3.3 and
-2.8 us); per byte, ``a * b`` on fresh 64 KB..2 MB arrays (~11 ps per byte read or written) and
-on 32 MB arrays (~35 ps: DRAM and first-touch page faults); matmul, 2n^3 / time of a 1024^2
-GEMM (~50 GFLOP/s). Run ``python scripts/calibrate.py`` to measure them on another machine. The
-model only has to rank two modes and size K; where its two estimates are within
-``planner.CLOSE_RATIO`` and the run is long enough for a trial to be cheap, one small chunk of each
-mode is timed and the measurement decides.
+EPYC, 2 MiB L2, NumPy + OpenBLAS, one BLAS thread, Python 3.11) by ``scripts/calibrate.py``:
+per equation, a jvp_sweep/vjp_sweep over 60 elementwise equations on 1-element arrays (3.3
+and 2.8 us); per byte, ``a * b`` on fresh 64 KB..2 MB arrays (~11 ps per byte read or
+written) and on 32 MB arrays (~35 ps: DRAM and first-touch page faults); matmul, 2n^3 / time
+of a 1024^2 GEMM (~50 GFLOP/s). Run that script to measure them on another machine (the
+library keeps no calibration code). The model only has to rank two modes and size K; where
+its two estimates are within ``planner.CLOSE_RATIO`` and the run is long enough for a trial
+to be cheap, one small chunk of each mode is timed and the measurement decides.
 """
 import math
 
@@ -221,40 +221,3 @@ def estimate_seconds(costs, mode, seeds, k):
     rate = CACHED_BYTE_SECONDS if k * c["peak"] <= CACHE_BYTES else STREAM_BYTE_SECONDS
     return (sweeps * (SWEEP_SECONDS + EQN_SECONDS * costs["eqns"])
             + seeds * (c["bytes"] * rate + c["flops"] * FLOP_SECONDS))
-
-
-# ---------------------------------------------------------------- calibration
-
-def calibrate():
-    """Measure this machine's constants (see the module docstring); returns a dict."""
-    import time
-
-    import numpy as np
-
-    from .interpret import jvp_sweep, vjp_sweep
-    from .tracer import trace_function
-
-    def best(fn, reps=20):
-        times = []
-        for _ in range(reps):
-            t0 = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t0)
-        return min(times)
-
-    def chain(x):
-        for _ in range(20):
-            x = np.sin(x) * x + x
-        return x
-    graph, _ = trace_function(chain, [np.ones(1)], (0,))
-    seed = [np.ones((1, 1))]
-    n = len(graph.eqns)
-    out = {"EQN_SECONDS fwd": best(lambda: jvp_sweep(graph, graph.values, seed)) / n,
-           "EQN_SECONDS rev": best(lambda: vjp_sweep(graph, graph.values, seed)) / n}
-    for label, nbytes in (("CACHED_BYTE_SECONDS", 512 * 1024), ("STREAM_BYTE_SECONDS", 32e6)):
-        a = np.ones(int(nbytes) // 8)
-        out[label] = best(lambda: a * a) / (3 * a.nbytes)
-    A = np.ones((1024, 1024))
-    out["FLOP_SECONDS"] = best(lambda: A @ A, 5) / (2 * 1024 ** 3)
-    return out
-

@@ -1,5 +1,14 @@
-"""How much memory there is, and sizes in words: shared by the planner and the spec loader."""
+"""How much memory there is, and sizes and times in words: shared by the planner, the API and
+the command line."""
+import math
 import os
+import re
+
+_UNITS = {"": 1, "b": 1,
+          "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+          "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40,
+          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]*)\s*$", re.IGNORECASE)
 
 
 def available_memory():
@@ -24,3 +33,35 @@ def format_bytes(n):
         if n < 1000 or unit == "PB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1000
+
+
+def format_seconds(s):
+    """``0.0123`` -> ``'12.3 ms'``; microseconds below 1 ms, seconds from 1 s."""
+    if s < 1e-3:
+        return f"{s * 1e6:.0f} us"
+    if s < 1:
+        return f"{s * 1e3:.1f} ms"
+    return f"{s:.2f} s"
+
+
+def parse_size(text):
+    """Bytes in a size such as '2GB' (10^9), '64MiB' or '64M' (2^20), '512kb', '1e6'.
+
+    Raises ValueError with a sentence saying what is accepted."""
+    match = _SIZE.match(str(text))
+    unit = match[2].lower() if match else None
+    if not match or unit not in _UNITS:
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"'{text}' is not a size; write e.g. 2GB, 512MB or 64MiB") \
+                from None
+        unit, number = "", value
+    else:
+        number = float(match[1])
+    if not math.isfinite(number):
+        raise ValueError(f"'{text}' is not a finite size; write e.g. 2GB")
+    size = int(number * _UNITS[unit])
+    if size <= 0:
+        raise ValueError(f"'{text}' is not a positive size; write e.g. 2GB")
+    return size

@@ -2,13 +2,14 @@
 
 Pure functions of the graph's sizes, the Jacobian's M x N and a memory budget; the only
 measurement (timing one small chunk of each mode when the estimates are close) is run by the
-caller (``sweeps.measure_modes``) and handed back to ``decide_by_measurement``.
+caller (``api._measure_modes``) and handed back to ``decide_by_measurement``.
 
 The costs come from ``jaccli.costs`` (a model calibrated on this machine).
 
 Small problems (every seed in one sweep of under ``SMALL_SWEEP_BYTES``) skip the model: the
-mode with fewer seeds wins, ties go forward, in cache-sized chunks (``cache_chunk``). Their whole plan costs a
-couple of microseconds; the estimates are computed only when someone asks (``plan.modes``).
+mode with fewer seeds wins, ties go forward, in cache-sized chunks (``cache_chunk``). Their
+whole plan costs a couple of microseconds; the estimates are computed only when someone asks
+(``plan.modes``).
 """
 import os
 import shutil
@@ -18,7 +19,7 @@ import numpy as np
 from .backend import free_memory, graph_module
 from .costs import analyze, bytes_per_seed, estimate_seconds
 from .errors import ComputeError, InputError
-from .memory import available_memory, format_bytes
+from .memory import available_memory, format_bytes, format_seconds
 
 # ---------------------------------------------------------------- policy
 DEFAULT_BUDGET_FRACTION = 0.25     # of available memory, when no memory_limit is given
@@ -68,7 +69,7 @@ class Plan:
             self.costs = c = analyze(self._graph)
             xp = graph_module(self._graph)
             self._modes = {m: _mode_info(c, m, seeds, self.chunk_size if m == self.mode else
-                                         cache_chunk(seeds, c[m]["peak"], xp), self.M * self.N)
+                                         cache_chunk(seeds, c[m]["peak"], xp))
                            for m, seeds in (("fwd", self.N), ("rev", self.M))}
         return self._modes
 
@@ -93,7 +94,7 @@ class Plan:
                 f"chunk_size={self.chunk_size}, storage={self.storage!r})")
 
 
-def _mode_info(costs, mode, seeds, k, J_bytes):
+def _mode_info(costs, mode, seeds, k):
     k = max(1, min(k, seeds)) if seeds else 1
     peak = k * costs[mode]["peak"] + costs["fixed"]
     return {"seeds": seeds, "sweeps": -(-seeds // k) if seeds else 0, "chunk_size": k,
@@ -113,13 +114,17 @@ def cache_chunk(seeds, bytes_per_seed, xp=np):
     return -(-seeds // -(-seeds // k))
 
 
+def _head(mode, M, N):
+    """'forward: 3 columns against 1 row' (the seeds the mode takes, against the other's)."""
+    cols, rows = f"{N} column{'s' * (N != 1)}", f"{M} row{'s' * (M != 1)}"
+    return f"forward: {cols} against {rows}" if mode == "fwd" else \
+        f"reverse: {rows} against {cols}"
+
+
 def _small_reason(mode, M, N):
     def reason():
-        if mode == "fwd":
-            why = f"forward: {N} column{'s' * (N != 1)} against {M} row{'s' * (M != 1)}"
-        else:
-            why = f"reverse: {M} row{'s' * (M != 1)} against {N} column{'s' * (N != 1)}"
-        return why + "; small, so fewer seeds wins (ties go forward), in cache-sized chunks"
+        return _head(mode, M, N) + ("; small, so fewer seeds wins (ties go forward), in "
+                                    "cache-sized chunks")
     return reason
 
 
@@ -170,7 +175,7 @@ def _full_plan(graph, M, N, mode, chunk_size, memory_limit, out_path):
         else:
             k = max(1, min(seeds, k_fit, cache_chunk(seeds, costs[m]["peak"], xp)))
             k = -(-seeds // -(-seeds // k)) if seeds else 1   # even chunks, same sweeps
-        modes[m] = _mode_info(costs, m, seeds, k, J_bytes)
+        modes[m] = _mode_info(costs, m, seeds, k)
         modes[m]["fits"] = fits[m]
 
     if mode == "auto":
@@ -178,13 +183,13 @@ def _full_plan(graph, M, N, mode, chunk_size, memory_limit, out_path):
             ([] if memory_limit is not None else ["fwd", "rev"])
         if not candidates:
             need = min(modes, key=lambda m: modes[m]["peak_bytes"] / modes[m]["chunk_size"])
-            _too_small(modes, need, budget, costs)
+            _too_small(need, budget, costs)
         est = {m: modes[m]["est_seconds"] for m in candidates}
         chosen = min(candidates, key=lambda m: (est[m], m != "fwd"))   # ties go forward
     else:
         chosen = mode
         if not fits[mode] and memory_limit is not None and chunk_size is None:
-            _too_small(modes, mode, budget, costs)
+            _too_small(mode, budget, costs)
 
     if chunk_size is not None and memory_limit is not None and \
             modes[chosen]["peak_bytes"] > budget:
@@ -208,38 +213,31 @@ def _full_plan(graph, M, N, mode, chunk_size, memory_limit, out_path):
             measure = min(k, modes["fwd"]["chunk_size"], modes["rev"]["chunk_size"])
 
     def reason():
-        return _full_reason(chosen, mode, modes, M, N, storage, budget, memory_limit)
+        return _full_reason(chosen, mode, modes, M, N, storage, budget)
     plan = Plan(chosen, M, N, info["chunk_size"], reason, modes, storage, out_path, budget,
                 graph, measure)
     plan.costs = costs
     return plan
 
 
-def _full_reason(chosen, mode, modes, M, N, storage, budget, memory_limit):
+def _full_reason(chosen, mode, modes, M, N, storage, budget):
     info = modes[chosen]
     other = modes["rev" if chosen == "fwd" else "fwd"]
-    if mode != "auto":
-        head = _forced_reason(chosen, M, N)
-    elif chosen == "fwd":
-        head = f"forward: {N} columns against {M} rows"
-    else:
-        head = f"reverse: {M} rows against {N} columns"
+    head = _forced_reason(chosen, M, N) if mode != "auto" else _head(chosen, M, N)
     if mode == "auto" and not other["fits"]:
         head += " (the other mode does not fit the budget)"
     elif mode == "auto":
-        head += (f", est. {_fmt_seconds(info['est_seconds'])} vs "
-                 f"{_fmt_seconds(other['est_seconds'])}")
-    sweeps = info["sweeps"]
-    text = (f"{head}; {sweeps} sweep{'s' if sweeps != 1 else ''} of {info['chunk_size']} "
-            f"seeds, {format_bytes(info['peak_bytes'])}")
-    if sweeps > 1 and info["chunk_size"] < info["seeds"]:
+        head += (f", est. {format_seconds(info['est_seconds'])} vs "
+                 f"{format_seconds(other['est_seconds'])}")
+    text = f"{head}; {_sweeps_text(info)}"
+    if info["sweeps"] > 1:
         text += f" each (budget {format_bytes(budget)})"
     if storage == "memmap":
         text += "; J is larger than the budget, so it is written chunk by chunk to the file"
     return text
 
 
-def _too_small(modes, mode, budget, costs):
+def _too_small(mode, budget, costs):
     one = costs[mode]["peak"] + costs["fixed"]
     raise InputError(f"the memory limit {format_bytes(budget)} is too small: even one seed per "
                      f"sweep in {'forward' if mode == 'fwd' else 'reverse'} mode needs "
@@ -279,38 +277,25 @@ def decide_by_measurement(plan, seconds, trial):
     scaled = {}
     for m, s in seconds.items():
         modelled = estimate_seconds(costs, m, trial, trial)
-        scaled[m] = modes[m]["est_seconds"] * (s / modelled if modelled > 0 else 1.0)
+        scaled[m] = modes[m]["est_seconds"] * s / modelled
     chosen = min(scaled, key=lambda m: (scaled[m], m != "fwd"))
     went = "as estimated" if chosen == plan.mode else "against the estimate"
     plan.measured = {"trial_seeds": trial, "fwd_seconds": seconds["fwd"],
                      "rev_seconds": seconds["rev"], "chosen": chosen, "went": went}
     plan.mode = chosen
     plan.chunk_size = modes[chosen]["chunk_size"]
-    base = plan._reason
 
     def reason():
-        text = base() if callable(base) else base
-        head, _, rest = text.partition("; ")
         word = "forward" if chosen == "fwd" else "reverse"
         return (f"{word}: measured one chunk of {trial} seeds each (fwd "
-                f"{_fmt_seconds(seconds['fwd'])}, rev {_fmt_seconds(seconds['rev'])}), "
-                f"{went}; " + _tail(plan))
+                f"{format_seconds(seconds['fwd'])}, rev {format_seconds(seconds['rev'])}), "
+                f"{went}; " + _sweeps_text(plan.modes[plan.mode]))
     plan._reason = reason
     return plan
 
 
-def _tail(plan):
-    info = plan.modes[plan.mode]
+def _sweeps_text(info):
+    """'2 sweeps of 250 seeds, 1.2 MB' for a mode's entry of ``plan.modes``."""
     sweeps = info["sweeps"]
     return (f"{sweeps} sweep{'s' if sweeps != 1 else ''} of {info['chunk_size']} seeds, "
             f"{format_bytes(info['peak_bytes'])}")
-
-
-def _fmt_seconds(s):
-    if s < 1e-3:
-        return f"{s * 1e6:.0f} us"
-    if s < 1:
-        return f"{s * 1e3:.1f} ms"
-    return f"{s:.2f} s"
-
-

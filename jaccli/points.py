@@ -18,9 +18,9 @@ import numpy as np
 
 from .costs import bytes_per_seed
 from .errors import InputError
-from .interpret import evaluate, jvp_sweep, vjp_sweep
+from .interpret import evaluate
 from .planner import default_budget, make_plan
-from .sweeps import flat_blocks, seed_blocks, sizes
+from .sweeps import Seeds, flat_size, sweep_chunk
 from .tracer import trace_function
 
 POINTS_CHUNK_BYTES = 16 * 1024 ** 2   # per point chunk (Lorenz at 10^6 points: best of 1-32 MB)
@@ -48,25 +48,29 @@ def batch_size(args, batched):
 def batched_flat_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit):
     """Flat Jacobians at every point: an array (B, M, N), and (output shapes, differentiated
     input shapes, mode used, number of outputs or None for a single array). ``batched``:
-    indices of the arguments with a leading batch axis (a superset of ``argnums``)."""
+    indices of the arguments with a leading batch axis (a superset of ``argnums``).
+
+    The plan (mode and seeds per sweep) is made once, from the first trace; the traces of
+    other paths, if any, have the same M x N and reuse it."""
     B = batch_size(args, batched)
     traced = tuple(sorted(batched))
-    diff = [traced.index(i) for i in argnums]
+    wrt = [traced.index(i) for i in argnums]
     remaining = np.arange(B)
-    J, groups, info = None, 0, None
+    J, groups, info, plan = None, 0, None, None
     while remaining.size:
         point = [a[remaining[0]] if i in batched else a for i, a in enumerate(args)]
         graph, n_out = trace_function(f, point, traced)
-        out_shapes = [tuple(o.shape) for o in graph.outputs]
-        in_shapes = [tuple(graph.inputs[k].shape) for k in diff]
-        if info is None:
-            M, N = sizes(out_shapes)[1][-1], sizes(in_shapes)[1][-1]
-            info = (out_shapes, in_shapes, make_plan(graph, M, N, mode, chunk_size).mode, n_out)
+        if plan is None:
+            out_shapes = [tuple(o.shape) for o in graph.outputs]
+            in_shapes = [tuple(graph.inputs[k].shape) for k in wrt]
+            plan = make_plan(graph, flat_size(out_shapes), flat_size(in_shapes), mode,
+                             chunk_size)
+            info = (out_shapes, in_shapes, plan.mode, n_out)
         everywhere = groups == 0 and not graph.point_dependent
         inputs = [args[i] if everywhere else args[i][remaining] for i in traced]
         taken = _points_on_this_path(graph, inputs, remaining.size)
-        part = _sweep_points(graph, inputs if everywhere else [x[taken] for x in inputs], diff,
-                             out_shapes, in_shapes, info[2], chunk_size, memory_limit)
+        part = _sweep_points(graph, inputs if everywhere else [x[taken] for x in inputs], wrt,
+                             plan, memory_limit)
         if everywhere:
             return part, info
         if J is None:
@@ -106,36 +110,21 @@ def _point_chunk(graph, seeds, count, memory_limit):
     return max(1, min(count, budget // per_point))
 
 
-def _sweep_points(graph, inputs, diff, out_shapes, in_shapes, mode, chunk_size, memory_limit):
-    """(P, M, N) Jacobians for P points that share ``graph``'s path."""
+def _sweep_points(graph, inputs, wrt, plan, memory_limit):
+    """(P, M, N) Jacobians for P points that share ``graph``'s path, in the plan's mode and
+    chunks of seeds, over chunks of points that fit the memory budget."""
     count = inputs[0].shape[0]
-    M, N = sizes(out_shapes)[1][-1], sizes(in_shapes)[1][-1]
-    seeds_total = N if mode == "fwd" else M
-    K = make_plan(graph, M, N, mode, chunk_size).chunk_size
+    mode, K = plan.mode, plan.chunk_size
+    seeds_total, width = (plan.N, plan.M) if mode == "fwd" else (plan.M, plan.N)
     step = _point_chunk(graph, K, count, memory_limit)
     # Sweeps give (seeds, points, other): fill that layout, return a (points, M, N) view.
-    out = np.empty((N, count, M) if mode == "fwd" else (M, count, N))
+    out = np.empty((seeds_total, count, width))
     for p0 in range(0, count, step):
         part = [x[p0:p0 + step] for x in inputs]
         env = evaluate(graph, part)
-        P = part[0].shape[0]
+        lead = (part[0].shape[0],)
         for s0 in range(0, seeds_total, K):
             s1 = min(s0 + K, seeds_total)
-            lead = (s1 - s0, P)
-            if mode == "fwd":
-                ts = [None] * len(graph.inputs)
-                for k, t in zip(diff, _point_seeds(s0, s1, in_shapes, P)):
-                    ts[k] = t
-                out[s0:s1, p0:p0 + P] = flat_blocks(jvp_sweep(graph, env, ts), out_shapes,
-                                                    lead, np.float64)
-            else:
-                cts = vjp_sweep(graph, env, _point_seeds(s0, s1, out_shapes, P))
-                out[s0:s1, p0:p0 + P] = flat_blocks([cts[k] for k in diff], in_shapes, lead,
-                                                    np.float64)
+            out[s0:s1, p0:p0 + lead[0]] = sweep_chunk(
+                graph, env, mode, Seeds.identity(s0, s1, np.float64), lead, wrt)
     return out.transpose(1, 2, 0) if mode == "fwd" else out.transpose(1, 0, 2)
-
-
-def _point_seeds(start, stop, shapes, P):
-    """The seed chunk of a sweep, the same at every point: (K, P) + shape broadcast views."""
-    return [None if b is None else np.broadcast_to(b[:, None], (b.shape[0], P) + tuple(s))
-            for b, s in zip(seed_blocks(start, stop, shapes, np.float64), shapes)]

@@ -1,6 +1,10 @@
-"""The chunk loop: identity seeds in chunks of ``chunk_size`` through batched sweeps, and the
-flat Jacobian assembled from the results. The loop over chunks is the only loop; it exists to
-bound memory."""
+"""The unit of work: one chunk of seeds through one batched sweep (``sweep_chunk``), and the
+flat Jacobian assembled from such chunks (``run_sweeps``). The loop over chunks is the only
+loop; it exists to bound memory.
+
+The flat layout: the outputs' entries (rows of J) and the differentiated inputs' entries
+(columns), each flattened in C order and laid out one after the other (``flat_offsets``).
+"""
 import math
 
 import numpy as np
@@ -9,38 +13,80 @@ from .backend import graph_module
 from .interpret import jvp_sweep, vjp_sweep
 
 
-def sizes(shapes):
-    """Flat sizes of ``shapes`` and their offsets in the flat layout (len + 1 of them)."""
-    counts = [math.prod(s) for s in shapes]
+def flat_offsets(shapes):
+    """Where each of ``shapes`` starts in the flat layout, plus the total: len + 1 offsets."""
     offsets = [0]
-    for n in counts:
-        offsets.append(offsets[-1] + n)
-    return counts, offsets
+    for s in shapes:
+        offsets.append(offsets[-1] + math.prod(s))
+    return offsets
 
 
-def _identity_rows(start, stop, shapes):
-    """For each variable, (first, last) of its own identity rows when the chunk
-    ``start:stop`` lies entirely inside it (its seed block is then exactly those rows of the
-    identity), else None."""
-    counts, offsets = sizes(shapes)
-    return [(start - lo, stop - lo) if lo <= start and stop <= lo + n else None
-            for n, lo in zip(counts, offsets[:-1])]
+def flat_size(shapes):
+    """Total flat size of ``shapes`` (M for the outputs, N for the inputs)."""
+    return sum(math.prod(s) for s in shapes)
 
 
-def seed_blocks(start, stop, shapes, dtype, xp=np):
-    """Identity rows ``start:stop`` split per variable: arrays of shape (K,) + shape, or None
-    where the chunk has no seed in that variable."""
-    counts, offsets = sizes(shapes)
+class Seeds:
+    """K seed vectors over a flat layout (inputs forward, outputs reverse): rows start:stop
+    of the identity (``Seeds.identity``: never built as a matrix where a rule can skip the
+    product with it), or the rows of any (K, total) matrix (``Seeds.rows``: colour groups of
+    a sparse Jacobian, a task's block). ``dtype`` is the sweep's dtype."""
+    __slots__ = ("start", "stop", "count", "matrix", "dtype")
+
+    def __init__(self, start, stop, matrix, dtype):
+        self.start, self.stop, self.count = start, stop, stop - start
+        self.matrix, self.dtype = matrix, dtype
+
+    @classmethod
+    def identity(cls, start, stop, dtype=np.float64):
+        return cls(start, stop, None, dtype)
+
+    @classmethod
+    def rows(cls, matrix, dtype=None):
+        return cls(0, matrix.shape[0], matrix, matrix.dtype if dtype is None else dtype)
+
+    def blocks(self, shapes, lead=(), xp=np):
+        """Per variable, its seeds as a (K,) + lead + shape array (broadcast over the point
+        axes ``lead``), or None where every seed is zero on it."""
+        if self.matrix is None:
+            blocks = _identity_blocks(self.start, self.stop, shapes, self.dtype, xp)
+        else:
+            m = xp.asarray(self.matrix, dtype=self.dtype)
+            offsets = flat_offsets(shapes)
+            blocks = [m[:, lo:hi].reshape((self.count,) + tuple(s))
+                      for s, lo, hi in zip(shapes, offsets, offsets[1:])]
+        if not lead:
+            return blocks
+        pad = (1,) * len(lead)
+        return [None if b is None else xp.broadcast_to(
+            b.reshape((self.count,) + pad + tuple(s)), (self.count,) + lead + tuple(s))
+            for b, s in zip(blocks, shapes)]
+
+    def identity_rows(self, shapes):
+        """Per variable, (first, last) of its own identity rows when these seeds are exactly
+        rows of its identity (an identity chunk lying inside it), else None."""
+        if self.matrix is None:
+            offsets = flat_offsets(shapes)
+            return [(self.start - lo, self.stop - lo) if lo <= self.start and self.stop <= hi
+                    else None for lo, hi in zip(offsets, offsets[1:])]
+        return [None] * len(shapes)
+
+
+def _identity_blocks(start, stop, shapes, dtype, xp):
+    """Identity rows ``start:stop`` split per variable: (K,) + shape arrays, or None where the
+    chunk has no seed in that variable."""
     k = stop - start
     if len(shapes) == 1:                                  # the common case: one call
-        return [xp.eye(k, counts[0], start, dtype=dtype).reshape((k,) + tuple(shapes[0]))]
+        return [xp.eye(k, math.prod(shapes[0]), start, dtype=dtype).reshape(
+            (k,) + tuple(shapes[0]))]
     blocks = []
-    for shape, size, lo in zip(shapes, counts, offsets[:-1]):
-        a, b = max(start, lo), min(stop, lo + size)
+    offsets = flat_offsets(shapes)
+    for shape, lo, hi in zip(shapes, offsets, offsets[1:]):
+        a, b = max(start, lo), min(stop, hi)
         if a >= b:
             blocks.append(None)
             continue
-        seed = xp.zeros((k, size), dtype=dtype)
+        seed = xp.zeros((k, hi - lo), dtype=dtype)
         seed[np.arange(a - start, b - start), np.arange(a - lo, b - lo)] = 1.0
         blocks.append(seed.reshape((k,) + tuple(shape)))
     return blocks
@@ -56,25 +102,54 @@ def flat_blocks(blocks, shapes, lead, dtype, xp=np):
     return parts[0] if len(parts) == 1 else xp.concatenate(parts, axis=-1)
 
 
+def sweep_chunk(graph, env, mode, seeds, lead=(), wrt=None):
+    """``seeds`` (a ``Seeds`` of K rows S) through one batched sweep in ``mode``: forward, the
+    (K,) + lead + (M,) block S J^T (the columns J S^T); reverse, the (K,) + lead + (N,) block
+    S J. ``env``: every Var's value, with the point axes ``lead`` in front where the graph
+    was evaluated at many points (``interpret.evaluate``). ``wrt``: the indices of the graph
+    inputs that are the columns of J (default: all of them)."""
+    xp = graph_module(graph)
+    inputs = graph.inputs if wrt is None else [graph.inputs[k] for k in wrt]
+    in_shapes = [tuple(v.shape) for v in inputs]
+    out_shapes = [tuple(o.shape) for o in graph.outputs]
+    rows = (seeds.count,) + tuple(lead)
+    if mode == "fwd":
+        blocks = seeds.blocks(in_shapes, lead, xp)
+        if wrt is None:
+            tangents = blocks
+        else:
+            tangents = [None] * len(graph.inputs)
+            for k, b in zip(wrt, blocks):
+                tangents[k] = b
+        # seed rules skip the product with raw identity rows (no point axes: they would
+        # not carry them)
+        identity = {} if lead else {v: r for v, r in zip(inputs, seeds.identity_rows(in_shapes))
+                                    if r is not None}
+        outs = jvp_sweep(graph, env, tangents, identity)
+        return flat_blocks(outs, out_shapes, rows, seeds.dtype, xp)
+    cts = vjp_sweep(graph, env, seeds.blocks(out_shapes, lead, xp))
+    if wrt is not None:
+        cts = [cts[k] for k in wrt]
+    return flat_blocks(cts, in_shapes, rows, seeds.dtype, xp)
 
-def run_sweeps(graph, out_shapes, in_shapes, mode, chunk_size, dtype, out_path=None,
-               progress=None):
-    """The flat Jacobian (M, N): rows are outputs, columns inputs, each flattened in C order.
+
+def run_sweeps(graph, mode, chunk_size, dtype, out_path=None, progress=None):
+    """The flat Jacobian (M, N) of ``graph`` at its traced point, from identity seeds in
+    chunks of ``chunk_size``: rows are outputs, columns inputs, each flattened in C order.
 
     ``out_path``: write J chunk by chunk into a new memory-mapped .npy there and return the
     ``np.memmap`` (forward mode stores it in Fortran order, so that a chunk of columns is one
     contiguous block of the file; ``np.load`` gives the same (M, N) array either way).
     ``progress(done, total)``: called with the seeds done so far after every chunk."""
-    env = graph.values
-    M, N = sizes(out_shapes)[1][-1], sizes(in_shapes)[1][-1]
-    seeds_total = N if mode == "fwd" else M
-    width = M if mode == "fwd" else N
+    M = flat_size(tuple(o.shape) for o in graph.outputs)
+    N = flat_size(tuple(v.shape) for v in graph.inputs)
+    seeds_total, width = (N, M) if mode == "fwd" else (M, N)
     if out_path is not None:
         from numpy.lib.format import open_memmap
         J = open_memmap(out_path, mode="w+", dtype=dtype, shape=(M, N),
                         fortran_order=mode == "fwd")
         rows = J.T if mode == "fwd" else J            # one row per seed, contiguous
-    elif seeds_total == 0 or M == 0 or N == 0:
+    elif seeds_total == 0 or width == 0:
         return graph_module(graph).zeros((M, N), dtype)
     else:
         J = rows = None
@@ -82,7 +157,7 @@ def run_sweeps(graph, out_shapes, in_shapes, mode, chunk_size, dtype, out_path=N
         return J
     for start in range(0, seeds_total, chunk_size):
         stop = min(start + chunk_size, seeds_total)
-        block = sweep_chunk(graph, env, out_shapes, in_shapes, mode, start, stop, dtype)
+        block = sweep_chunk(graph, graph.values, mode, Seeds.identity(start, stop, dtype))
         if rows is None:
             if stop - start == seeds_total:            # one chunk: no copy at all
                 return block.T if mode == "fwd" else block
@@ -95,35 +170,3 @@ def run_sweeps(graph, out_shapes, in_shapes, mode, chunk_size, dtype, out_path=N
     if out_path is not None:
         J.flush()
     return J
-
-
-def sweep_chunk(graph, env, out_shapes, in_shapes, mode, start, stop, dtype):
-    """Seeds ``start:stop`` through one batched sweep: a (stop - start, width) block of J^T
-    (forward: columns of J) or of J (reverse: rows)."""
-    xp = graph_module(graph)
-    if mode == "fwd":
-        seeds = seed_blocks(start, stop, in_shapes, dtype, xp)
-        identity = {v: rows for v, rows in zip(graph.inputs, _identity_rows(start, stop, in_shapes))
-                    if rows is not None}
-        tangents = jvp_sweep(graph, env, seeds, identity)
-        return flat_blocks(tangents, out_shapes, (stop - start,), dtype, xp)
-    seeds = seed_blocks(start, stop, out_shapes, dtype, xp)
-    return flat_blocks(vjp_sweep(graph, env, seeds), in_shapes, (stop - start,), dtype, xp)
-
-
-def measure_modes(graph, plan, out_shapes, in_shapes, dtype):
-    """When ``plan.measure`` asks for it, time one chunk of ``plan.measure`` seeds in each
-    mode (the better of two tries, alternating) and let the planner decide by them."""
-    import time
-
-    from .planner import decide_by_measurement
-    k = plan.measure
-    if not k:
-        return plan
-    best = {"fwd": float("inf"), "rev": float("inf")}
-    for _ in range(2):
-        for mode in ("fwd", "rev"):
-            t0 = time.perf_counter()
-            sweep_chunk(graph, graph.values, out_shapes, in_shapes, mode, 0, k, dtype)
-            best[mode] = min(best[mode], time.perf_counter() - t0)
-    return decide_by_measurement(plan, best, k)

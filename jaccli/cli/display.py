@@ -102,11 +102,8 @@ def plan_sentence(plan_dict):
 
 
 def _seconds(s):
-    if s is None:
-        return "-"
-    if s < 1e-3:
-        return f"{s * 1e6:.0f} us"
-    return f"{s * 1e3:.1f} ms" if s < 1 else f"{s:.2f} s"
+    from jaccli.memory import format_seconds
+    return "-" if s is None else format_seconds(s)
 
 
 def _bytes(n):

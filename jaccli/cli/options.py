@@ -1,36 +1,8 @@
 """Option types and option groups shared by the commands."""
 
-import math
-import re
-
 import click
 
-_UNITS = {"": 1, "b": 1,
-          "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
-          "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40,
-          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]*)\s*$", re.IGNORECASE)
-
-
-def parse_size(text):
-    """Bytes in a size such as '2GB' (10^9), '64MiB' or '64M' (2^20), '512kb', '1e6'.
-
-    Raises ValueError with a sentence saying what is accepted."""
-    match = _SIZE.match(str(text))
-    unit = match[2].lower() if match else None
-    if not match or unit not in _UNITS:
-        try:
-            value = float(text)
-        except ValueError:
-            raise ValueError(f"'{text}' is not a size; write e.g. 2GB, 512MB or 64MiB") \
-                from None
-        unit, number = "", value
-    else:
-        number = float(match[1])
-    size = int(number * _UNITS[unit])
-    if size <= 0:
-        raise ValueError(f"'{text}' is not a positive size; write e.g. 2GB")
-    return size
+from jaccli.memory import parse_size  # noqa: F401 - the parser, shared with the Python API
 
 
 class ByteSize(click.ParamType):
@@ -41,18 +13,9 @@ class ByteSize(click.ParamType):
         if isinstance(value, int):
             return value
         try:
-            number = float(value)
-        except ValueError:
-            number = 0.0
-        if not math.isfinite(number):
-            self.fail(f"'{value}' is not a finite size; write e.g. 2GB, 512MB or 64MiB",
-                      param, ctx)
-        try:
             return parse_size(value)
         except ValueError as e:
             self.fail(str(e), param, ctx)
-        except OverflowError:
-            self.fail(f"'{value}' is too large to be a size; write e.g. 2GB", param, ctx)
 
 
 def split_assignments(ctx, param, values):

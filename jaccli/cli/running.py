@@ -243,6 +243,10 @@ def flat_jacobian(spec, mode, chunk_size=None, memory_limit=None, device=None, o
         result = engine(spec.function, spec.inputs, argnums=spec.argnums, mode=mode,
                         chunk_size=chunk_size, memory_limit=memory_limit, device=device,
                         out_path=out_path, progress=bar.update, on_plan=on_plan)
+    if result.point_dependent:
+        display.warning("J is valid only at this point: the trace branched on values ("
+                        + "; ".join(result.point_dependent) + "), so another point may take "
+                        "another path.")
     matrix = result.matrix if result.plan.storage == "memmap" else to_numpy(result.matrix)
     layout = layout_of(spec, result.out_shapes, result.in_shapes)
     if matrix.shape != (layout.M, layout.N):
