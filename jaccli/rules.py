@@ -93,7 +93,7 @@ eval_rules = {}       # absent: elementwise, ``impl(*lifted xs, **params)`` (see
 jvp_rules = {}
 seed_rules = {}       # optional shortcuts for identity seeds (see interpret.jvp_sweep)
 lazy_shapes = {}      # p -> shape rule (input values -> (shape, dtype) or None): p's value is
-                      # computed only when read (tracer.Values); its jvp/vjp rules get out=None
+                      # computed only when read (builder.Values); its jvp/vjp rules get out=None
 vjp_rules = {}
 nondiff = set()       # primitives whose output is never differentiable (comparisons, floor...)
 
