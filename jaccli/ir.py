@@ -69,7 +69,7 @@ class Graph:
     def __getstate__(self):
         """NOTE: pickling. A graph travels to another process whole: Vars and Eqns by value,
         primitives by name (``rules.Primitive.__reduce__``). ``values`` may hold lazy results
-        (``tracer.Values``: a thunk per Var whose value nobody read yet); they are computed
+        (``builder.Values``: a thunk per Var whose value nobody read yet); they are computed
         here, into the pickled copy only, so the graph unpickles as a plain dict of arrays."""
         state = self.__dict__.copy()
         values = dict(self.values)
