@@ -260,21 +260,23 @@ def _unlink(path):
         _OURS.discard(path)
 
 
-def write_file(matrix, layout, fmt, path):
+def write_file(matrix, layout, fmt, path, writer=None):
     """Write J to ``path``: regular files through a temporary file and a rename (never a
-    partial file), devices and FIFOs directly (see the NOTE above)."""
+    partial file), devices and FIFOs directly (see the NOTE above). ``writer(matrix, layout,
+    fmt, stream)`` serializes (default: ``serialize``, the dense formats)."""
+    writer = writer or serialize
     target, direct = output_target(path)
     if direct:
         try:
             with open(target, "wb") as f:
-                serialize(matrix, layout, fmt, _Sequential(f))
+                writer(matrix, layout, fmt, _Sequential(f))
         except OSError as e:
             raise _write_error(e, path) from None
         return
     temporary = temporary_beside(target)
     try:
         with open(temporary, "wb") as f:
-            serialize(matrix, layout, fmt, f)
+            writer(matrix, layout, fmt, f)
         _renamed(temporary, target)
     except BaseException as e:
         _unlink(temporary)
