@@ -14,7 +14,8 @@ MEMMAP = pytest.mark.xfail(strict=True, reason=(
     "(implicit conversion)"))
 INDEX = pytest.mark.xfail(strict=True, reason=(
     "a traced integer index array stays a device array where a host index is needed: "
-    "_expand (jaccli/numpy_api/indexing.py) hands it to NumPy indexing (IndexError)"))
+    "_normalize_entry (jaccli/numpy_api/indexing.py) tests isinstance(k, np.ndarray), so a "
+    "CuPy index array falls through to int(k) and an IndexError"))
 DISPATCH = pytest.mark.xfail(strict=True, reason=(
     "a non-differentiated device argument through a NumPy function: the dispatch helper "
     "arr (jaccli/numpy_api/_dispatch.py) calls np.asarray on it"))
