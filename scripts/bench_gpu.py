@@ -18,6 +18,7 @@ import json
 import math
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import numpy as np
@@ -170,7 +171,9 @@ def main():
                 print(f"# {name} {system}: skipped ({e})", flush=True)
                 continue
             except Exception as e:          # noqa: BLE001 - one failing case stops nothing
-                msg = f"{type(e).__name__}: {e}".replace("\n", " ")
+                at = [f for f in traceback.extract_tb(e.__traceback__) if "jaccli" in f.filename]
+                at = f" at {Path(at[-1].filename).name}:{at[-1].lineno} {at[-1].name}" if at else ""
+                msg = f"{type(e).__name__}{at}: {e}".replace("\n", " ")
                 rows.append(dict(case=name, system=system, mode=MODE[name], error=msg))
                 print(f"{name:9s} {system:11s} FAILED {msg[:200]}", flush=True)
                 continue
