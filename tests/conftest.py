@@ -3,7 +3,6 @@ run on real CuPy where it sees a CUDA device, and on the strict CuPy stand-in
 (tests/strict_cupy.py) otherwise, or wherever JACCLI_GPU_STANDIN=1."""
 import os
 import sys
-
 import textwrap
 from pathlib import Path
 
