@@ -13,10 +13,12 @@ COVERAGE_REASON = (f"docs/coverage.md is rendered with NumPy {COVERAGE_DOC_NUMPY
 
 # (substring of the test id, reason)
 NUMPY_25_BREAKS = [
-    ("::test_tail_derivative[eig-", "NumPy 2.5: np.linalg.eig returns complex arrays even for a real spectrum; _eig "
+    ("::test_tail_derivative[eig-", "NumPy 2.5: np.linalg.eig returns complex arrays even for "
+                                    "a real spectrum; _eig "
               "(jaccli/primitives/decompositions.py) tests np.iscomplexobj(w) and raises "
               "'complex eigenvalues'"),
-    ("::test_tail_derivative[eigvals-", "NumPy 2.5: np.linalg.eigvals returns complex for a real spectrum; _eig "
+    ("::test_tail_derivative[eigvals-", "NumPy 2.5: np.linalg.eigvals returns complex for a "
+                                        "real spectrum; _eig "
                   "(jaccli/primitives/decompositions.py) raises 'complex eigenvalues'"),
     ("::test_cupy_matches_numpy[eig-", "NumPy 2.5: np.linalg.eig always complex (_eig, "
                                        "jaccli/primitives/decompositions.py)"),

@@ -75,7 +75,8 @@ DECISION_MARKS = {"python-if": DECIDE, "bool-mask": DECIDE, "traced-index-array"
 
 
 @pytest.mark.parametrize("mode", ["fwd", "rev"])
-@pytest.mark.parametrize("name", [pytest.param(n, marks=DECISION_MARKS.get(n, ())) for n in DECISIONS])
+@pytest.mark.parametrize("name", [pytest.param(n, marks=DECISION_MARKS.get(n, ()))
+                                  for n in DECISIONS])
 def test_traced_decisions(name, mode):
     jac_both(DECISIONS[name], X, mode=mode)
 
