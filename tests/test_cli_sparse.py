@@ -97,3 +97,10 @@ def test_pattern_png_without_matplotlib(tmp_path, configs, monkeypatch):
 def test_pattern_unknown_suffix(tmp_path, configs):
     result = run("pattern", configs / "brusselator.yaml", "-o", tmp_path / "P.txt")
     assert result.exit_code == 2 and ".png" in result.output
+
+
+def test_plan_by_default_weighs_compressed_sweeps(configs):
+    result = run("plan", configs / "large.yaml", "--memory-limit", "16MB")
+    assert result.exit_code == 0, result.output
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.startswith("chosen: compressed") and "budget 16.0 MB" in last
