@@ -10,15 +10,15 @@ from one side. The seeds go through the same chunk function as dense seeds
 import math
 
 import numpy as np
-import scipy.sparse as sp
 
 from ..costs import estimate_seconds
 from ..memory import format_seconds
 from ..sweeps import Seeds, sweep_chunk
-from .coloring import CHEAP_ORDERINGS, ORDERINGS, bicolor, color_columns, color_rows
-from .orderings import conflict_size
-from .pattern import DensePattern, output_pattern
-from .recovery import recover_bicolor, recover_columns, recover_rows
+
+# NOTE: start-up. SciPy's sparse, csgraph and optimize modules take 0.3-1 s to import; this
+# module is imported by every call with sparse='auto' (the command line's default), which
+# usually decides not to look (small or dense problems). So the modules that need SciPy are
+# imported where a pattern is really found, coloured or decompressed.
 
 METHODS = ("fwd", "rev", "bi")
 # NOTE: when to look. Detection costs about DETECT_EQN_SECONDS per equation plus
@@ -64,6 +64,10 @@ class Sparsity:
 
     def coloring(self, method, seed_seconds=0.0, uses=1):
         """'fwd': columns coloured; 'rev': rows; 'bi': both (a ``Bicoloring``)."""
+        import scipy.sparse as sp
+
+        from .coloring import CHEAP_ORDERINGS, ORDERINGS, bicolor
+        from .orderings import conflict_size
         if method == "bi":
             if "bi" not in self._colorings:
                 self._colorings["bi"] = bicolor(self.pattern, CHEAP_ORDERINGS)
@@ -81,6 +85,7 @@ class Sparsity:
         return c
 
     def _color(self, method, orderings):
+        from .coloring import color_columns, color_rows
         make = color_columns if method == "fwd" else color_rows
         return make(self.pattern, orderings)
 
@@ -98,6 +103,7 @@ class Sparsity:
 def sparsity(graph, wrt=None):
     """The ``Sparsity`` of ``graph``'s Jacobian with respect to the inputs ``wrt`` (default
     all), kept on the graph; None when the pattern is clearly dense."""
+    from .pattern import DensePattern, output_pattern
     key = None if wrt is None else tuple(wrt)
     cache = graph.sparsity
     if key not in cache:
@@ -140,6 +146,7 @@ def compressed_jacobian(graph, env, sp_info, method, chunk_sizes, dtype, wrt=Non
                         progress=None):
     """The flat Jacobian as a ``scipy.sparse.csr_array`` (M, N) with ``sp_info``'s pattern,
     from the compressed sweeps of ``method`` in chunks of ``chunk_sizes[mode]`` colours."""
+    from .recovery import recover_bicolor, recover_columns, recover_rows
     P = sp_info.pattern
     c = sp_info.coloring(method)
     if method == "fwd":
