@@ -1,13 +1,12 @@
 """NumPy's decompositions, statistics and signal functions beyond the derivative table:
-forward equals reverse on their composites; Jacobians at many points (batched=True, the eval
+Jacobians at many points (batched=True, the eval
 rules) equal a loop over the points; the clear errors; NumPy's named results. (Their rows of
-the derivative table are in tests/cases, checked by tests/test_derivatives.py.)"""
+the derivative table are in tests/cases, checked by tests/test_derivatives.py, which also
+checks forward against reverse on their composites.)"""
 import numpy as np
 import pytest
 
-from cases import CASES
 from cases.table import real_spectrum, spd, sv_distinct, sym_distinct
-from checks import reference
 
 import jaccli
 from jaccli.errors import TracingError

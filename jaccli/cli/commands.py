@@ -1,7 +1,6 @@
 """The `jaccli` command group: jacobian, plan, trace, check."""
 
 import json
-import sys
 
 import click
 import numpy as np
