@@ -63,6 +63,8 @@ def bind(p, *args, **params):
         out = impl_rules[p](*vals, **params)
         var = Var(out.shape, out.dtype)
         builder.values[var] = out
+    if var.dtype.kind == "c":
+        raise TracingError(_COMPLEX.format(op=p.name))
     inputs = [(a.node if a.node is not None else a.value) if type(a) is Tracer else a for a in args]
     builder.eqns.append(Eqn(p, inputs, params, var, tuple([_shape(v) for v in vals])))
     return Tracer(out, var, builder)
@@ -105,6 +107,11 @@ _TO_PLAIN = ("a traced array was turned into a plain NumPy array ({how}); its de
              "be lost. Build arrays from traced values with np.stack / np.concatenate, create "
              "arrays to assign into with np.zeros_like(x) or np.zeros(n, like=x), and drop "
              "np.asarray/np.array calls on traced values.")
+
+_COMPLEX = ("a complex value entered the traced computation at '{op}' (a complex constant, a "
+            "complex dtype=, astype(complex), 1j * x ...); jaccli differentiates real-valued "
+            "computations only and would otherwise lose the imaginary part's derivative. Write "
+            "the computation with real and imaginary parts as separate real arrays.")
 
 _TO_NUMBER = ("{how} on a traced value (or storing one into a plain NumPy array) would lose "
               "its derivative. Keep it an array: use x[i] instead of {how}, NumPy functions "
@@ -292,6 +299,9 @@ def trace_function(f, args, argnums, device_put=None):
     builder = Builder(device_put)
     call_args = list(args)
     for i in argnums:
+        if getattr(args[i], "dtype", None) is not None and args[i].dtype.kind == "c":
+            raise TracingError(f"argument {i} is complex; jaccli differentiates with respect "
+                               "to real arrays only.")
         call_args[i] = Tracer(args[i], builder.new_input(args[i]), builder)
     with np.errstate(all="ignore"):
         try:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import jaccli
-from jaccli.errors import TracingError
+from jaccli.errors import JaccliError, TracingError
 from tests.checks import fd_jacobian
 
 
@@ -67,3 +67,76 @@ def test_pinv_unstable_rank_says_so():
     a = np.diag([1.0, 1e-10, 0.5])   # kept by the cut-off 6.7e-16, yet below sqrt(eps)
     with pytest.raises(TracingError, match="rank"):
         jaccli.jacobian(np.linalg.pinv, a)
+
+
+# ---- 3: a complex value in the graph raises, naming the operation -------------------------
+
+_X2 = np.array([1.0, 2.0])
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: (x * (1 + 2j)).imag, lambda x: np.abs(x * (1 + 1j)),
+    lambda x: np.real(np.exp(1j * x)), lambda x: x.astype(complex).real,
+    lambda x: np.real(np.exp(1j * np.array([1.0, 2.0])) * x),
+    lambda x: np.sum(x, dtype=complex).real, lambda x: np.cumsum(x, dtype=np.complex64).real,
+    lambda x: (np.zeros(2, dtype=complex) + x).real, lambda x: np.where(x > 0, 1j, x).real,
+    lambda x: (x + np.complex128(1j)).real, lambda x: np.fft.fft(x).real * 0 + np.fft.rfft(x).real,
+    lambda x: np.linalg.eig(np.array([[0.0, 1.0], [-1.0, 0.0]]) * x[0])[0].real,
+    lambda x: np.mean(x, dtype=complex).real])
+def test_complex_intermediates_raise(fn):
+    for mode in ("fwd", "rev"):
+        with pytest.raises(TracingError, match="complex|fft"):
+            jaccli.jacobian(fn, _X2, mode=mode)
+
+
+def test_complex_argument_raises():
+    with pytest.raises(JaccliError, match="complex"):
+        jaccli.jacobian(np.sin, np.array([1.0 + 1j]))
+
+
+# ---- 7: dtype= in reductions and scans -------------------------------------------------
+
+@pytest.mark.parametrize("fn", [
+    lambda x: np.sum(x, dtype=np.int64) * x, lambda x: x.sum(dtype=int) + x,
+    lambda x: np.cumsum(30 * x, dtype=np.int8) * 1.0, lambda x: np.cumprod(x * 3, dtype=np.int16) + x.ravel(),
+    lambda x: np.prod(x * 10, dtype=np.int16) * x, lambda x: np.trace(5 * x, dtype=int) * x,
+    lambda x: np.nansum(x, dtype=np.int32) * x, lambda x: np.nancumsum(3 * x, dtype=np.int64) + x.ravel(),
+    lambda x: np.linalg.trace(5 * x, dtype=np.int64) * x],
+    ids=["sum-int", "sum-method", "cumsum-int8", "cumprod-int16", "prod-int16", "trace",
+         "nansum", "nancumsum", "linalg-trace"])
+def test_integer_dtype_truncates_like_numpy(fn):
+    x = np.array([[1.23, 2.61], [-3.37, 4.44]])      # scaled, away from integers
+    np.testing.assert_array_equal(_value(fn, x), fn(x))
+    for mode in ("fwd", "rev"):
+        np.testing.assert_allclose(jaccli.jacobian(fn, x, mode=mode), _fd(fn, x), atol=1e-7)
+
+
+@pytest.mark.parametrize("fn, fn64", [
+    (lambda x: np.sum(x, dtype=np.float32), np.sum),
+    (lambda x: np.cumsum(x, axis=0, dtype=np.float32), lambda x: np.cumsum(x, axis=0)),
+    (lambda x: np.mean(x, dtype=np.float32), np.mean),
+    (lambda x: np.std(x, axis=1, dtype=np.float32), lambda x: np.std(x, axis=1))])
+def test_float_dtype_is_honoured(fn, fn64):
+    """The value in float32 as NumPy's; the derivative that of the float64 function to float32
+    precision (central differences of a float32 computation are noise)."""
+    x = np.array([[1.7, 2.6], [-3.3, 4.45]])
+    y = _value(fn, x)
+    assert np.asarray(y).dtype == fn(x).dtype
+    np.testing.assert_allclose(y, fn(x), rtol=1e-6)
+    np.testing.assert_allclose(jaccli.jacobian(fn, x), _fd(fn64, x), rtol=1e-5, atol=1e-6)
+
+
+def test_mean_integer_dtype_refused():
+    with pytest.raises(TracingError, match="dtype"):
+        jaccli.jacobian(lambda x: np.mean(x, dtype=int), _X2)
+
+
+# ---- 11: einsum's sublist form -----------------------------------------------------------
+
+@pytest.mark.parametrize("fn", [
+    lambda x: np.einsum(x, [0, 1], [1, 0]), lambda x: np.einsum(x, [Ellipsis, 1], x, [Ellipsis, 1]),
+    lambda x: np.einsum(x, [0, 1], x, [0, 2]),
+    lambda x: np.einsum(x, [0, 1], x, [2, 1], [Ellipsis, 0, 2]),
+    lambda x: np.einsum(x, [0, 0]), lambda x: np.einsum("ij,ij->i", x, x, dtype=np.float64)])
+def test_einsum_sublists(fn):
+    _check(fn, _RNG.standard_normal((3, 3)))

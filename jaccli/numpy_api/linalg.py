@@ -295,4 +295,4 @@ implements(np.linalg.diagonal)(lambda x, /, *, offset=0: np.diagonal(x, offset, 
 
 @implements(np.linalg.trace)
 def _linalg_trace(x, /, *, offset=0, dtype=None):
-    return np.sum(np.diagonal(x, offset, -2, -1), axis=-1)
+    return np.sum(np.diagonal(x, offset, -2, -1), axis=-1, dtype=dtype)

@@ -229,14 +229,16 @@ def _inv_T(a):
 def _cofactor(a, det):
     """d det(A) / dA = cof(A) = adj(A)^T: det(A) A^-T where A is well conditioned; through the
     SVD elsewhere (A = U S V^T: cof(A) = det(U) det(V) U diag(prod_{j != i} s_j) V^T), which
-    holds at singular matrices too, where A^-1 does not exist (as JAX does)."""
-    if type(a) is not np.ndarray or a.shape[-1] == 0:
+    holds at singular matrices too, where A^-1 does not exist (as JAX does). Only NumPy calls:
+    a rule traced again (Hessians) gets the same formula on Tracers."""
+    v = getattr(a, "value", a)                 # a Tracer's value, when the rule is traced again
+    if type(v) is not np.ndarray or v.shape[-1] == 0:
         return det[..., None, None] * _inv_T(a)
-    s = np.linalg.svd(a, compute_uv=False)
+    s = np.linalg.svd(v, compute_uv=False)
     if np.all(s[..., -1] > s[..., 0] * 1e-8):
         return det[..., None, None] * _inv_T(a)
     U, s, Vt = np.linalg.svd(a)
-    ones = np.ones(s.shape[:-1] + (1,), s.dtype)
+    ones = np.ones(v.shape[:-2] + (1,), v.dtype)
     before = np.cumprod(np.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
     after = np.cumprod(np.concatenate([ones, s[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
     sign = np.linalg.det(U) * np.linalg.det(Vt)
