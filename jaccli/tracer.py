@@ -336,6 +336,10 @@ def _tracing_cause(exc):
 
 
 def _output_of(r, k):
+    if r is None:
+        raise TracingError(f"output {k} of the function is None: did the function forget "
+                           "its return statement?" if k == 0 else
+                           f"output {k} of the function is None, not an array or number.")
     if type(r) is Tracer:
         r.check_fresh()
         return r.node if r.node is not None else r.value

@@ -140,3 +140,99 @@ def test_mean_integer_dtype_refused():
     lambda x: np.einsum(x, [0, 0]), lambda x: np.einsum("ij,ij->i", x, x, dtype=np.float64)])
 def test_einsum_sublists(fn):
     _check(fn, _RNG.standard_normal((3, 3)))
+
+
+# ---- 4: np.unique's values carry their derivative; a function without return raises -------
+
+def test_unique_of_floats():
+    x = np.array([3.0, 1.0, 2.5, -1.0])
+    _check(lambda x: np.unique(x) * np.arange(4.0), x)
+    _check(lambda x: np.unique(x, return_counts=True)[0] ** 2, x)
+    with pytest.raises(TracingError, match="repeated values"):
+        jaccli.jacobian(lambda x: np.unique(np.round(x * 0)), x)
+
+
+@pytest.mark.parametrize("fn", [lambda x: None, lambda x: (x, None)])
+def test_function_without_return_raises(fn):
+    with pytest.raises(TracingError, match="None"):
+        jaccli.jacobian(fn, _X2)
+
+
+# ---- 5: d/dx x**0 is 0, at 0 too ---------------------------------------------------------
+
+@pytest.mark.parametrize("fn", [lambda x: x ** 0, lambda x: np.power(x, 0.0),
+                                lambda x: np.float_power(x, 0), lambda x: x ** np.zeros(3)])
+def test_power_zero_exponent_at_zero(fn):
+    x = np.array([0.0, 2.0, -1.5])
+    for mode in ("fwd", "rev"):
+        np.testing.assert_array_equal(jaccli.jacobian(fn, x, mode=mode), np.zeros((3, 3)))
+
+
+# ---- 6: a copy is C-ordered (method) or K-ordered (np.copy), so its views follow NumPy -----
+
+def _copy_then_write_through_view(copy):
+    def f(a):
+        b = copy(a.T)
+        w = b.reshape(-1)        # a view exactly when b is C-contiguous
+        w[0] = 10 * a[1, 1]
+        return b
+    return f
+
+
+@pytest.mark.parametrize("copy", [lambda v: v.copy(), lambda v: v.copy(order="F"),
+                                  lambda v: v.copy(order="K"), lambda v: v.copy(order="A"),
+                                  np.copy, lambda v: np.copy(v, order="C")],
+                         ids=["method", "method-F", "method-K", "method-A", "np.copy", "np.copy-C"])
+def test_copy_order_decides_views(copy):
+    _check(_copy_then_write_through_view(copy), np.arange(9.0).reshape(3, 3) + 1)
+
+
+def test_copy_then_slice_view_add():
+    def f(a):
+        v2 = a.T
+        v3 = v2.copy()
+        w1 = v3[-1:, ...]
+        w1 += a[0, 0]
+        return v3 + v2
+    _check(f, _RNG.standard_normal((3, 3)))
+
+
+# ---- 8: a module function writing into its argument is taken at the spec's point ------------
+
+def test_module_function_mutating_its_argument(tmp_path):
+    from click.testing import CliRunner
+    from jaccli.cli import main
+    (tmp_path / "mut.py").write_text("def f(x):\n    x *= 2\n    return x ** 2\n")
+    out = tmp_path / "J.npy"
+    res = CliRunner().invoke(main, ["jacobian", f"{tmp_path}/mut.py:f", "--input", "x=[1, 2]",
+                                    "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    np.testing.assert_allclose(np.load(out), _fd(lambda x: (2 * x) ** 2, [1.0, 2.0]), rtol=1e-6)
+
+
+# ---- 9: spec names as Python reads them; .npz block names never collide ---------------------
+
+def _load(write_spec, text):
+    from jaccli.spec import load_spec
+    return load_spec(str(write_spec(text)))
+
+
+def test_fullwidth_let_name_is_the_same_name(write_spec):
+    from jaccli.spec import SpecError
+    with pytest.raises(SpecError, match="already defined"):
+        _load(write_spec, "inputs: {x: 3.0}\nlet: {ｘ: x * x}\noutputs: {f: ｘ}\n")
+    with pytest.raises(SpecError, match="same name"):
+        _load(write_spec, "inputs: {x: 3.0, ｘ: 2.0}\noutputs: {f: x}\n")
+
+
+def test_normalised_names_evaluate(write_spec):
+    spec = _load(write_spec, "inputs: {x: 3.0}\nlet: {ｙ: x * x}\noutputs: {f: y * 2}\n")
+    assert spec.input_names == ["x"]
+    J = jaccli.jacobian(lambda x: spec.function(x)[0], np.array(3.0))
+    np.testing.assert_allclose(J, 12.0)
+
+
+def test_npz_block_names_cannot_collide(write_spec):
+    from jaccli.spec import SpecError
+    with pytest.raises(SpecError, match="__"):
+        _load(write_spec, "inputs: {c: 3.0, b__c: 2.0}\noutputs: {a__b: c, a: b__c}\n")

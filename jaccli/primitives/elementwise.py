@@ -153,7 +153,10 @@ def _fmax_share(x, y, out):
 
 
 def _power_dbase(x, y, out):
-    return y * np.power(x, y - 1.0)
+    """y x^(y-1); 0 where y == 0 (x^0 is constant: d/dx 0^0 is 0, as in autograd and JAX,
+    where y * 0^-1 would be 0 * inf = NaN)."""
+    zero = y == 0
+    return np.where(zero, 0.0, y * np.power(np.where(zero, 1.0, x), y - 1.0))
 
 
 def _power_dexp(x, y, out):
