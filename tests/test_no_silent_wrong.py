@@ -236,3 +236,84 @@ def test_npz_block_names_cannot_collide(write_spec):
     from jaccli.spec import SpecError
     with pytest.raises(SpecError, match="__"):
         _load(write_spec, "inputs: {c: 3.0, b__c: 2.0}\noutputs: {a__b: c, a: b__c}\n")
+
+
+# ---- 10: list and scalar operands of every binary operator and function ------------------
+
+_OPS = {
+    "matmul-r": lambda x: x @ [1.0, 2.0], "matmul-l": lambda x: [[1.0, 2.0], [0.5, 1.0]] @ x,
+    "np.matmul-r": lambda x: np.matmul(x, [1.0, 2.0]), "np.matmul-l": lambda x: np.matmul([1.0, 2.0], x),
+    "add": lambda x: x + [1.0, 2.0], "rsub": lambda x: [1.0, 2.0] - x, "mul": lambda x: [2.0, 3.0] * x,
+    "div": lambda x: x / [2.0, 3.0], "rdiv": lambda x: [2.0, 3.0] / x, "pow": lambda x: x ** [2.0, 3.0],
+    "rpow": lambda x: [2.0, 3.0] ** x, "mod": lambda x: x % [5.0, 7.0], "np.add": lambda x: np.add([1.0, 2.0], x),
+    "maximum": lambda x: np.maximum([0.05, 9.0], x), "where": lambda x: np.where([True, False], x, [0.0, 1.0]),
+    "dot": lambda x: np.dot(x, [1.0, 2.0]), "einsum": lambda x: np.einsum("ij,j->i", x, [1.0, 2.0]),
+    "solve": lambda x: np.linalg.solve(x + 3 * np.eye(2), [1.0, 2.0]), "outer": lambda x: np.outer(x, [1.0, 2.0]),
+    "arctan2": lambda x: np.arctan2([1.0, 2.0], x), "hypot": lambda x: np.hypot(x, [1.0, 2.0]),
+    "scalar-l": lambda x: 2.0 ** x + 3 - x, "numpy-scalar": lambda x: np.float64(2.0) * x,
+}
+
+
+@pytest.mark.parametrize("name", list(_OPS))
+def test_list_and_scalar_operands(name):
+    _check(_OPS[name], np.array([[1.2, 2.3], [3.1, 0.4]]))
+
+
+# ---- 12: the complex helpers on real arrays, ldexp / frexp, fft shifts ---------------------
+
+@pytest.mark.parametrize("fn", [
+    lambda x: np.imag(x) + x, lambda x: np.angle(x) + x, lambda x: np.angle(x, deg=True) * x,
+    lambda x: np.real_if_close(x), lambda x: np.iscomplex(x) * x + np.isreal(x) * x,
+    lambda x: np.iscomplexobj(x) + np.isrealobj(x) * x, lambda x: np.ldexp(x, 3),
+    lambda x: np.ldexp(x, np.array([1, -2])), lambda x: np.frexp(x)[0],
+    lambda x: np.frexp(x)[1] * x, lambda x: np.fft.fftshift(x),
+    lambda x: np.fft.ifftshift(x, axes=0), lambda x: np.fft.fftshift(x, axes=(1,))])
+def test_real_helpers(fn):
+    _check(fn, np.array([[1.3, -2.2], [3.1, 4.7], [-0.55, 6.1]]))   # off powers of 2
+
+
+# ---- 14, 15: lists of traced scalars (a known limit: a clear error); scalar-type casts -----
+
+@pytest.mark.parametrize("fn", [lambda x: np.mean([x[0], x[1]]), lambda x: np.std([x[0], x[1]]),
+                                lambda x: np.linalg.norm([x[0], x[1]])])
+def test_list_of_traced_scalars_says_what_to_write(fn):
+    with pytest.raises(TracingError, match="np.stack"):
+        jaccli.jacobian(fn, _X2)
+
+
+@pytest.mark.parametrize("fn", [lambda x: np.int64(x[0]) * x, lambda x: np.int8(x[1] * 3) + x,
+                                lambda x: np.bool_(x[0]) * x, lambda x: np.uint16(x[0]) * x,
+                                lambda x: np.asarray(x, dtype=int) * x])
+def test_integer_scalar_casts(fn):
+    _check(fn, np.array([1.5, 2.75]))
+
+
+@pytest.mark.parametrize("fn", [lambda x: np.float32(x[0]) * x, lambda x: np.float64(x[0]) * x])
+def test_float_scalar_casts_say_astype(fn):
+    with pytest.raises(TracingError, match="astype|float"):
+        jaccli.jacobian(fn, _X2)
+
+
+# ---- 18: zero-size inputs -----------------------------------------------------------------
+
+@pytest.mark.parametrize("fn, x", [(np.sin, np.zeros(0)), (np.sum, np.zeros(0)),
+                                   (lambda x: x * 2, np.zeros((0, 3)))])
+def test_zero_size_input_api(fn, x):
+    for mode in ("fwd", "rev", "auto"):
+        J = jaccli.jacobian(fn, x, mode=mode)
+        assert J.shape == np.shape(fn(x)) + x.shape
+
+
+@pytest.mark.parametrize("fmt", ["npy", "npz", "csv"])
+def test_zero_size_input_cli(write_spec, tmp_path, fmt):
+    from click.testing import CliRunner
+    from jaccli.cli import main
+    path = write_spec("inputs: {x: [], y: 2.0}\noutputs: {f: sum(x) * y, g: y * y}\n")
+    out = tmp_path / f"J.{fmt}"
+    res = CliRunner().invoke(main, ["jacobian", str(path), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    if fmt == "npy":
+        np.testing.assert_allclose(np.load(out), [[0.0], [4.0]])
+    path = write_spec("inputs: {x: []}\noutputs: {f: sin(x)}\n", name="empty.yaml")
+    res = CliRunner().invoke(main, ["jacobian", str(path), "-o", str(out)])
+    assert res.exit_code == 0, res.output

@@ -125,3 +125,10 @@ case("det-singular", lambda a: np.linalg.det(a[:, :2] @ a[:2]), normal((3, 3)))
 case("det-singular-stack", lambda a: np.linalg.det(a[..., :3] @ a[..., :3, :] + 0 * a),
      normal((2, 4, 4)))
 case("det-rank-n-2", lambda a: np.linalg.det(a[:, :2] @ a[:2]), normal((4, 4)))
+case("matmul-list-right", lambda a: a @ [1.0, 2.0, -1.0], normal((2, 3)))
+case("matmul-list-left", lambda a: [[1.0, 2.0]] @ a, normal((2, 3)))
+case("np-matmul-list", lambda a: np.matmul(a, [[1.0], [2.0], [0.5]]), normal((2, 3)))
+case("np-matmul-list-first", lambda a: np.matmul([1.0, -2.0], a), normal((2, 3)))
+case("einsum-sublist", lambda a: np.einsum(a, [0, 1], a, [2, 1], [0, 2]), normal((2, 3)))
+case("einsum-sublist-ellipsis", lambda a: np.einsum(a, [Ellipsis, 0], [0, Ellipsis]),
+     normal((2, 3)))
