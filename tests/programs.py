@@ -3,7 +3,8 @@ scripts/random_programs.py before a release): compositions of the supported oper
 broadcasting, reductions over random axes, matmul / einsum, indexing with slices, integer
 arrays and masks, item assignment (through views too), concatenate / stack / reshape /
 transpose, where / maximum, cumsum / sort, solve / inv / det of well-conditioned matrices,
-Python loops -- written out as source text, so a failing program prints as it ran.
+pinv / svd / eigvalsh, the corners of issue 18 (x ** 0, unique, integer dtype=, ldexp /
+frexp, integer casts, copies in K order), Python loops -- written out as source text, so a failing program prints as it ran.
 
 ``check(seed)`` builds one program, runs jaccli (fwd, rev and batched over two points) and
 compares with central differences of the same program. Its verdict:
@@ -180,6 +181,24 @@ def linalg(rng, v, s, env):
     return str(rng.choice([f"np.linalg.solve({A}, {v})", f"np.linalg.inv({A})",
                            f"np.linalg.det({A}) * {v}", f"np.linalg.solve({A}, np.array({b}))",
                            f"np.linalg.slogdet({A})[1] + {v}"]))
+
+
+@op(lambda s: len(s) == 2)
+def decompositions(rng, v, s, env):
+    return str(rng.choice([f"np.linalg.pinv({v})", f"np.linalg.pinv({v}[:, :1] @ {v}[:1])",
+                           f"np.linalg.svd({v}, compute_uv=False)",
+                           f"np.linalg.eigvalsh({v} @ {v}.T, 'U')",
+                           f"np.linalg.det({v}[:, :1] @ {v}[:1] + 0.0 * {v}[:1].T @ {v}[:1])"
+                           if s[0] == s[1] else f"np.linalg.norm({v}, 2)"]))
+
+
+@op(lambda s: len(s) >= 1)
+def odd_corners(rng, v, s, env):
+    return str(rng.choice([f"{v} ** 0 + {v}", f"np.unique({v})", f"np.sum({v} * 3.0, dtype=int) * {v}",
+                           f"np.cumsum({v}, dtype=np.int64) + {v}", f"np.ldexp({v}, 2)",
+                           f"np.frexp({v})[0]", f"np.fft.fftshift({v})", f"np.angle({v}) * {v}",
+                           f"np.int64({v}.reshape(-1)[0] * 4.0) * {v}",
+                           f"np.copy({v}.T, order='K').reshape(-1)"]))
 
 
 @op()

@@ -78,9 +78,11 @@ def imag(a):
 
 @implements(np.angle)
 def angle(z, deg=False):
-    """arctan2(0, x): 0 for x >= 0, pi for x < 0 (and -0.0), derivative 0, as NumPy's."""
-    a = np.arctan2(np.zeros_like(z), z)
-    return a * (180.0 / np.pi) if deg else a
+    """NumPy's arctan2(0, x) on real x: 0, or pi where the sign bit is set (-0.0 too), NaN at
+    NaN; derivative 0 (arctan2's own rule would give 0 / 0 at x = 0)."""
+    z = arr(z)
+    half_turn = 180.0 if deg else np.pi
+    return np.where(np.isnan(z), z, np.where(np.signbit(z), half_turn, 0.0))
 
 
 @implements(np.iscomplex)
