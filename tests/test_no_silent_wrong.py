@@ -74,6 +74,12 @@ def test_pinv_unstable_rank_says_so():
 _X2 = np.array([1.0, 2.0])
 
 
+def _write_complex(x):
+    y = np.zeros_like(x)
+    y[0] = 1j * np.ones(())
+    return y + x
+
+
 @pytest.mark.parametrize("fn", [
     lambda x: (x * (1 + 2j)).imag, lambda x: np.abs(x * (1 + 1j)),
     lambda x: np.real(np.exp(1j * x)), lambda x: x.astype(complex).real,
@@ -82,7 +88,7 @@ _X2 = np.array([1.0, 2.0])
     lambda x: (np.zeros(2, dtype=complex) + x).real, lambda x: np.where(x > 0, 1j, x).real,
     lambda x: (x + np.complex128(1j)).real, lambda x: np.fft.fft(x).real * 0 + np.fft.rfft(x).real,
     lambda x: np.linalg.eig(np.array([[0.0, 1.0], [-1.0, 0.0]]) * x[0])[0].real,
-    lambda x: np.mean(x, dtype=complex).real])
+    lambda x: np.mean(x, dtype=complex).real, _write_complex])
 def test_complex_intermediates_raise(fn):
     for mode in ("fwd", "rev"):
         with pytest.raises(TracingError, match="complex|fft"):
@@ -95,6 +101,14 @@ def test_complex_argument_raises():
 
 
 # ---- 7: dtype= in reductions and scans -------------------------------------------------
+
+def test_astype_keeps_order_k():
+    """x.astype(same dtype) copies in order 'K' (np.copy's), so a reshape of it is a view or
+    a copy as in NumPy."""
+    _check(_copy_then_write_through_view(lambda v: v.astype(float)), np.arange(6.0).reshape(2, 3))
+    _check(_copy_then_write_through_view(lambda v: v.astype(float, order="C")),
+           np.arange(6.0).reshape(2, 3))
+
 
 @pytest.mark.parametrize("fn", [
     lambda x: np.sum(x, dtype=np.int64) * x, lambda x: x.sum(dtype=int) + x,
