@@ -331,3 +331,10 @@ def test_zero_size_input_cli(write_spec, tmp_path, fmt):
     path = write_spec("inputs: {x: []}\noutputs: {f: sin(x)}\n", name="empty.yaml")
     res = CliRunner().invoke(main, ["jacobian", str(path), "-o", str(out)])
     assert res.exit_code == 0, res.output
+
+
+def test_astype_with_an_order_copies_in_it():
+    _check(_copy_then_write_through_view(lambda v: v.astype(np.float64, order="C")),
+           np.arange(6.0).reshape(2, 3))
+    _check(_copy_then_write_through_view(lambda v: v.astype(np.float64, order="F")),
+           np.arange(6.0).reshape(2, 3))

@@ -3,7 +3,6 @@ import numpy as np
 
 from ..dispatch import method
 from ..primitives.elementwise import astype_p, convert_p
-from ..errors import TracingError
 from ..tracer import bind
 
 
@@ -12,9 +11,8 @@ def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
     dtype = np.dtype(dtype)
     if dtype == self.dtype:
         return np.copy(self, order=order) if copy else self      # astype keeps order 'K'
-    if order not in ("K", "A") and self.ndim > 1:
-        raise TracingError(f"x.astype(..., order={order!r}) to another dtype is not supported "
-                           "by jaccli; convert, then take .copy(order=...).")
+    if order not in ("K", "A") and self.ndim > 1:       # the primitives convert in order 'K'
+        return np.copy(astype(self, dtype), order=order)
     if dtype.kind == "f" and self.dtype.kind == "f":
         return bind(convert_p, self, dtype=dtype)
     return bind(astype_p, self, dtype=dtype)

@@ -256,7 +256,7 @@ vjp_rules[det_p] = lambda e, xs, out, ct, needs: (ct[..., None, None] * _cofacto
 # Adjoint: Abar = -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A).
 
 def _pinv_impl(a, rtol):
-    return np.linalg.pinv(a, rtol=rtol)
+    return np.linalg.pinv(a, rtol)         # positional: NumPy's rcond = rtol, and CuPy's rcond
 
 
 pinv_p = primitive("pinv", _pinv_impl, "linalg")
