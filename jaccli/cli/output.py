@@ -74,6 +74,8 @@ def _labels(names, shapes):
 def nonfinite_problem(matrix, layout, block_bytes=64 * 1024 ** 2):
     """None if every entry is finite, else a sentence saying how many are not and where.
     A memory-mapped J is scanned in blocks of about ``block_bytes`` along its file order."""
+    if matrix.size == 0:                # a zero-size input or output: nothing to scan
+        return None
     count, first = 0, None
     by_columns = matrix.flags.f_contiguous and not matrix.flags.c_contiguous
     length = matrix.shape[1] if by_columns else matrix.shape[0]
