@@ -9,5 +9,5 @@ from .errors import ComputeError, InputError, JaccliError, TracingError
 from .hessian import hessian, hvp
 
 __version__ = "0.1.0"
-__all__ = ["jacobian", "jvp", "vjp", "trace", "hessian", "hvp", "JaccliError", "TracingError", "InputError",
-           "ComputeError"]
+__all__ = ["jacobian", "jvp", "vjp", "trace", "hessian", "hvp", "JaccliError", "TracingError",
+           "InputError", "ComputeError"]

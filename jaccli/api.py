@@ -330,3 +330,15 @@ def plan(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit=None, ou
     ``plan.to_dict()`` has mode, M, N, chunk_size, reason and per-mode estimates."""
     return _traced_plan(f, tuple(args), argnums, mode, chunk_size, memory_limit,
                         out_path=out_path)[1]
+
+
+# ---------------------------------------------------------------- for jaccli.hessian
+
+def prepare(f, args, argnums=0):
+    """Check the arguments and trace ``f``: (graph, n_out, argnums tuple, single), as the
+    Jacobian functions do (the same InputError for an integer argument)."""
+    return _prepare(f, tuple(args), argnums)
+
+
+output_info = _output_info        # (out_shapes, dtype) of a graph
+check_engine = _check_engine      # the checked (mode, chunk_size, memory_limit)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .api import _check_engine, _output_info, _prepare
+from .api import check_engine, output_info, prepare
 from .errors import InputError
 from .interpret import evaluate, jvp_sweep, vjp_sweep
 from .ir import Var
@@ -73,8 +73,8 @@ def derivative_graph(f, args, argnums=0, inner="auto", scalar_seed=True):
     """Trace ``f`` at ``args``, then trace its batched first-derivative sweep into a graph.
     With ``scalar_seed`` a scalar f takes one 0-d cotangent seed (its gradient has x's shape);
     otherwise cotangent seeds carry a leading seed axis."""
-    graph, n_out, nums, single = _prepare(f, args, argnums)
-    out_shapes, dtype = _output_info(graph)
+    graph, n_out, nums, single = prepare(f, args, argnums)
+    out_shapes, dtype = output_info(graph)
     in_shapes = [tuple(v.shape) for v in graph.inputs]
     M, N = flat_size(out_shapes), flat_size(in_shapes)
     inner = choose_inner(M, N, inner)
@@ -135,7 +135,7 @@ class FlatHessian:
 def hessian_plan(d, mode="auto", chunk_size=None, memory_limit=None):
     """The plan for the outer sweeps: a Jacobian plan of the derivative graph, whose reason
     says which inner derivative was traced and why."""
-    mode, chunk_size, memory_limit = _check_engine(mode, chunk_size, memory_limit)
+    mode, chunk_size, memory_limit = check_engine(mode, chunk_size, memory_limit)
     rows = flat_size(tuple(o.shape) for o in d.dgraph.outputs)
     plan = make_plan(d.dgraph, rows, d.N, mode, chunk_size, memory_limit)
     plan.inner = d.inner

@@ -153,7 +153,12 @@ def _fmax_share(x, y, out):
 
 
 def _power_dbase(x, y, out):
-    return y * np.power(x, y - 1.0)
+    # x ** 0 is 1: its derivative is 0, also at x = 0 (0 * 0 ** -1 would be NaN; the second
+    # derivative of x ** 1 reads it)
+    d = y * np.power(x, y - 1.0)
+    if isinstance(y, (int, float, np.number, np.ndarray)) and not np.any(y == 0):
+        return d
+    return np.where(y == 0, 0.0, d)
 
 
 def _power_dexp(x, y, out):

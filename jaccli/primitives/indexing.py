@@ -90,6 +90,7 @@ def _setitem_jvp(e, xs, out, ts):
     else:
         region = p["region_shape"]
         tv = np.broadcast_to(lift(tv, len(sv), len(region)), lead + region)
+        res = writable_for(res, tv)            # constant seeds, traced tv: a Hessian's sweep
         res[idx] = _adv_first(tv, p, len(lead))
     return res
 
