@@ -28,7 +28,7 @@ from .interpret import evaluate, jvp_sweep, vjp_sweep
 from .ir import Var
 from .planner import make_plan
 from .sweeps import Seeds, flat_offsets, flat_size, run_sweeps, sweep_chunk
-from .tracer import trace_function
+from .tracer import Tracer, trace_function
 
 
 # ---------------------------------------------------------------- the derivative graph
@@ -149,6 +149,24 @@ def hessian_plan(d, mode="auto", chunk_size=None, memory_limit=None):
                 f"then the derivative graph's Jacobian, {outer}")
     plan._reason = reason
     return plan
+
+
+def plan(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit=None):
+    """The plan for ``hessian(f, *args, ...)`` without computing it (the derivative graph is
+    traced: that is where its sizes come from). ``plan.to_dict()`` is a Jacobian plan's of the
+    derivative graph plus "inner" (the traced derivative's mode) and "order" ("fwd over rev"
+    ...)."""
+    d = derivative_graph(f, tuple(args), argnums, "auto", scalar_seed=False)
+    p = hessian_plan(d, mode, chunk_size, memory_limit)
+    to_dict = p.to_dict
+
+    def with_inner():
+        data = to_dict()
+        data.update(inner=d.inner, order=f"{p.mode} over {d.inner}", inputs_N=d.N,
+                    outputs_M=d.M)
+        return data
+    p.to_dict = with_inner
+    return p
 
 
 def _inner_reason(d):
@@ -317,6 +335,10 @@ def sparse_hessian(f, *args, argnums=0, chunk_size=None):
     from .costs import bytes_per_seed
     from .sparse.pattern import DensePattern, output_pattern
     from .sparse.recovery import recover_acyclic, recover_star
+    if any(type(a) is Tracer for a in args):
+        raise InputError("nested differentiation of hessian(..., sparse=True) is not "
+                         "supported yet: the recovery writes into NumPy arrays; use the dense "
+                         "hessian inside another derivative.")
     d = derivative_graph(f, args, argnums, inner="rev")
     _require_scalar(d, "hessian(..., sparse=True)")
     N, dtype = d.N, np.dtype(d.dtype)

@@ -67,7 +67,7 @@ jvp_rules[getitem_p], vjp_rules[getitem_p] = _getitem_jvp, _getitem_vjp
 
 
 def _setitem_impl(x, v, index, adv_first, adv_ndim, unique, region_shape):
-    out = copy_array(x)
+    out = writable_for(copy_array(x), v)       # v an outer trace's Tracer: nested traces
     out[index] = v
     return out
 
@@ -138,9 +138,8 @@ eval_rules[setitem_p] = _setitem_eval
 # the cotangent of x is ct, that of v the gather ct[index].
 
 def _scatter_add_impl(x, v, index, adv_first, adv_ndim):
-    out = copy_array(x)
-    backend.scatter_add(out, index, v)
-    return out
+    out = writable_for(copy_array(x), v)       # (nested traces: x or v an outer Tracer)
+    return scatter_add(out, index, v, {"adv_first": adv_first, "adv_ndim": adv_ndim})
 
 
 scatter_add_p = primitive("scatter_add", _scatter_add_impl, "scatter")
