@@ -118,12 +118,13 @@ def serialize(matrix, layout, fmt, stream):
             stream.write(target.getvalue())
 
 
-def write_stdout(matrix, layout, fmt, stream):
+def write_stdout(matrix, layout, fmt, stream, writer=None):
+    """``writer``: a serialize-like function (jaccli hessian's sparse formats) instead."""
     if stream is None:
         raise ComputeError("standard output is closed, so J cannot be written to it; "
                            "write it to a file with -o J.npy.")
     try:
-        serialize(matrix, layout, fmt, stream)
+        (writer or serialize)(matrix, layout, fmt, stream)
         stream.flush()
     except OSError as e:                 # BrokenPipeError, or NumPy's short-write OSError
         # NOTE: the reader went away (e.g. `| head`); point stdout at /dev/null so that
@@ -260,21 +261,23 @@ def _unlink(path):
         _OURS.discard(path)
 
 
-def write_file(matrix, layout, fmt, path):
+def write_file(matrix, layout, fmt, path, writer=None):
     """Write J to ``path``: regular files through a temporary file and a rename (never a
-    partial file), devices and FIFOs directly (see the NOTE above)."""
+    partial file), devices and FIFOs directly (see the NOTE above). ``writer``: a
+    serialize-like function instead of ``serialize``."""
+    serialize_ = writer or serialize
     target, direct = output_target(path)
     if direct:
         try:
             with open(target, "wb") as f:
-                serialize(matrix, layout, fmt, _Sequential(f))
+                serialize_(matrix, layout, fmt, _Sequential(f))
         except OSError as e:
             raise _write_error(e, path) from None
         return
     temporary = temporary_beside(target)
     try:
         with open(temporary, "wb") as f:
-            serialize(matrix, layout, fmt, f)
+            serialize_(matrix, layout, fmt, f)
         _renamed(temporary, target)
     except BaseException as e:
         _unlink(temporary)
