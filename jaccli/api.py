@@ -375,5 +375,15 @@ def prepare(f, args, argnums=0):
     return _prepare(f, tuple(args), argnums)
 
 
+def checked_arguments(args, argnums=0):
+    """(args as a list, argnums tuple, single): the differentiated ones checked to be float
+    arrays (the InputError of ``jacobian`` otherwise), as ``prepare`` does before tracing."""
+    nums, single = _argnums_tuple(argnums, len(args))
+    args = list(args)
+    for i in nums:
+        args[i] = _differentiable(args[i], i)
+    return args, nums, single
+
+
 output_info = _output_info        # (out_shapes, dtype) of a graph
 check_engine = _check_engine      # the checked (mode, chunk_size, memory_limit)
