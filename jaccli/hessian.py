@@ -214,7 +214,8 @@ def _inner_reason(d):
             "fewer seeds than a gradient per output)")
 
 
-COMPRESS_MIN_N = 64       # a scalar f with this many inputs: try compressed sweeps (dense H)
+COMPRESS_MIN_N = 512      # a scalar f with this many inputs: try compressed sweeps (dense H;
+                          # below it the pattern and colouring cost more than N seeds save)
 COMPRESS_RATIO = 4        # ... and take them when N >= this many times the colours
 
 
