@@ -24,7 +24,7 @@ import numpy as np
 
 from .api import check_engine, checked_arguments, output_info
 from .errors import InputError
-from .interpret import evaluate, jvp_sweep, vjp_sweep
+from .interpret import jvp_sweep, vjp_sweep
 from .ir import Var
 from .planner import make_plan
 from .sweeps import Seeds, flat_offsets, flat_size, run_sweeps, sweep_chunk

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench  # noqa: E402  (pins --threads before NumPy starts its thread pool)
+import bench  # noqa: E402,F401  (pins --threads before NumPy starts its thread pool)
 from bench import fmt_ms, git_state, time_calls  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -84,8 +84,9 @@ def show(r):
 
 def run_jaccli(names, reps, rows):
     import jaccli
-    t0 = time.perf_counter()
+    t0 = time.perf_counter()                  # cold start: imports, the colouring's compiler
     jaccli.hessian(lambda x: np.sum(np.sin(x) * x), np.ones(3))
+    jaccli.hessian(lambda x: np.sum(np.sin(x) * x), np.ones(3), sparse=True)
     rows.append(row("warmup", "jaccli", time.perf_counter() - t0, None, 0.0))
     X, y, w = mlp_data()
     pts = points()
@@ -112,9 +113,25 @@ def run_jaccli(names, reps, rows):
             _, eval_s, _ = time_calls(lambda: loss(w), reps * 5)
             first, med, (_, (hv,)) = time_calls(lambda: jaccli.hvp(loss, (w,), (v,)), reps)
             H = jaccli.hessian(loss, w)
+            # NOTE: on the loaded shared machine medians of a few-ms call swing 2-3x; the best
+            # of many alternating calls is the uncontended cost, reported beside the medians
+            best_eval, best_hvp = best_of(lambda: loss(w), lambda: jaccli.hvp(loss, (w,), (v,)),
+                                          5 * reps)
             rows.append(row(name, "jaccli", first, med, float(np.max(np.abs(hv - H @ v))),
-                            eval_ms=round(eval_s * 1e3, 3), ratio=round(med / eval_s, 2)))
+                            eval_ms=round(eval_s * 1e3, 3), ratio=round(med / eval_s, 2),
+                            best_ratio=round(best_hvp / best_eval, 2)))
         show(rows[-1])
+
+
+def best_of(a, b, reps):
+    """The best time of each of two calls, alternating them ``reps`` times."""
+    best = [float("inf"), float("inf")]
+    for _ in range(reps):
+        for i, call in enumerate((a, b)):
+            t0 = time.perf_counter()
+            call()
+            best[i] = min(best[i], time.perf_counter() - t0)
+    return best
 
 
 def run_jax(names, reps, rows):
@@ -177,7 +194,8 @@ def summarize(rows, names):
             ref = f"; jax-jit hvp {fmt_ms(jx['median'])}" if jx else ""
             lines.append(f"hvp: {fmt_ms(me['median'])} = {me['ratio']}x one evaluation of the "
                          f"loss ({me['eval_ms']} ms) (target <= {HVP_TARGET}x: "
-                         f"{'met' if me['ratio'] <= HVP_TARGET else 'MISSED'}){ref}")
+                         f"{'met' if me['ratio'] <= HVP_TARGET else 'MISSED'}); best of "
+                         f"alternating calls {me['best_ratio']}x{ref}")
     return lines
 
 

@@ -256,7 +256,8 @@ def check(spec, inputs, inputs_under, chunk_size, rtol, for_hessian):
     console = display.stdout_console()
     table = display.check_view(rows, passed)
     if for_hessian:
-        table.title = "Hessian check: forward over reverse, reverse over reverse, central differences of the gradient"
+        table.title = ("Hessian check: forward over reverse, reverse over reverse, central "
+                       "differences of the gradient")
     console.print(table)
     if not passed:
         worst = next(row for row in rows if not row["ok"])

@@ -120,15 +120,13 @@ def compute(spec, mode, chunk_size, memory_limit, sparse, explain, layout):
             how = ("dense pattern, fwd over rev" if result.method == "dense" else
                    f"{result.colors} colours ({result.method}), fwd over rev")
             return result.matrix.astype(np.float64), how
-        on_plan = None
-        if explain:
-            def on_plan(plan):
-                data = plan.to_dict()
-                for table in display.plan_view(data, layout):
-                    display.console().print(table)
-                display.message(display.plan_sentence(data))
+        def show_plan(plan):
+            data = plan.to_dict()
+            for table in display.plan_view(data, layout):
+                display.console().print(table)
+            display.message(display.plan_sentence(data))
         result = flat_hessian(spec.function, spec.inputs, spec.argnums, mode, chunk_size,
-                              memory_limit, on_plan=on_plan)
+                              memory_limit, on_plan=show_plan if explain else None)
     _warn_point(result.point_dependent)
     return out.to_numpy(result.matrix).astype(np.float64, copy=False), \
         f"{result.mode} over {result.inner}"
