@@ -26,7 +26,7 @@ from .api import check_engine, checked_arguments, output_info
 from .errors import InputError
 from .interpret import jvp_sweep, vjp_sweep
 from .ir import Var
-from .planner import make_plan
+from .planner import Plan, make_plan
 from .sweeps import Seeds, flat_offsets, flat_size, run_sweeps, sweep_chunk
 from .tracer import Tracer, trace_function
 
@@ -228,15 +228,16 @@ def flat_hessian(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit=
     than N, the dense H comes from one compressed forward sweep per colour (direct recovery:
     the same entries, exact) instead of N seeds. Rosenbrock n = 2000: 3 sweeps, not 2000."""
     d = derivative_graph(f, tuple(args), argnums, inner, scalar_seed=False)
-    plan = hessian_plan(d, mode, chunk_size, memory_limit)
     if compress and mode == "auto" and chunk_size is None and d.inner == "rev" and d.M == 1 \
             and d.N >= COMPRESS_MIN_N and not any(type(a) is Tracer for a in args):
-        H = _compressed_dense(d, plan)
-        if H is not None:
+        compressed = _compressed_dense(d)
+        if compressed is not None:
+            H, plan = compressed
             if on_plan is not None:
                 on_plan(plan)
             return FlatHessian(H[None], d.out_shapes, d.in_shapes, d.inner, "fwd", plan,
                                d.point_dependent, d.n_out, d.single)
+    plan = hessian_plan(d, mode, chunk_size, memory_limit)
     if on_plan is not None:
         on_plan(plan)
     with np.errstate(all="ignore"):
@@ -246,9 +247,9 @@ def flat_hessian(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit=
                        d.point_dependent, d.n_out, d.single)
 
 
-def _compressed_dense(d, plan):
-    """The dense (N, N) H by star-coloured compressed sweeps, or None when the pattern is
-    dense or needs too many colours (then ``plan`` stands). Records the choice in the plan."""
+def _compressed_dense(d):
+    """(the dense (N, N) H by star-coloured compressed sweeps, its plan), or None when the
+    pattern is dense or needs too many colours."""
     from .sparse.coloring import star_color
     from .sparse.pattern import DensePattern, output_pattern
     from .sparse.recovery import recover_star
@@ -261,17 +262,13 @@ def _compressed_dense(d, plan):
         return None
     B = _compressed_sweeps(d, coloring, None)
     H = recover_star(P, B, coloring).toarray()
-    base = plan._reason
     count = coloring.count
-
-    def reason():
-        outer = base() if callable(base) else base
-        return (f"forward over reverse, compressed: the gradient graph's pattern has a star "
-                f"colouring with {count} colours, so {count} forward sweeps instead of "
-                f"{d.N} (recovered directly, exact); the dense plan would be: {outer}")
-    plan._reason = reason
-    plan.mode, plan.chunk_size, plan.colors = "fwd", count, count
-    return H
+    reason = (f"forward over reverse, compressed: the gradient graph's pattern has a star "
+              f"colouring with {count} colours, so {count} forward sweeps instead of {d.N} "
+              "(recovered directly, exact)")
+    plan = Plan("fwd", d.N, d.N, count, reason, graph=d.dgraph)
+    plan.inner, plan.colors = d.inner, count
+    return H, plan
 
 
 def _compressed_sweeps(d, coloring, chunk_size):
