@@ -6,11 +6,12 @@ Tracers, is itself recorded as a *derivative graph*; the second derivative is th
 sweeps of ``run_sweeps`` (or colour groups, ``sparse=True``) over that graph. No Python loop
 over rows or columns: two sweeps' worth of graphs, each batched.
 
-The inner derivative (the graph that is traced):
-- ``rev``: x -> vjp_sweep(graph, evaluate(graph, [x]), cotangent seeds), the *gradient graph*:
-  one seed for a scalar f, the M identity rows for a vector f (output (M,) + x.shape);
-- ``fwd``: x -> jvp_sweep(graph, ..., the N identity tangent seeds) (output (N,) + out.shape),
-  cheaper when the function has many more outputs than inputs (M > N).
+The inner derivative (the graph that is traced; f itself is traced inside it, nested, so
+that f is evaluated once -- see ``derivative_graph``):
+- ``rev``: x -> vjp_sweep(graph of f at x, cotangent seeds), the *gradient graph*: one seed
+  for a scalar f, the M identity rows for a vector f (output (M,) + x.shape);
+- ``fwd``: x -> jvp_sweep(graph of f at x, the N identity tangent seeds) (output
+  (N,) + out.shape), cheaper when the function has many more outputs than inputs (M > N).
 The outer derivative: forward (forward over reverse, as jax.hessian) or reverse sweeps over
 the derivative graph, chosen by the planner on that graph like any Jacobian.
 
@@ -187,7 +188,7 @@ def hessian_plan(d, mode="auto", chunk_size=None, memory_limit=None):
     return plan
 
 
-def plan(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit=None):
+def plan_hessian(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit=None):
     """The plan for ``hessian(f, *args, ...)`` without computing it (the derivative graph is
     traced: that is where its sizes come from). ``plan.to_dict()`` is a Jacobian plan's of the
     derivative graph plus "inner" (the traced derivative's mode) and "order" ("fwd over rev"

@@ -276,8 +276,8 @@ def check(spec, inputs, inputs_under, chunk_size, rtol, for_hessian):
               show_default=True,
               help="on: star/acyclic colouring of the gradient graph's pattern, compressed "
                    "sweeps, a sparse file (.npz in scipy.sparse.save_npz layout, or .mtx); "
-                   "auto: compressed sweeps for 64 inputs or more, output as asked; off: "
-                   "dense sweeps.")
+                   "auto: compressed sweeps where the pattern makes them cheaper, output as "
+                   "asked; off: dense sweeps.")
 @click.option("-o", "--output", metavar="FILE|-", default=None,
               help="Write H to FILE, or to stdout with -. Default: stdout when it is not a "
                    "terminal, else a table (small H) or a summary.")

@@ -12,7 +12,6 @@ from jaccli.errors import ComputeError, InputError
 from jaccli.spec import SpecError
 
 SPARSE_FORMATS = ("mtx",)
-AUTO_SPARSE_MIN_N = 64        # --sparse auto: below this many inputs dense sweeps are cheap
 
 
 def scalar_spec(spec_ref, spec):
@@ -33,7 +32,9 @@ def hessian_layout(spec):
 
 
 def sparse_wanted(sparse, fmt, N):
-    """(compute sparse, write sparse) for --sparse on|off|auto and the output format."""
+    """(compute sparse, write sparse) for --sparse on|off|auto and the output format. With
+    auto and a dense format the library decides (``hessian.flat_hessian(compress=True)``:
+    compressed sweeps when the gradient graph's pattern is sparse enough to pay)."""
     if sparse == "on":
         if fmt in ("npy", "csv"):
             raise InputError(f"--sparse on writes a sparse matrix: use -o H.npz "
@@ -41,9 +42,7 @@ def sparse_wanted(sparse, fmt, N):
                              "needs --sparse off or auto.")
         return True, True
     write = fmt in SPARSE_FORMATS
-    if sparse == "off":
-        return write, write
-    return N >= AUTO_SPARSE_MIN_N or write, write
+    return write, write
 
 
 def run(spec_ref, inputs, inputs_under, mode, chunk_size, memory_limit, output, fmt, sparse,
@@ -59,7 +58,8 @@ def run(spec_ref, inputs, inputs_under, mode, chunk_size, memory_limit, output, 
     fmt = fmt or _format_for(output)
     layout = hessian_layout(spec)
     compute_sparse, write_sparse = sparse_wanted(sparse, fmt, layout.N)
-    H, how = compute(spec, mode, chunk_size, memory_limit, compute_sparse, explain, layout)
+    H, how = compute(spec, mode, chunk_size, memory_limit, compute_sparse, explain, layout,
+                     compress=sparse == "auto")
     dense = None if write_sparse else (H.toarray() if hasattr(H, "toarray") else H)
     problem = _nonfinite(H, dense, layout)
     if problem and not allow_nonfinite:
@@ -107,7 +107,7 @@ def _format_for(output):
     return out.format_for(output, None)
 
 
-def compute(spec, mode, chunk_size, memory_limit, sparse, explain, layout):
+def compute(spec, mode, chunk_size, memory_limit, sparse, explain, layout, compress=False):
     """(H as a dense float64 array or a csr_array, how it was computed: a phrase)."""
     from jaccli.hessian import flat_hessian, sparse_hessian
     with running.progress(f"{layout.N} x {layout.N} Hessian"):
@@ -126,10 +126,12 @@ def compute(spec, mode, chunk_size, memory_limit, sparse, explain, layout):
                 display.console().print(table)
             display.message(display.plan_sentence(data))
         result = flat_hessian(spec.function, spec.inputs, spec.argnums, mode, chunk_size,
-                              memory_limit, on_plan=show_plan if explain else None)
+                              memory_limit, on_plan=show_plan if explain else None,
+                              compress=compress)
     _warn_point(result.point_dependent)
-    return out.to_numpy(result.matrix).astype(np.float64, copy=False), \
-        f"{result.mode} over {result.inner}"
+    colors = getattr(result.plan, "colors", None)
+    how = f"{result.mode} over {result.inner}" + (f", {colors} colours (star)" if colors else "")
+    return out.to_numpy(result.matrix).astype(np.float64, copy=False), how
 
 
 def _sparse_sentence(result, N):
@@ -184,9 +186,9 @@ def serialize(matrix, layout, fmt, stream, sparse):
 # ---------------------------------------------------------------- plan --hessian, check --hessian
 
 def plan_data(spec, mode, chunk_size, memory_limit):
-    """(the plan dict, the layout to show it with) for `jaccli plan --hessian`."""
-    from jaccli.hessian import plan
-    result = plan(spec.function, spec.inputs, argnums=spec.argnums, mode=mode,
+    """The plan dict for `jaccli plan --hessian`."""
+    from jaccli.hessian import plan_hessian
+    result = plan_hessian(spec.function, spec.inputs, argnums=spec.argnums, mode=mode,
                   chunk_size=chunk_size, memory_limit=memory_limit)
     return result.to_dict()
 
