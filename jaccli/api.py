@@ -16,7 +16,7 @@ from .interpret import jvp_sweep, vjp_sweep
 from .memory import parse_size
 from .planner import decide_by_measurement, make_plan
 from .sweeps import Seeds, flat_offsets, flat_size, run_sweeps, sweep_chunk
-from .tracer import trace_function
+from .tracer import Tracer, trace_function
 
 _MODES = ("auto", "fwd", "rev")
 
@@ -47,6 +47,8 @@ def _argnums_tuple(argnums, nargs):
 
 
 def _differentiable(value, i, xp=np):
+    if type(value) is Tracer:            # nested: an outer trace's value (tracer.bind's NOTE)
+        return _nested_argument(value, i, xp)
     if xp is np and on_gpu(value):
         raise InputError(f"argument {i} is a CuPy (GPU) array; pass device='cuda' to compute "
                          "on the GPU.")
@@ -63,6 +65,29 @@ def _differentiable(value, i, xp=np):
         raise InputError(f"argument {i} has dtype {a.dtype}; jaccli differentiates real "
                          "floating-point arrays only.")
     return a
+
+
+def _nested_argument(value, i, xp):
+    if xp is not np:
+        raise InputError("nested differentiation of device='cuda' is not supported yet: "
+                         "differentiate the outer function on the CPU.")
+    if value.dtype.kind != "f":
+        raise InputError(f"argument {i} has dtype {value.dtype}; only floating-point inputs "
+                         "can be differentiated. Pass it as floats (x.astype(float)) or leave "
+                         "it out of argnums.")
+    return value
+
+
+def _nested(graph):
+    """Whether this trace runs inside another: its values are an outer trace's Tracers."""
+    return any(type(graph.values[v]) is Tracer for v in graph.inputs)
+
+
+def _as_array(a, dtype=None):
+    """``a`` as a NumPy array, or as it is when it is an outer trace's Tracer (nested)."""
+    if type(a) is Tracer:
+        return a if dtype is None or a.dtype == dtype else a.astype(dtype)
+    return np.asarray(a, dtype=dtype)
 
 
 def _prepare(f, args, argnums, xp=np):
@@ -155,6 +180,14 @@ def _traced_plan(f, args, argnums, mode, chunk_size, memory_limit, device=None, 
     in_shapes = [tuple(v.shape) for v in graph.inputs]
     plan = make_plan(graph, flat_size(out_shapes), flat_size(in_shapes), mode, chunk_size,
                      memory_limit, out_path, dense_result=sparse != "on")
+    if _nested(graph):
+        # NOTE: nested. The sweeps' values are the outer trace's Tracers: every seed in one
+        # chunk (the chunks' rows are not assigned into a NumPy array), no trial timing
+        if sparse != "off":
+            raise InputError("nested differentiation of sparse=... is not supported yet; "
+                             "pass sparse=False inside.")
+        plan.chunk_size = max(1, plan.N if plan.mode == "fwd" else plan.M)
+        plan.measure = None
     if sparse != "off":
         from .sparse.jacobian import plan_sparse
         plan = plan_sparse(graph, plan, required=sparse == "on", mode=mode)
@@ -285,6 +318,10 @@ def _batched_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit,
     if module_for(device) is not np:
         raise InputError("batched=... runs on the CPU only in this version; leave out "
                          "device='cuda'.")
+    if any(type(a) is Tracer for a in args):
+        raise InputError("nested differentiation of jacobian(..., batched=...) is not "
+                         "supported yet: call the batched Jacobian outside the outer "
+                         "derivative, or leave out batched=.")
     nums, single = _argnums_tuple(argnums, len(args))
     extra = () if batched is True else _argnums_tuple(batched, len(args))[0]
     args = list(args)
@@ -328,14 +365,15 @@ def jvp(f, primals, tangents):
     graph, n_out, _, _ = _prepare(f, primals, tuple(range(len(primals))))
     ts = []
     for i, (v, t) in enumerate(zip(graph.inputs, tangents)):
-        t = np.asarray(t, dtype=v.dtype)
+        t = _as_array(t, dtype=v.dtype)
         if t.shape != v.shape:
             raise InputError(f"tangent {i} has shape {t.shape}, its primal {v.shape}.")
         ts.append(t)
     with np.errstate(all="ignore"):
         outs = jvp_sweep(graph, graph.values, ts)
     ys = _primal_outputs(graph)
-    dots = [np.zeros_like(y, dtype=float) if t is None else np.asarray(t) for y, t in zip(ys, outs)]
+    dots = [np.zeros(np.shape(y), dtype=float) if t is None else _as_array(t)
+            for y, t in zip(ys, outs)]
     return _structure(ys, n_out), _structure(dots, n_out)
 
 
@@ -352,13 +390,13 @@ def vjp(f, *primals):
             raise InputError(f"vjp_fn expects {len(ys)} cotangent(s), got {len(cts)}.")
         arrs = []
         for i, (c, y) in enumerate(zip(cts, ys)):
-            c = np.asarray(c, dtype=float)
+            c = _as_array(c, dtype=np.float64)
             if c.shape != np.shape(y):
                 raise InputError(f"cotangent {i} has shape {c.shape}, its output {np.shape(y)}.")
             arrs.append(c)
         with np.errstate(all="ignore"):
             res = vjp_sweep(graph, graph.values, arrs)
-        return tuple(np.zeros(v.shape, v.dtype) if c is None else np.asarray(c)
+        return tuple(np.zeros(v.shape, v.dtype) if c is None else _as_array(c)
                      for v, c in zip(graph.inputs, res))
 
     return _structure(ys, n_out), vjp_fn
@@ -399,3 +437,25 @@ def sparsity(f, *args, argnums=0):
     M = flat_size(tuple(o.shape) for o in graph.outputs)
     N = flat_size(tuple(v.shape) for v in graph.inputs)
     return sp.csr_array(np.ones((M, N), dtype=bool))
+
+
+# ---------------------------------------------------------------- for jaccli.hessian
+
+def prepare(f, args, argnums=0):
+    """Check the arguments and trace ``f``: (graph, n_out, argnums tuple, single), as the
+    Jacobian functions do (the same InputError for an integer argument)."""
+    return _prepare(f, tuple(args), argnums)
+
+
+def checked_arguments(args, argnums=0):
+    """(args as a list, argnums tuple, single): the differentiated ones checked to be float
+    arrays (the InputError of ``jacobian`` otherwise), as ``prepare`` does before tracing."""
+    nums, single = _argnums_tuple(argnums, len(args))
+    args = list(args)
+    for i in nums:
+        args[i] = _differentiable(args[i], i)
+    return args, nums, single
+
+
+output_info = _output_info        # (out_shapes, dtype) of a graph
+check_engine = _check_engine      # the checked (mode, chunk_size, memory_limit)

@@ -1,4 +1,4 @@
-"""The `jaccli` command group: jacobian, plan, trace, check."""
+"""The `jaccli` command group: jacobian, hessian, plan, trace, check."""
 
 import json
 
@@ -191,8 +191,12 @@ def _batched(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device,
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object (mode, M, N, chunk_size, reason, modes, inputs, "
                    "outputs) instead of tables.")
+@click.option("--hessian", "for_hessian", is_flag=True,
+              help="Plan jaccli hessian instead: the traced first derivative and the sweeps "
+                   "over it.")
 @running.reporting_errors
-def plan(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, as_json):
+def plan(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, as_json,
+         for_hessian):
     """Show how jaccli would compute SPEC's Jacobian, and why.
 
     Lists the inputs and outputs with their sizes, M and N, the sweeps, chunk size and peak
@@ -208,9 +212,15 @@ def plan(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, as_
     from jaccli.api import plan as make_plan
     spec_obj = running.load(spec, inputs, memory_limit=memory_limit, inputs_under=inputs_under)
     layout = running.layout_of(spec_obj)
-    result = make_plan(spec_obj.function, spec_obj.inputs, argnums=spec_obj.argnums, mode=mode,
-                       chunk_size=chunk_size, memory_limit=memory_limit, sparse=sparse)
-    data = dict(result.to_dict())
+    if for_hessian:
+        from jaccli.cli import hessian as second
+        second.scalar_spec(spec, spec_obj)
+        data = second.plan_data(spec_obj, mode, chunk_size, memory_limit)
+    else:
+        result = make_plan(spec_obj.function, spec_obj.inputs, argnums=spec_obj.argnums,
+                           mode=mode, chunk_size=chunk_size, memory_limit=memory_limit,
+                           sparse=sparse)
+        data = dict(result.to_dict())
     data["inputs"] = _sizes(layout.in_names, layout.in_shapes)
     data["outputs"] = _sizes(layout.out_names, layout.out_shapes)
     if as_json:
@@ -300,8 +310,11 @@ def trace(spec, inputs, inputs_under):
               help="Seed vectors per sweep (default: the planner picks).")
 @click.option("--rtol", type=click.FloatRange(min=0.0), default=1e-5, show_default=True,
               help="Relative tolerance; the finite-difference rounding error is added to it.")
+@click.option("--hessian", "for_hessian", is_flag=True,
+              help="Check the Hessian instead: forward over reverse, reverse over reverse and "
+                   "central differences of the gradient.")
 @running.reporting_errors
-def check(spec, inputs, inputs_under, chunk_size, rtol):
+def check(spec, inputs, inputs_under, chunk_size, rtol, for_hessian):
     """Check SPEC's Jacobian: forward mode, reverse mode and central differences.
 
     Prints the largest absolute and relative differences between each pair and exits with 1
@@ -314,19 +327,68 @@ def check(spec, inputs, inputs_under, chunk_size, rtol):
     """
     from jaccli.cli import fdcheck
     spec_obj = running.load(spec, inputs, inputs_under=inputs_under)
-    j_fwd, layout, _, _ = running.flat_jacobian(spec_obj, "fwd", chunk_size)
-    j_rev, _, _, _ = running.flat_jacobian(spec_obj, "rev", chunk_size)
-    h = fdcheck.steps(spec_obj.inputs)
-    with running.progress(f"central differences over {layout.N} columns"):
-        j_fd = fdcheck.central_differences(spec_obj.evaluate, spec_obj.inputs, h)
-    rows = fdcheck.check_rows(j_fwd, j_rev, j_fd, spec_obj.outputs, h, rtol, layout)
-    passed = all(row["ok"] for row in rows)
+    if for_hessian:
+        from jaccli.cli import hessian as second
+        rows, layout, passed = second.check(spec, spec_obj, chunk_size, rtol)
+    else:
+        j_fwd, layout, _, _ = running.flat_jacobian(spec_obj, "fwd", chunk_size)
+        j_rev, _, _, _ = running.flat_jacobian(spec_obj, "rev", chunk_size)
+        h = fdcheck.steps(spec_obj.inputs)
+        with running.progress(f"central differences over {layout.N} columns"):
+            j_fd = fdcheck.central_differences(spec_obj.evaluate, spec_obj.inputs, h)
+        rows = fdcheck.check_rows(j_fwd, j_rev, j_fd, spec_obj.outputs, h, rtol, layout)
+        passed = all(row["ok"] for row in rows)
     console = display.stdout_console()
-    console.print(display.check_view(rows, passed))
+    table = display.check_view(rows, passed)
+    if for_hessian:
+        table.title = ("Hessian check: forward over reverse, reverse over reverse, central "
+                       "differences of the gradient")
+    console.print(table)
     if not passed:
         worst = next(row for row in rows if not row["ok"])
         raise ComputeError(f"{worst['pair']} disagree beyond the tolerance (worst at "
                            f"{worst['where']}, abs diff {worst['abs']:.3g}); the derivative "
                            "rules or the function's smoothness at this point are suspect.")
-    console.print(f"OK: forward, reverse and central differences agree ({layout.M} x "
-                  f"{layout.N}, rtol {rtol:g}).", markup=False, soft_wrap=True)
+    what = "the Hessian's" if for_hessian else "forward, reverse and central differences"
+    console.print(f"OK: {what} agree ({layout.M} x {layout.N}, rtol {rtol:g}).",
+                  markup=False, soft_wrap=True)
+
+
+@main.command()
+@spec_options
+@engine_options
+@click.option("--sparse", type=click.Choice(["auto", "on", "off"]), default="auto",
+              show_default=True,
+              help="on: star/acyclic colouring of the gradient graph's pattern, compressed "
+                   "sweeps, a sparse file (.npz in scipy.sparse.save_npz layout, or .mtx); "
+                   "auto: compressed sweeps where the pattern makes them cheaper, output as "
+                   "asked; off: dense sweeps.")
+@click.option("-o", "--output", metavar="FILE|-", default=None,
+              help="Write H to FILE, or to stdout with -. Default: stdout when it is not a "
+                   "terminal, else a table (small H) or a summary.")
+@click.option("--format", "fmt", type=click.Choice(["npy", "npz", "csv", "mtx"]), default=None,
+              help="npy: the flat matrix; npz: also each IN__IN block and the labels (with "
+                   "--sparse on: scipy.sparse.save_npz); csv: text; mtx: Matrix Market. "
+                   "Default: from -o's suffix, else npy.")
+@click.option("--allow-nonfinite", is_flag=True,
+              help="Write H even if it has NaN or inf entries (exit 0, with a warning).")
+@click.option("--explain", is_flag=True,
+              help="Print the plan (or the sparse colouring) to stderr, then compute.")
+@click.option("--batch", is_flag=True, help="Not supported yet for Hessians.")
+@running.reporting_errors
+def hessian(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, output, fmt,
+            allow_nonfinite, explain, batch):
+    """Compute the flat (N, N) float64 Hessian of SPEC, which has one scalar output.
+
+    Rows and columns are the inputs, each flattened in C order, in the spec's order. By
+    forward over reverse: the gradient sweep is traced once, then batched sweeps over it.
+
+    \b
+    Examples:
+      jaccli hessian configs/seed.yaml
+      jaccli hessian configs/rosenbrock.yaml --sparse on -o H.npz
+      jaccli hessian configs/rosenbrock.yaml --input x=x0.npy -o H.npy
+    """
+    from jaccli.cli import hessian as second
+    second.run(spec, inputs, inputs_under, mode, chunk_size, memory_limit, output, fmt, sparse,
+               allow_nonfinite, explain, batch)
