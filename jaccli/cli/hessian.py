@@ -160,18 +160,10 @@ def serialize(matrix, layout, fmt, stream, sparse):
     """npy/csv: the flat H (out.serialize); npz: ``hessian`` plus each IN__IN block and the
     labels, or with ``sparse`` scipy.sparse.save_npz's layout; mtx: Matrix Market."""
     import scipy.sparse as sp
+
+    from jaccli.cli.sparse_output import serialize_sparse
     if sparse or fmt == "mtx":
-        H = sp.csr_array(matrix)
-        seekable = stream.seekable() if hasattr(stream, "seekable") else False
-        target = stream if seekable else io.BytesIO()
-        if fmt == "mtx":
-            import scipy.io
-            scipy.io.mmwrite(target, sp.coo_matrix(H), comment="jaccli hessian",
-                             symmetry="symmetric" if (H != H.T).nnz == 0 else "general")
-        else:
-            sp.save_npz(target, H, compressed=False)
-        if not seekable:
-            stream.write(target.getvalue())
+        serialize_sparse(sp.csr_array(matrix), fmt, stream, comment="jaccli hessian")
         return
     if fmt != "npz":
         return out.serialize(matrix, layout, fmt, stream)

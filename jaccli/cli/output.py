@@ -120,12 +120,14 @@ def serialize(matrix, layout, fmt, stream):
             stream.write(target.getvalue())
 
 
-def write_stdout(matrix, layout, fmt, stream):
+def write_stdout(matrix, layout, fmt, stream, writer=None):
+    """J as ``fmt`` on ``stream``; ``writer(matrix, layout, fmt, stream)`` serializes
+    (default: ``serialize``, the dense formats)."""
     if stream is None:
         raise ComputeError("standard output is closed, so J cannot be written to it; "
                            "write it to a file with -o J.npy.")
     try:
-        serialize(matrix, layout, fmt, stream)
+        (writer or serialize)(matrix, layout, fmt, stream)
         stream.flush()
     except OSError as e:                 # BrokenPipeError, or NumPy's short-write OSError
         # NOTE: the reader went away (e.g. `| head`); point stdout at /dev/null so that
