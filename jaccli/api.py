@@ -137,6 +137,7 @@ class FlatJacobian:
     mode: str
     plan: object
     point_dependent: list
+    tasks: object = None        # the distributed.TaskSplit when a cluster ran the sweeps
 
 
 def _traced_plan(f, args, argnums, mode, chunk_size, memory_limit, device=None, out_path=None):
@@ -173,21 +174,34 @@ def _measure_modes(graph, plan, dtype):
 
 
 def _compute(f, args, argnums, mode, chunk_size, memory_limit, device, out_path=None,
-             progress=None, on_plan=None):
+             progress=None, on_plan=None, client=None):
+    if client is not None:
+        from .distributed import Cluster
+        client = Cluster.of(client)                       # before any work: dask installed?
+        if module_for(device) is not np:
+            raise InputError("client= runs the sweeps on the cluster's CPUs in this version; "
+                             "leave out device='cuda'.")
     graph, plan, out_shapes, in_shapes, dtype, n_out, single = _traced_plan(
         f, args, argnums, mode, chunk_size, memory_limit, device, out_path)
     if on_plan is not None:
         on_plan(plan)
+    path = out_path if plan.storage == "memmap" else None
+    tasks = None
     with np.errstate(all="ignore"):
-        J = run_sweeps(graph, plan.mode, plan.chunk_size, dtype,
-                       out_path=out_path if plan.storage == "memmap" else None,
-                       progress=progress)
-    flat = FlatJacobian(J, out_shapes, in_shapes, plan.mode, plan, list(graph.point_dependent))
+        if client is None:
+            J = run_sweeps(graph, plan.mode, plan.chunk_size, dtype, out_path=path,
+                           progress=progress)
+        else:
+            from .distributed import run_seed_tasks
+            J, tasks = run_seed_tasks(graph, plan, client, dtype, out_path=path,
+                                      progress=progress)
+    flat = FlatJacobian(J, out_shapes, in_shapes, plan.mode, plan, list(graph.point_dependent),
+                        tasks)
     return flat, n_out, single
 
 
 def flat_jacobian(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit=None,
-                  device=None, out_path=None, progress=None, on_plan=None):
+                  device=None, out_path=None, progress=None, on_plan=None, client=None):
     """The Jacobian of ``f`` at ``args`` as one 2-D matrix of shape (M, N): M = total size of
     the outputs, N = total size of the arguments in ``argnums``, each flattened in C order and
     laid out in order. Returns a ``FlatJacobian``.
@@ -196,13 +210,16 @@ def flat_jacobian(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit
         larger than the memory budget; ``result.plan.storage`` is then 'memmap' and
         ``result.matrix`` the ``np.memmap``. Otherwise no file is created.
     progress: ``progress(seeds_done, seeds_total)`` after every chunk of a multi-chunk run.
-    on_plan: ``on_plan(plan)`` once the plan is made, before the sweeps start."""
+    on_plan: ``on_plan(plan)`` once the plan is made, before the sweeps start.
+    client: a ``dask.distributed.Client``: the chunks of seeds run as tasks on its cluster
+        (see ``jaccli.distributed``; ``result.tasks`` says how J was split); the result is
+        equal to the serial one bit for bit. Needs ``pip install 'jaccli[dask]'``."""
     return _compute(f, tuple(args), argnums, mode, chunk_size, memory_limit, device,
-                    out_path, progress, on_plan)[0]
+                    out_path, progress, on_plan, client)[0]
 
 
 def jacobian(f, *args, argnums=0, mode="auto", chunk_size=None, device=None, memory_limit=None,
-             batched=False):
+             batched=False, client=None):
     """The Jacobian of ``f`` at ``args``, by batched automatic differentiation.
 
     f: a function of arrays written with plain NumPy, returning an array or a tuple of arrays.
@@ -219,19 +236,31 @@ def jacobian(f, *args, argnums=0, mode="auto", chunk_size=None, device=None, mem
         computed at every point in one batched sweep; a tuple marks further arguments (not
         differentiated) as batched too. Each result then has shape ``(B,) + out.shape +
         arg.shape``.
+    client: a ``dask.distributed.Client``: the chunks of seeds (or of points, with
+        ``batched``) run as tasks on its cluster, each sized to run well over Dask's per-task
+        cost; a job too small for that runs here. The result equals the serial one bit for
+        bit. Needs ``pip install 'jaccli[dask]'``.
 
     Returns an array of shape ``out.shape + args[argnums].shape``; for a tuple ``argnums`` a
     tuple of them, for a tuple of outputs a tuple over outputs (each over argnums), as JAX.
     """
     if batched is not False and batched is not None:
         return _batched_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit,
-                                 device)
-    flat, n_out, single = _compute(f, args, argnums, mode, chunk_size, memory_limit, device)
+                                 device, client)
+    flat, n_out, single = _compute(f, args, argnums, mode, chunk_size, memory_limit, device,
+                                   client=client)
     return _unflatten(flat.matrix, flat.out_shapes, flat.in_shapes, n_out, single)
 
 
-def _batched_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit, device):
+def _batched_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit, device,
+                      client=None):
     from .points import batched_flat_jacobian
+    if client is not None:
+        from .distributed import Cluster, batched_flat_jacobian as on_cluster
+        cluster = Cluster.of(client)
+
+        def batched_flat_jacobian(*a):
+            return on_cluster(*a, cluster)[:2]
     mode, chunk_size, memory_limit = _check_engine(mode, chunk_size, memory_limit)
     if module_for(device) is not np:
         raise InputError("batched=... runs on the CPU only in this version; leave out "

@@ -45,13 +45,16 @@ def batch_size(args, batched):
     return B
 
 
-def batched_flat_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit):
+def batched_flat_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit,
+                          sweep_points=None):
     """Flat Jacobians at every point: an array (B, M, N), and (output shapes, differentiated
     input shapes, mode used, number of outputs or None for a single array). ``batched``:
     indices of the arguments with a leading batch axis (a superset of ``argnums``).
 
     The plan (mode and seeds per sweep) is made once, from the first trace; the traces of
-    other paths, if any, have the same M x N and reuse it."""
+    other paths, if any, have the same M x N and reuse it. ``sweep_points``: a stand-in for
+    ``_sweep_points`` with its arguments (``distributed``: the point chunks as tasks)."""
+    sweep_points = _sweep_points if sweep_points is None else sweep_points
     B = batch_size(args, batched)
     traced = tuple(sorted(batched))
     wrt = [traced.index(i) for i in argnums]
@@ -69,7 +72,7 @@ def batched_flat_jacobian(f, args, argnums, batched, mode, chunk_size, memory_li
         everywhere = groups == 0 and not graph.point_dependent
         inputs = [args[i] if everywhere else args[i][remaining] for i in traced]
         taken = _points_on_this_path(graph, inputs, remaining.size)
-        part = _sweep_points(graph, inputs if everywhere else [x[taken] for x in inputs], wrt,
+        part = sweep_points(graph, inputs if everywhere else [x[taken] for x in inputs], wrt,
                              plan, memory_limit)
         if everywhere:
             return part, info
@@ -110,13 +113,13 @@ def _point_chunk(graph, seeds, count, memory_limit):
     return max(1, min(count, budget // per_point))
 
 
-def _sweep_points(graph, inputs, wrt, plan, memory_limit):
+def _sweep_points(graph, inputs, wrt, plan, memory_limit, step=None):
     """(P, M, N) Jacobians for P points that share ``graph``'s path, in the plan's mode and
-    chunks of seeds, over chunks of points that fit the memory budget."""
+    chunks of seeds, over chunks of ``step`` points (default: what fits the memory budget)."""
     count = inputs[0].shape[0]
     mode, K = plan.mode, plan.chunk_size
     seeds_total, width = (plan.N, plan.M) if mode == "fwd" else (plan.M, plan.N)
-    step = _point_chunk(graph, K, count, memory_limit)
+    step = _point_chunk(graph, K, count, memory_limit) if step is None else step
     # Sweeps give (seeds, points, other): fill that layout, return a (points, M, N) view.
     out = np.empty((seeds_total, count, width))
     for p0 in range(0, count, step):
