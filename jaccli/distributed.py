@@ -46,7 +46,8 @@ TASKS_PER_WORKER = 4         # balance, and little rerun when a worker is lost
 IN_FLIGHT_PER_WORKER = 2     # tasks submitted ahead per worker: bounds memory everywhere
 CONNECT_TIMEOUT = 5.0        # seconds to reach a scheduler
 RESUBMITS = 3                # a task whose scattered input was lost: submitted again
-LOCAL_START_SECONDS = 2.0    # about what starting a local cluster of a few processes costs
+LOCAL_START_SECONDS = 5.0    # a local cluster pays for jobs this long (starting one of 2 to 4
+                             # processes took 3 to 8 s on the loaded 2-core CI machine)
 EXTRA = "pip install 'jaccli[dask]'"
 
 
@@ -204,9 +205,10 @@ def _split(unit, total, step, seconds, row_bytes, workers, budget, local, start=
                   "Dask's ~1 ms per task to vanish); it runs here, serially")
     elif local and seconds < LOCAL_START_SECONDS:
         pays = False
-        reason = (f"a cluster does not pay: starting {workers} local workers takes about "
-                  f"{format_seconds(LOCAL_START_SECONDS)}, more than the job's {est} "
-                  f"{format_seconds(seconds)}; it runs here, serially")
+        reason = (f"a cluster does not pay: starting {workers} local worker"
+                  f"{'s' * (workers != 1)} takes seconds, and the job ({est} "
+                  f"{format_seconds(seconds)}) is under {format_seconds(LOCAL_START_SECONDS)}; "
+                  "it runs here, serially")
     else:
         reason = (f"{tasks} tasks of {per_task} {unit} on {workers} worker"
                   f"{'s' * (workers != 1)}, {est} {format_seconds(task_seconds)} per task")
@@ -283,21 +285,26 @@ def seed_rows(seeds, a, b):
 
 def points_task(graph, inputs, wrt, shape, step):
     """The (P, M, N) Jacobians at P points (``inputs``: the traced inputs' point chunks), as
-    ``points._sweep_points`` computes them in point chunks of ``step``. ``shape``: the
+    ``points.sweep_points`` computes them in point chunks of ``step``. ``shape``: the
     plan's (mode, chunk_size, M, N)."""
     from types import SimpleNamespace
 
-    from .points import _sweep_points
+    from .points import sweep_points
     mode, chunk_size, M, N = shape
     plan = SimpleNamespace(mode=mode, chunk_size=chunk_size, M=M, N=N)
     with np.errstate(all="ignore"):
-        return np.ascontiguousarray(_sweep_points(graph, inputs, wrt, plan, None, step=step))
+        return np.ascontiguousarray(sweep_points(graph, inputs, wrt, plan, None, step=step))
 
 
 # ---------------------------------------------------------------- running them
-# NOTE: the first two chunks run here. They are part of J (nothing is computed twice), and the
-# second's time (the first warms up) is a measurement of the job: the tasks are sized by it rather than by the cost model, and a
-# job it shows to be too small for a cluster goes on here, serially, without starting one.
+# NOTE: the first two chunks run here, as a measurement of the job: the tasks are sized by the
+# second's time rather than by the cost model, and a job it shows to be too small for a
+# cluster goes on here, serially, without starting one (those chunks are then part of J).
+# When the cluster does pay, it computes all of J, those two chunks again: the cost is two
+# chunks, and J then comes from one kind of process only. That matters for exactness: BLAS
+# results depend on its thread count (OpenBLAS gives other last bits for W @ T with 1 and 2
+# threads), and Dask's workers run BLAS on 1 thread (its nanny sets OMP_NUM_THREADS and
+# OPENBLAS_NUM_THREADS to 1), so J is the serial J of a process with the workers' settings.
 
 def run_seed_tasks(graph, plan, cluster, dtype, out_path=None, progress=None, seeds=None,
                    seeds_per_task=None, wrt=None):
@@ -342,9 +349,9 @@ def run_seed_tasks(graph, plan, cluster, dtype, out_path=None, progress=None, se
 def run_point_tasks(graph, inputs, wrt, plan, step, cluster, out=None, progress=None,
                     points_per_task=None):
     """(P, M, N) Jacobians at P points from tasks on ``cluster``, equal to
-    ``points._sweep_points``'s; ``out``: a path of a new .npy to write them into (the result
+    ``points.sweep_points``'s; ``out``: a path of a new .npy to write them into (the result
     is then that file, memory-mapped read-only). Returns (J, TaskSplit)."""
-    from .points import _sweep_points
+    from .points import sweep_points
     cluster = Cluster.of(cluster)
     count = inputs[0].shape[0]
     sink = _Sink((count, plan.M, plan.N), np.float64, out)
@@ -352,7 +359,7 @@ def run_point_tasks(graph, inputs, wrt, plan, step, cluster, out=None, progress=
 
     def here(a, b):
         with np.errstate(all="ignore"):
-            return _sweep_points(graph, [x[a:b] for x in inputs], wrt, plan, None, step=step)
+            return sweep_points(graph, [x[a:b] for x in inputs], wrt, plan, None, step=step)
 
     def on_cluster(client, shared, run_id):
         def submit(i, a, b):
@@ -369,9 +376,9 @@ def run_point_tasks(graph, inputs, wrt, plan, step, cluster, out=None, progress=
 
 
 def _run(sink, total, width, step, here, on_cluster, graph, cluster, progress, split_from):
-    """The first two chunks here (the second timed: the first pays for warming up); then the
-    rest as tasks on the cluster, or here when the split says a cluster does not pay.
-    Returns the TaskSplit."""
+    """The first two chunks here, the second timed (the first pays for warming up); then the
+    rest here too when the split says a cluster does not pay, else all of J as tasks on the
+    cluster (the two chunks again: see the NOTE above). Returns the TaskSplit."""
     if total == 0 or width == 0:
         return split_from(0, 0.0)
     first, seconds = 0, 0.0
@@ -381,10 +388,10 @@ def _run(sink, total, width, step, here, on_cluster, graph, cluster, progress, s
         a, first = first, min(first + step, total)
         t0 = time.perf_counter()
         sink.write_rows(a, first, here(a, first))
-        seconds = (time.perf_counter() - t0) * (total - first) / (first - a)
+        seconds = (time.perf_counter() - t0) * total / (first - a)
         if progress is not None:
             progress(first, total)
-    split = split_from(first, seconds)
+    split = split_from(0, seconds)
     if first == total:
         return split
     if not split.pays:
@@ -396,16 +403,17 @@ def _run(sink, total, width, step, here, on_cluster, graph, cluster, progress, s
         return split
     client = cluster.client()
     shared = client.scatter(graph, broadcast=True, hash=False)
+    shown = None if progress is None else lambda done, total: progress(max(done, first), total)
     try:
         _gather(client, split, cluster.workers, on_cluster(client, shared, uuid.uuid4().hex[:8]),
-                sink.write_rows, progress, first)
+                sink.write_rows, shown)
     finally:
         with contextlib.suppress(Exception):
             client.cancel([shared])
     return split
 
 
-def _gather(client, split, workers, submit, write, progress, done=0):
+def _gather(client, split, workers, submit, write, progress):
     """Submit the split's tasks, at most IN_FLIGHT_PER_WORKER per worker ahead, and write
     each block as it arrives (fetched in the background while the next ones run).
 
@@ -431,6 +439,7 @@ def _gather(client, split, workers, submit, write, progress, done=0):
     running = distributed.as_completed([entry[3] for entry in where.values()],
                                        loop=client.loop, with_results=True,
                                        raise_errors=False)   # our client is not the default
+    done = 0
     try:
         for future, block in running:
             i, a, b, _, tries = where.pop(future.key)
@@ -536,9 +545,9 @@ def batched_flat_jacobian(f, args, argnums, batched, mode, chunk_size, memory_li
     B = points.batch_size(args, batched)
     splits = []
 
-    def sweep_points(graph, inputs, wrt, plan, memory_limit):
+    def sweep_on_cluster(graph, inputs, wrt, plan, memory_limit):
         count = inputs[0].shape[0]
-        step = points._point_chunk(graph, plan.chunk_size, count, memory_limit)
+        step = points.point_chunk(graph, plan.chunk_size, count, memory_limit)
         whole = count == B and not graph.point_dependent
         J, split = run_point_tasks(graph, inputs, wrt, plan, step, cluster,
                                    out_path if whole else None, progress if whole else None,
@@ -546,5 +555,5 @@ def batched_flat_jacobian(f, args, argnums, batched, mode, chunk_size, memory_li
         splits.append(split)
         return J
     J, info = points.batched_flat_jacobian(f, args, argnums, batched, mode, chunk_size,
-                                           memory_limit, sweep_points=sweep_points)
+                                           memory_limit, sweeper=sweep_on_cluster)
     return J, info, splits
