@@ -244,7 +244,9 @@ def _free_port():
 
 @pytest.fixture(scope="module")
 def scheduler_address():
-    """`dask scheduler` and two `dask worker` processes on 127.0.0.1, stopped at the end."""
+    """`dask scheduler` and two `dask worker` processes on 127.0.0.1, stopped at the end
+    (without nannies, which take seconds to start here; BLAS on one thread, as a nanny sets
+    it)."""
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
@@ -256,7 +258,7 @@ def scheduler_address():
         for _ in range(2):
             procs.append(subprocess.Popen(
                 [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads",
-                 "1", "--no-dashboard"], env=env, stdout=subprocess.DEVNULL,
+                 "1", "--no-nanny", "--no-dashboard"], env=dict(env, **ONE_THREAD), stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL))
         with distributed.Client(address, timeout=30, set_as_default=False) as c:
             c.wait_for_workers(2, timeout=60)
