@@ -162,6 +162,7 @@ class FlatJacobian:
     mode: str
     plan: object
     point_dependent: list
+    tasks: object = None        # the distributed.TaskSplit when a cluster ran the sweeps
 
 
 def _traced_plan(f, args, argnums, mode, chunk_size, memory_limit, device=None, out_path=None,
@@ -226,12 +227,21 @@ def _measure_modes(graph, plan, dtype):
 
 
 def _compute(f, args, argnums, mode, chunk_size, memory_limit, device, out_path=None,
-             progress=None, on_plan=None, sparse="off"):
+             progress=None, on_plan=None, sparse="off", client=None):
+    if client is not None:
+        from .distributed import Cluster
+        client = Cluster.of(client)                       # before any work: dask installed?
+        if module_for(device) is not np:
+            raise InputError("client= runs the sweeps on the cluster's CPUs in this version; "
+                             "leave out device='cuda'.")
+        if _check_sparse(sparse) != "off":
+            raise InputError("client= with sparse=... is not supported yet: pass one of them.")
     graph, plan, out_shapes, in_shapes, dtype, n_out, single = _traced_plan(
         f, args, argnums, mode, chunk_size, memory_limit, device, out_path, sparse)
     if on_plan is not None:
         on_plan(plan)
     memmap = out_path if plan.storage == "memmap" else None
+    tasks = None
     with np.errstate(all="ignore"):
         if plan.compressed is not None:
             from .sparse.jacobian import compressed_jacobian, to_dense
@@ -240,13 +250,18 @@ def _compute(f, args, argnums, mode, chunk_size, memory_limit, device, out_path=
                                     plan.compressed, chunks, dtype, progress=progress)
             if _check_sparse(sparse) != "on":
                 J = to_dense(J, None if memmap is None else _open_memmap(memmap, J))
+        elif client is not None:
+            from .distributed import run_seed_tasks
+            J, tasks = run_seed_tasks(graph, plan, client, dtype, out_path=memmap,
+                                      progress=progress)
         else:
             J = run_sweeps(graph, plan.mode, plan.chunk_size, dtype, out_path=memmap,
                            progress=progress)
             if _check_sparse(sparse) == "on":
                 import scipy.sparse as sp
                 J = sp.csr_array(np.asarray(J))
-    flat = FlatJacobian(J, out_shapes, in_shapes, plan.mode, plan, list(graph.point_dependent))
+    flat = FlatJacobian(J, out_shapes, in_shapes, plan.mode, plan, list(graph.point_dependent),
+                        tasks)
     return flat, n_out, single
 
 
@@ -256,7 +271,8 @@ def _open_memmap(path, J):
 
 
 def flat_jacobian(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit=None,
-                  device=None, out_path=None, progress=None, on_plan=None, sparse="off"):
+                  device=None, out_path=None, progress=None, on_plan=None, sparse="off",
+                  client=None):
     """The Jacobian of ``f`` at ``args`` as one 2-D matrix of shape (M, N): M = total size of
     the outputs, N = total size of the arguments in ``argnums``, each flattened in C order and
     laid out in order. Returns a ``FlatJacobian``.
@@ -268,13 +284,16 @@ def flat_jacobian(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit
     on_plan: ``on_plan(plan)`` once the plan is made, before the sweeps start.
     sparse: 'off' (default), 'on' (``result.matrix`` a ``scipy.sparse.csr_array``, from
         compressed sweeps) or 'auto' (compressed sweeps when the planner finds them cheaper,
-        a dense result)."""
+        a dense result).
+    client: a ``dask.distributed.Client``: the chunks of seeds run as tasks on its cluster
+        (see ``jaccli.distributed``; ``result.tasks`` says how J was split); the result is
+        equal to the serial one bit for bit. Needs ``pip install 'jaccli[dask]'``."""
     return _compute(f, tuple(args), argnums, mode, chunk_size, memory_limit, device,
-                    out_path, progress, on_plan, sparse)[0]
+                    out_path, progress, on_plan, sparse, client)[0]
 
 
 def jacobian(f, *args, argnums=0, mode="auto", chunk_size=None, device=None, memory_limit=None,
-             batched=False, sparse=False):
+             batched=False, sparse=False, client=None):
     """The Jacobian of ``f`` at ``args``, by batched automatic differentiation.
 
     f: a function of arrays written with plain NumPy, returning an array or a tuple of arrays.
@@ -295,6 +314,10 @@ def jacobian(f, *args, argnums=0, mode="auto", chunk_size=None, device=None, mem
         a ``scipy.sparse.csr_array``, from compressed sweeps (one seed per colour of the
         pattern, ``jaccli.sparsity``); 'auto': compressed sweeps when the planner finds them
         cheaper than dense ones, the usual dense result.
+    client: a ``dask.distributed.Client``: the chunks of seeds (or of points, with
+        ``batched``) run as tasks on its cluster, each sized to run well over Dask's per-task
+        cost; a job too small for that runs here. The result equals the serial one bit for
+        bit. Needs ``pip install 'jaccli[dask]'``.
 
     Returns an array of shape ``out.shape + args[argnums].shape``; for a tuple ``argnums`` a
     tuple of them, for a tuple of outputs a tuple over outputs (each over argnums), as JAX.
@@ -304,16 +327,24 @@ def jacobian(f, *args, argnums=0, mode="auto", chunk_size=None, device=None, mem
             raise InputError("sparse= with batched= is not supported yet: compute the "
                              "points one at a time, or pass sparse=False.")
         return _batched_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit,
-                                 device)
+                                 device, client)
     flat, n_out, single = _compute(f, args, argnums, mode, chunk_size, memory_limit, device,
-                                   sparse=sparse)
+                                   sparse=sparse, client=client)
     if _check_sparse(sparse) == "on":
         return flat.matrix
     return _unflatten(flat.matrix, flat.out_shapes, flat.in_shapes, n_out, single)
 
 
-def _batched_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit, device):
-    from .points import batched_flat_jacobian
+def _batched_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit, device,
+                      client=None):
+    if client is None:
+        from .points import batched_flat_jacobian as engine
+    else:
+        from .distributed import Cluster, batched_flat_jacobian as on_cluster
+        cluster = Cluster.of(client)
+
+        def engine(*a):
+            return on_cluster(*a, cluster)[:2]
     mode, chunk_size, memory_limit = _check_engine(mode, chunk_size, memory_limit)
     if module_for(device) is not np:
         raise InputError("batched=... runs on the CPU only in this version; leave out "
@@ -329,7 +360,7 @@ def _batched_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit,
         args[i] = _differentiable(args[i], i)
     for i in extra:
         args[i] = np.asarray(args[i])
-    J, (out_shapes, in_shapes, _, n_out) = batched_flat_jacobian(
+    J, (out_shapes, in_shapes, _, n_out) = engine(
         f, args, nums, set(nums) | set(extra), mode, chunk_size, memory_limit)
     return _unflatten(J, out_shapes, in_shapes, n_out, single)
 

@@ -6,7 +6,7 @@ import click
 import numpy as np
 
 from jaccli.cli import display, running
-from jaccli.cli.options import engine_options, sparse_option, spec_options
+from jaccli.cli.options import cluster_options, engine_options, sparse_option, spec_options
 from jaccli.errors import ComputeError, InputError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -51,9 +51,10 @@ def main():
 @click.option("--batch", is_flag=True,
               help="Every input carries a leading batch axis (one row per point): write the "
                    "(B, M, N) stack of Jacobians, computed in one batched sweep. npy only.")
+@cluster_options
 @running.reporting_errors
 def jacobian(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, device, output,
-             fmt, allow_nonfinite, explain, batch):
+             fmt, allow_nonfinite, explain, batch, scheduler=None, workers=None):
     """Compute the flat (M, N) float64 Jacobian of SPEC at its point.
 
     Rows are the outputs, each flattened in C order, in the spec's order; columns are the
@@ -74,23 +75,42 @@ def jacobian(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse,
       jaccli jacobian configs/large.yaml --explain -o J.npy
       jaccli jacobian configs/lorenz_rhs.yaml --batch --input state=points.npy -o J.npy
       jaccli jacobian configs/brusselator.yaml --sparse on -o J.npz   # scipy.sparse.load_npz
+      jaccli jacobian configs/large.yaml --scheduler tcp://HOST:8786 -o J.npy   # jaccli[dask]
+      jaccli jacobian configs/large.yaml --workers 4 -o J.npy
+
+    With --scheduler or --workers, chunks of seeds (or of points, with --batch) run as tasks
+    on a Dask cluster, each block written into the output as it arrives; J is the serial J.
 
     A J larger than the memory budget (--memory-limit, default a quarter of the available
     memory) that goes to a .npy file is written into it chunk by chunk, memory-mapped.
     """
-    from jaccli.cli import output as out
-    if batch:
-        if sparse == "on":
-            raise InputError("--sparse on with --batch is not supported yet; drop one.")
-        return _batched(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device,
-                        output, fmt, allow_nonfinite)
+    if batch and sparse == "on":
+        raise InputError("--sparse on with --batch is not supported yet; drop one.")
+    if sparse == "on" and (scheduler or workers):
+        raise InputError("--sparse on with --scheduler or --workers is not supported yet: "
+                         "compressed sweeps run here; drop one.")
     if sparse == "on":
         return _sparse(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device,
                        output, fmt, allow_nonfinite, explain)
     if fmt == "mtx":
         raise InputError("--format mtx writes a sparse matrix: add --sparse on.")
-    if device != "cpu":
-        sparse = "off"                      # compressed sweeps run on the CPU only
+    if device != "cpu" or scheduler or workers:
+        sparse = "off"                      # compressed sweeps run here, on the CPU only
+    if (scheduler or workers) and device != "cpu":
+        raise InputError("--scheduler and --workers run on the cluster's CPUs in this "
+                         "version; drop --device cuda.")
+    with running.cluster(scheduler, workers) as cluster:
+        if batch:
+            return _batched(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device,
+                            output, fmt, allow_nonfinite, cluster)
+        return _flat(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, device,
+                     output, fmt, allow_nonfinite, explain, cluster)
+
+
+def _flat(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, device, output,
+          fmt, allow_nonfinite, explain, cluster):
+    """``jacobian`` without --batch: the flat (M, N) J."""
+    from jaccli.cli import output as out
     spec_obj = running.load(spec, inputs, memory_limit=memory_limit, inputs_under=inputs_under)
     running.check_point(spec_obj, allow_nonfinite)
     fmt = out.format_for(output, fmt)
@@ -99,7 +119,8 @@ def jacobian(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse,
     with mapped or out.nothing():
         matrix, layout, used, plan = running.flat_jacobian(
             spec_obj, mode, chunk_size, memory_limit, device=None if device == "cpu" else device,
-            out_path=mapped and mapped.temporary, explain=explain, sparse=sparse)
+            out_path=mapped and mapped.temporary, explain=explain, sparse=sparse,
+            client=cluster)
         problem = out.nonfinite_problem(matrix, layout)
         if problem and not allow_nonfinite:
             raise ComputeError(problem + " Check that the point lies in the function's "
@@ -153,7 +174,7 @@ def _sparse(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device, 
 
 
 def _batched(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device, output, fmt,
-             allow_nonfinite):
+             allow_nonfinite, cluster=None):
     """``jacobian --batch``: the (B, M, N) stack of Jacobians, as .npy."""
     from jaccli.cli import output as out
     if device != "cpu":
@@ -162,17 +183,59 @@ def _batched(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device,
         raise InputError("--batch writes a (B, M, N) .npy only; use -o FILE.npy or -o -.")
     spec_obj = running.load(spec, inputs, batch=True, memory_limit=memory_limit,
                             inputs_under=inputs_under)
+    if cluster is not None:
+        return _batched_on_cluster(spec_obj, mode, chunk_size, memory_limit, output,
+                                   allow_nonfinite, cluster)
     stack, layout, used = running.batched_flat_jacobian(spec_obj, mode, chunk_size,
                                                         memory_limit)
-    bad = ~np.isfinite(stack)
-    if bad.any():
-        b, i, j = (int(k) for k in np.argwhere(bad)[0])
-        problem = (f"{int(bad.sum())} Jacobian entries are NaN or inf; the first is at point "
+    _check_stack(stack, layout, allow_nonfinite)
+    _write_stack(stack, layout, used, output)
+
+
+def _batched_on_cluster(spec_obj, mode, chunk_size, memory_limit, output, allow_nonfinite,
+                        cluster):
+    """``jacobian --batch`` with the point chunks as tasks: into a .npy file as they arrive
+    (a temporary renamed at the end: never a partial file)."""
+    from jaccli.cli import output as out
+    to_file = output not in (None, "-")
+    mapped = out.MappedFile(output) if to_file else None
+    with mapped or out.nothing():
+        stack, layout, used = running.batched_on_cluster(
+            spec_obj, mode, chunk_size, memory_limit, cluster,
+            out_path=mapped.temporary if mapped is not None else None)
+        _check_stack(stack, layout, allow_nonfinite)
+        if isinstance(stack, np.memmap):
+            del stack
+            mapped.commit()
+            display.message(f"wrote {spec_obj.inputs[0].shape[0]} Jacobians ({layout.M} x "
+                            f"{layout.N} each, {used} mode) to {output} as npy, task by task")
+            return
+    _write_stack(stack, layout, used, output)
+
+
+def _check_stack(stack, layout, allow_nonfinite, block=1 << 22):
+    """NaN or inf anywhere in the (B, M, N) stack: an error, or with --allow-nonfinite a
+    warning. Scanned in blocks of points (the stack may be a file)."""
+    count, first = 0, None
+    for b0 in range(0, stack.shape[0], block):
+        bad = ~np.isfinite(stack[b0:b0 + block])
+        n = int(bad.sum())
+        if n and first is None:
+            first = tuple(int(k) for k in np.argwhere(bad)[0])
+            first = (first[0] + b0,) + first[1:]
+        count += n
+    if count:
+        b, i, j = first
+        problem = (f"{count} Jacobian entries are NaN or inf; the first is at point "
                    f"{b}, row {layout.row_label(i)}, column {layout.col_label(j)}.")
         if not allow_nonfinite:
             raise ComputeError(problem + " Check that the points lie in the function's "
                                          "domain, or pass --allow-nonfinite.")
         display.warning(problem)
+
+
+def _write_stack(stack, layout, used, output):
+    from jaccli.cli import output as out
     if output == "-" or (output is None and not out.stdout_is_terminal()):
         out.write_stdout(stack, layout, "npy", out.stdout_stream())
     elif output is not None:
@@ -194,9 +257,13 @@ def _batched(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device,
 @click.option("--hessian", "for_hessian", is_flag=True,
               help="Plan jaccli hessian instead: the traced first derivative and the sweeps "
                    "over it.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Also show how the sweeps split into tasks on a Dask cluster of N "
+                   "workers (tasks, seeds per task, est. time per task), or that it does "
+                   "not pay.")
 @running.reporting_errors
 def plan(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, as_json,
-         for_hessian):
+         for_hessian, workers=None):
     """Show how jaccli would compute SPEC's Jacobian, and why.
 
     Lists the inputs and outputs with their sizes, M and N, the sweeps, chunk size and peak
@@ -208,6 +275,7 @@ def plan(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, as_
       jaccli plan configs/wide.yaml --json
       jaccli plan configs/large.yaml --memory-limit 64MiB
       jaccli plan configs/brusselator.yaml --sparse on      # nnz, colours, compressed sweeps
+      jaccli plan configs/large.yaml --workers 4
     """
     from jaccli.api import plan as make_plan
     spec_obj = running.load(spec, inputs, memory_limit=memory_limit, inputs_under=inputs_under)
@@ -223,6 +291,12 @@ def plan(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, as_
         data = dict(result.to_dict())
     data["inputs"] = _sizes(layout.in_names, layout.in_shapes)
     data["outputs"] = _sizes(layout.out_names, layout.out_shapes)
+    if workers is not None and for_hessian:
+        raise InputError("plan --workers splits a Jacobian's sweeps; it does not plan "
+                         "Hessians on a cluster yet (drop --hessian or --workers).")
+    if workers is not None:
+        from jaccli.distributed import split_seeds
+        data["cluster"] = split_seeds(result, workers, local=True).to_dict()
     if as_json:
         click.echo(json.dumps(data, indent=2, default=_plain))
         return
@@ -230,6 +304,8 @@ def plan(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, as_
     for table in display.plan_view(data, layout):
         console.print(table)
     console.print(display.plan_sentence(data), markup=False, soft_wrap=True)
+    if "cluster" in data:
+        console.print(display.cluster_sentence(data["cluster"]), markup=False, soft_wrap=True)
 
 
 def _sizes(names, shapes):

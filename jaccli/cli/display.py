@@ -106,6 +106,12 @@ def plan_sentence(plan_dict):
     return text
 
 
+def cluster_sentence(split):
+    """'cluster (--workers 4): 16 tasks of 512 seeds ..., or why a cluster does not pay."""
+    return (f"cluster (--workers {split['workers']}): {split['reason']}; "
+            f"{_bytes(split['block_bytes'])} per task's block.")
+
+
 def _seconds(s):
     from jaccli.memory import format_seconds
     return "-" if s is None else format_seconds(s)

@@ -90,12 +90,27 @@ def nonfinite_problem(matrix, layout, block_bytes=64 * 1024 ** 2):
             i, j = np.argwhere(bad)[0] if not by_columns else np.argwhere(bad.T)[0][::-1]
             first = (int(i) + (0 if by_columns else lo), int(j) + (lo if by_columns else 0))
         count += n
+        del part, bad
+        _drop_pages(matrix)
     if not count:
         return None
     i, j = first
     what = "entry is" if count == 1 else "entries are"
     return (f"{count} Jacobian {what} NaN or inf; the first is at row "
             f"{layout.row_label(i)}, column {layout.col_label(j)} ({matrix[i, j]}).")
+
+
+def _drop_pages(matrix):
+    """Hand back the pages a scan mapped of a read-only memory-mapped J (a file the engine
+    wrote): they would count in this process's memory, up to the whole J."""
+    mapping = getattr(matrix, "_mmap", None)
+    if mapping is not None and getattr(matrix, "mode", None) == "r" and \
+            hasattr(mapping, "madvise"):
+        import mmap
+        try:
+            mapping.madvise(mmap.MADV_DONTNEED)
+        except (OSError, ValueError, AttributeError):
+            pass
 
 
 def format_for(output, fmt):
