@@ -216,10 +216,7 @@ def plan(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, as_
     if as_json:
         click.echo(json.dumps(data, indent=2, default=_plain))
         return
-    console = display.stdout_console()
-    for table in display.plan_view(data, layout):
-        console.print(table)
-    console.print(display.plan_sentence(data), markup=False, soft_wrap=True)
+    display.print_plan(data, layout, display.stdout_console())
 
 
 def _sizes(names, shapes):

@@ -235,9 +235,7 @@ def flat_jacobian(spec, mode, chunk_size=None, memory_limit=None, device=None, o
         if explain:
             data = plan.to_dict()
             bar.pause()
-            for table in display.plan_view(data, layout):
-                display.console().print(table)
-            display.message(display.plan_sentence(data))
+            display.print_plan(data, layout)
         bar.start(plan)
 
     with bar:
