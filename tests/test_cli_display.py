@@ -102,3 +102,22 @@ def test_no_mode_fitting_the_default_budget_is_an_error(configs, monkeypatch):
     assert "over budget" not in result.output
     assert "default memory budget" in result.stderr and "--memory-limit" in result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("extra", [[], ["--sparse", "on"], ["--batch", "--input", "x=[[1.0], [2.0]]"]])
+def test_bytes_on_a_pipe_are_explained_once_when_stderr_is_a_terminal(write_spec, monkeypatch,
+                                                                       extra):
+    monkeypatch.setattr(output, "stderr_is_terminal", lambda: True)
+    path = write_spec("inputs: {x: [1.0]}\noutputs: {f: 2 * x}\n")
+    result = run("jacobian", path, *extra, terminal=False)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("to stdout as .") == 1 and "-o J.npy" in result.stderr
+    assert result.stdout_bytes.startswith((b"\x93NUMPY", b"PK\x03\x04"))
+    quiet = run("jacobian", path, *extra, "-o", "-", terminal=False)     # asked for: no note
+    assert quiet.stderr == "" and quiet.stdout_bytes == result.stdout_bytes
+
+
+def test_bytes_on_a_pipe_are_not_explained_to_a_program(write_spec, monkeypatch):
+    monkeypatch.setattr(output, "stderr_is_terminal", lambda: False)
+    path = write_spec("inputs: {x: [1.0]}\noutputs: {f: 2 * x}\n")
+    assert run("jacobian", path, terminal=False).stderr == ""

@@ -114,6 +114,8 @@ def jacobian(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse,
             return
     if to_stdout:
         out.write_stdout(matrix, layout, fmt, out.stdout_stream())
+        if output is None:
+            out.tell_where_bytes_went(f"J ({layout.M} x {layout.N})", fmt)
     elif output is not None:
         out.write_file(matrix, layout, fmt, output)
         display.message(f"wrote J ({layout.M} x {layout.N}, {used} mode) to {output} "
@@ -145,6 +147,8 @@ def _sparse(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device, 
     to_stdout = output == "-" or (output is None and not out.stdout_is_terminal())
     if to_stdout or output is not None:
         sparse_output.write_sparse(matrix, fmt, "-" if to_stdout else output)
+        if output is None:
+            out.tell_where_bytes_went(f"sparse J ({layout.M} x {layout.N})", fmt)
         if not to_stdout:
             display.message(f"wrote sparse J ({layout.M} x {layout.N}, {matrix.nnz} "
                             f"nonzeros, {used}) to {output} as {fmt}")
@@ -175,6 +179,9 @@ def _batched(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device,
         display.warning(problem)
     if output == "-" or (output is None and not out.stdout_is_terminal()):
         out.write_stdout(stack, layout, "npy", out.stdout_stream())
+        if output is None:
+            out.tell_where_bytes_went(f"{stack.shape[0]} Jacobians ({layout.M} x {layout.N} "
+                                      "each)", "npy")
     elif output is not None:
         out.write_file(stack, layout, "npy", output)
         display.message(f"wrote {stack.shape[0]} Jacobians ({layout.M} x {layout.N} each, "

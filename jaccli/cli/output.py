@@ -346,6 +346,23 @@ def stdout_stream():
     return getattr(sys.stdout, "buffer", None)
 
 
+def stderr_is_terminal():
+    """Whether stderr is a terminal (a person may be watching); a closed stderr is not."""
+    return sys.stderr is not None and hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
+
+
+def tell_where_bytes_went(what, fmt):
+    """Without -o, J's bytes went to a stdout that is not a terminal (the pipe contract):
+    when stderr is a terminal, say so once, since `| cat`, `| tee` or a notebook's `!` cell
+    print them as binary."""
+    if not stderr_is_terminal():
+        return
+    from jaccli.cli import display
+    display.message(f"wrote {what} to stdout as .{fmt} bytes, since stdout is not a terminal "
+                    "(for a program reading the pipe); write a file with -o J.npy (or "
+                    "-o J.csv for text), or run without a pipe to see a table.")
+
+
 def stdout_is_terminal():
     """Whether stdout is a terminal; a closed stdout is not."""
     return sys.stdout is not None and sys.stdout.isatty()
