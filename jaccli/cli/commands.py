@@ -303,6 +303,7 @@ def trace(spec, inputs, inputs_under):
 @click.option("--chunk-size", type=click.IntRange(min=1), default=None, metavar="K",
               help="Seed vectors per sweep (default: the planner picks).")
 @click.option("--rtol", type=click.FloatRange(min=0.0), default=1e-5, show_default=True,
+              metavar="R",
               help="Relative tolerance; the finite-difference rounding error is added to it.")
 @running.reporting_errors
 def check(spec, inputs, inputs_under, chunk_size, rtol):
