@@ -121,3 +121,24 @@ def test_bytes_on_a_pipe_are_not_explained_to_a_program(write_spec, monkeypatch)
     monkeypatch.setattr(output, "stderr_is_terminal", lambda: False)
     path = write_spec("inputs: {x: [1.0]}\noutputs: {f: 2 * x}\n")
     assert run("jacobian", path, terminal=False).stderr == ""
+
+
+def test_npz_blocks_are_optional_and_left_out_by_size(write_spec, tmp_path, monkeypatch):
+    path = write_spec("inputs: {x: [1.0, 2.0]}\noutputs: {f: 2 * x, g: sum(x)}\n")
+    files = {}
+    for name, extra in (("auto", []), ("off", ["--no-npz-blocks"]), ("on", ["--npz-blocks"])):
+        result = run("jacobian", path, "-o", tmp_path / f"{name}.npz", *extra, terminal=False)
+        assert result.exit_code == 0, result.output
+        with np.load(tmp_path / f"{name}.npz") as data:
+            files[name] = set(data.files)
+    assert files["auto"] == files["on"] == {"jacobian", "rows", "cols", "f__x", "g__x"}
+    assert files["off"] == {"jacobian", "rows", "cols"}
+    monkeypatch.setattr(output, "NPZ_BLOCKS_MAX_BYTES", 16)          # J is 48 bytes
+    result = run("jacobian", path, "-o", tmp_path / "big.npz", terminal=False)
+    assert "not the OUT__IN blocks" in result.stderr and "--npz-blocks" in result.stderr
+    with np.load(tmp_path / "big.npz") as data:
+        assert set(data.files) == {"jacobian", "rows", "cols"}
+    result = run("jacobian", path, "-o", tmp_path / "big.npz", "--npz-blocks", terminal=False)
+    assert "OUT__IN" not in result.stderr
+    with np.load(tmp_path / "big.npz") as data:
+        assert "f__x" in data.files

@@ -43,6 +43,9 @@ def main():
               help="npy: the flat matrix; npz: also each OUT__IN block and the row/column "
                    "labels (with --sparse on: scipy.sparse.save_npz); csv: text; mtx: Matrix "
                    "Market (--sparse on). Default: from -o's suffix, else npy.")
+@click.option("--npz-blocks/--no-npz-blocks", default=None,
+              help="With npz: also store each OUT__IN block (default: when J is at most "
+                   "64 MB; they double the file).")
 @click.option("--allow-nonfinite", is_flag=True,
               help="Write J even if it has NaN or inf entries (exit 0, with a warning).")
 @click.option("--explain", is_flag=True,
@@ -53,7 +56,7 @@ def main():
                    "(B, M, N) stack of Jacobians, computed in one batched sweep. npy only.")
 @running.reporting_errors
 def jacobian(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, device, output,
-             fmt, allow_nonfinite, explain, batch):
+             fmt, npz_blocks, allow_nonfinite, explain, batch):
     """Compute the flat (M, N) float64 Jacobian of SPEC at its point.
 
     Rows are the outputs, each flattened in C order, in the spec's order; columns are the
@@ -112,12 +115,15 @@ def jacobian(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse,
             display.message(f"wrote J ({layout.M} x {layout.N}, {used} mode) to {output} "
                             f"as npy, chunk by chunk")
             return
+    blocks, said = out.npz_blocks(npz_blocks, layout)
+    if said and fmt == "npz" and (to_stdout or output is not None):
+        display.message(said)
     if to_stdout:
-        out.write_stdout(matrix, layout, fmt, out.stdout_stream())
+        out.write_stdout(matrix, layout, fmt, out.stdout_stream(), blocks)
         if output is None:
             out.tell_where_bytes_went(f"J ({layout.M} x {layout.N})", fmt)
     elif output is not None:
-        out.write_file(matrix, layout, fmt, output)
+        out.write_file(matrix, layout, fmt, output, blocks=blocks)
         display.message(f"wrote J ({layout.M} x {layout.N}, {used} mode) to {output} "
                         f"as {fmt}")
     else:

@@ -14,6 +14,21 @@ from jaccli.errors import ComputeError
 from jaccli.spec import SpecError
 
 FORMATS = ("npy", "npz", "csv")
+NPZ_BLOCKS_MAX_BYTES = 64 * 10 ** 6   # above this, .npz holds no OUT__IN blocks by default
+
+
+def npz_blocks(choice, layout):
+    """(whether a .npz gets the OUT__IN blocks, a sentence when that was decided by size).
+    ``choice``: True, False, or None for by size (the blocks double the file)."""
+    if choice is not None:
+        return choice, None
+    size = 8 * layout.M * layout.N
+    if size <= NPZ_BLOCKS_MAX_BYTES:
+        return True, None
+    from jaccli.memory import format_bytes
+    return False, (f"J is {format_bytes(size)}, so the .npz holds the flat matrix and the "
+                   "labels but not the OUT__IN blocks, which would double it; --npz-blocks "
+                   "adds them.")
 
 
 class Layout:
@@ -104,7 +119,8 @@ def format_for(output, fmt):
     return suffix if suffix in FORMATS else "npy"
 
 
-def serialize(matrix, layout, fmt, stream):
+def serialize(matrix, layout, fmt, stream, blocks=True):
+    """J in ``fmt`` on ``stream``; a .npz has the OUT__IN blocks only with ``blocks``."""
     if fmt == "npy":
         np.save(stream, matrix)
     elif fmt == "csv":
@@ -113,17 +129,21 @@ def serialize(matrix, layout, fmt, stream):
         seekable = stream.seekable()
         target = stream if seekable else io.BytesIO()     # zipfile wants a seekable file
         np.savez(target, jacobian=matrix, rows=np.array(layout.row_labels(), dtype=str),
-                 cols=np.array(layout.col_labels(), dtype=str), **layout.blocks(matrix))
+                 cols=np.array(layout.col_labels(), dtype=str),
+                 **(layout.blocks(matrix) if blocks else {}))
         if not seekable:
             stream.write(target.getvalue())
 
 
-def write_stdout(matrix, layout, fmt, stream):
+def write_stdout(matrix, layout, fmt, stream, blocks=True):
     if stream is None:
         raise ComputeError("standard output is closed, so J cannot be written to it; "
                            "write it to a file with -o J.npy.")
     try:
-        serialize(matrix, layout, fmt, stream)
+        if blocks:
+            serialize(matrix, layout, fmt, stream)
+        else:
+            serialize(matrix, layout, fmt, stream, blocks=False)
         stream.flush()
     except OSError as e:                 # BrokenPipeError, or NumPy's short-write OSError
         # NOTE: the reader went away (e.g. `| head`); point stdout at /dev/null so that
@@ -260,11 +280,17 @@ def _unlink(path):
         _OURS.discard(path)
 
 
-def write_file(matrix, layout, fmt, path, writer=None):
+def write_file(matrix, layout, fmt, path, writer=None, blocks=True):
     """Write J to ``path``: regular files through a temporary file and a rename (never a
     partial file), devices and FIFOs directly (see the NOTE above). ``writer(matrix, layout,
-    fmt, stream)`` serializes (default: ``serialize``, the dense formats)."""
-    writer = writer or serialize
+    fmt, stream)`` serializes (default: ``serialize``, the dense formats, with the .npz
+    blocks when ``blocks``)."""
+    if writer is None:
+        def writer(matrix, layout, fmt, stream):
+            if blocks:
+                serialize(matrix, layout, fmt, stream)
+            else:
+                serialize(matrix, layout, fmt, stream, blocks=False)
     target, direct = output_target(path)
     if direct:
         try:
