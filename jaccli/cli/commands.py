@@ -13,15 +13,17 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 @click.group(context_settings=CONTEXT)
-@click.version_option(package_name="jaccli")
+@click.version_option(None, "-V", "--version", package_name="jaccli")
 def main():
     """Full Jacobians of plain NumPy functions by automatic differentiation.
 
-    SPEC is a YAML spec file (see configs/seed.yaml), or path/to/module.py:function or
-    package.module:function whose inputs come from --input.
+    SPEC is a YAML spec file (`jaccli example` lists the shipped ones; `jaccli example seed`
+    writes seed.yaml), or path/to/module.py:function or package.module:function whose inputs
+    come from --input.
 
     \b
     Examples:
+      jaccli example seed && jaccli jacobian seed.yaml
       jaccli jacobian configs/seed.yaml
       jaccli jacobian configs/seed.yaml -o J.npy
       jaccli plan configs/large.yaml
