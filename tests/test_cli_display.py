@@ -104,7 +104,8 @@ def test_no_mode_fitting_the_default_budget_is_an_error(configs, monkeypatch):
     assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize("extra", [[], ["--sparse", "on"], ["--batch", "--input", "x=[[1.0], [2.0]]"]])
+@pytest.mark.parametrize("extra", [[], ["--sparse", "on"],
+                                   ["--batch", "--input", "x=[[1.0], [2.0]]"]])
 def test_bytes_on_a_pipe_are_explained_once_when_stderr_is_a_terminal(write_spec, monkeypatch,
                                                                        extra):
     monkeypatch.setattr(output, "stderr_is_terminal", lambda: True)
@@ -142,3 +143,10 @@ def test_npz_blocks_are_optional_and_left_out_by_size(write_spec, tmp_path, monk
     assert "OUT__IN" not in result.stderr
     with np.load(tmp_path / "big.npz") as data:
         assert "f__x" in data.files
+
+
+def test_plan_table_does_not_call_the_dense_mode_chosen_when_sweeps_are_compressed(configs):
+    result = CliRunner().invoke(main, ["plan", str(configs / "large.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "(dense pick)" in result.stdout and "(chosen)" not in result.stdout
+    assert " ".join(result.stdout.split("chosen: ", 1)[1].split()).startswith("compressed")

@@ -128,7 +128,8 @@ def plan_view(plan_dict, layout):
     for column in ("mode", "seeds", "sweeps", "chunk size", "peak memory", "est. time"):
         modes.add_column(column, justify="left" if column == "mode" else "right")
     for name, info in plan_dict.get("modes", {}).items():
-        chosen = " (chosen)" if name == plan_dict["mode"] else ""
+        chosen = "" if name != plan_dict["mode"] else \
+            " (dense pick)" if plan_dict.get("compressed") else " (chosen)"
         peak = _bytes(info.get("peak_bytes"))
         if info.get("fits") is False:
             peak += " (over budget)"

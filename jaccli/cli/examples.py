@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from jaccli.cli import running
 from jaccli.errors import InputError
 
 
@@ -38,6 +39,7 @@ def _models(text):
 @click.option("-o", "--output", metavar="FILE|-", default=None,
               help="Where to write it (default: NAME.yaml here); - prints it.")
 @click.option("--force", is_flag=True, help="Replace existing files.")
+@running.reporting_errors
 def example(name, output, force):
     """List the example specs, or write example NAME to NAME.yaml.
 
@@ -57,7 +59,6 @@ def example(name, output, force):
             click.echo(f"{n.ljust(width)}  {first}")
         click.echo("\nwrite one with: jaccli example NAME")
         return
-    display.reset()
     if name.endswith(".yaml"):
         name = name[:-5]
     if name not in found:
@@ -73,15 +74,18 @@ def example(name, output, force):
         files[target.parent / model] = (_folder() / model).read_text()
     existing = [str(path) for path in files if path.exists()]
     if existing and not force:
-        display.error(f"{' and '.join(existing)} already "
-                      f"{'exists' if len(existing) == 1 else 'exist'}; pass --force to replace "
-                      f"{'it' if len(existing) == 1 else 'them'}, or -o FILE to write "
-                      "elsewhere.")
-        raise SystemExit(2)
+        raise InputError(f"{' and '.join(existing)} already "
+                         f"{'exists' if len(existing) == 1 else 'exist'}; pass --force to "
+                         f"replace {'it' if len(existing) == 1 else 'them'}, or -o FILE to "
+                         "write elsewhere.")
     from jaccli.cli import output as out
     for path, content in files.items():
         if not path.parent.is_dir():
-            path.parent.mkdir(parents=True)
+            try:
+                path.parent.mkdir(parents=True)
+            except OSError as e:
+                raise InputError(f"-o {target}: cannot create the folder {path.parent} "
+                                 f"({e.strerror}); write the example elsewhere.") from None
         out.write_file(content.encode(), None, "raw", str(path),
                        writer=lambda data, layout, fmt, stream: stream.write(data))
     display.message(f"wrote {', '.join(str(p) for p in files)}; try: jaccli jacobian {target}")

@@ -191,6 +191,10 @@ class Expr:
         dotted = _dotted(node.func) if isinstance(node.func, ast.Attribute) else None
         if name is None and dotted is not None:
             head, short = dotted.split(".", 1)[0], dotted.rsplit(".", 1)[-1]
+            if head == "linalg" and "." not in dotted[7:] and short not in FUNCTIONS \
+                    and not short.startswith("_"):
+                self._fail(f"unknown function {dotted!r}; from linalg: "
+                           f"{', '.join(_LINALG_NAMES)}")
             if head in self._user_scope:
                 self._fail(f"methods are not allowed: write {short}({head}, ...) rather than "
                            f"{dotted}(...)" if short in FUNCTIONS else
