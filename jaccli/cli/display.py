@@ -156,8 +156,8 @@ _MODE_WORDS = {"fwd": "one seed per input column", "rev": "one seed per output r
 _COMPRESSED_WORDS = {
     "fwd": "J is sparse: input columns that share no output row get one seed together",
     "rev": "J is sparse: output rows that share no input column get one seed together",
-    "bi": "J is sparse: forward and reverse seeds together, each shared by columns (or "
-          "rows) that do not overlap"}
+    "bi": "J is sparse: forward seeds shared by columns, and reverse seeds shared by "
+          "rows, that do not overlap"}
 
 
 def plan_sentence(plan_dict):
@@ -167,7 +167,9 @@ def plan_sentence(plan_dict):
             f"{plan_dict['chunk_size']}. Why: {plan_dict['reason']}.")
     compressed = plan_dict.get("compressed")
     if compressed:
-        text = (f"chosen: compressed {compressed} sweeps "
+        word = {"fwd": "forward", "rev": "reverse", "bi": "forward-and-reverse"}.get(
+            compressed, compressed)
+        text = (f"chosen: compressed {word} sweeps "
                 f"({_COMPRESSED_WORDS.get(compressed, compressed)}). Why: "
                 f"{plan_dict['sparse_reason']}. Dense, it would be: {plan_dict['reason']}.")
     elif plan_dict.get("sparse_reason"):
