@@ -13,15 +13,17 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 @click.group(context_settings=CONTEXT)
-@click.version_option(package_name="jaccli")
+@click.version_option(None, "-V", "--version", package_name="jaccli")
 def main():
     """Full Jacobians of plain NumPy functions by automatic differentiation.
 
-    SPEC is a YAML spec file (see configs/seed.yaml), or path/to/module.py:function or
-    package.module:function whose inputs come from --input.
+    SPEC is a YAML spec file (`jaccli example` lists the shipped ones; `jaccli example seed`
+    writes seed.yaml), or path/to/module.py:function or package.module:function whose inputs
+    come from --input.
 
     \b
     Examples:
+      jaccli example seed && jaccli jacobian seed.yaml
       jaccli jacobian configs/seed.yaml
       jaccli jacobian configs/seed.yaml -o J.npy
       jaccli plan configs/large.yaml
@@ -43,6 +45,9 @@ def main():
               help="npy: the flat matrix; npz: also each OUT__IN block and the row/column "
                    "labels (with --sparse on: scipy.sparse.save_npz); csv: text; mtx: Matrix "
                    "Market (--sparse on). Default: from -o's suffix, else npy.")
+@click.option("--npz-blocks/--no-npz-blocks", default=None,
+              help="With npz: also store each OUT__IN block (default: when J is at most "
+                   "64 MB; they double the file).")
 @click.option("--allow-nonfinite", is_flag=True,
               help="Write J even if it has NaN or inf entries (exit 0, with a warning).")
 @click.option("--explain", is_flag=True,
@@ -54,7 +59,7 @@ def main():
 @cluster_options
 @running.reporting_errors
 def jacobian(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, device, output,
-             fmt, allow_nonfinite, explain, batch, scheduler=None, workers=None):
+             fmt, npz_blocks, allow_nonfinite, explain, batch, scheduler=None, workers=None):
     """Compute the flat (M, N) float64 Jacobian of SPEC at its point.
 
     Rows are the outputs, each flattened in C order, in the spec's order; columns are the
@@ -104,11 +109,11 @@ def jacobian(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse,
             return _batched(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device,
                             output, fmt, allow_nonfinite, cluster)
         return _flat(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, device,
-                     output, fmt, allow_nonfinite, explain, cluster)
+                     output, fmt, npz_blocks, allow_nonfinite, explain, cluster)
 
 
 def _flat(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, device, output,
-          fmt, allow_nonfinite, explain, cluster):
+          fmt, npz_blocks, allow_nonfinite, explain, cluster):
     """``jacobian`` without --batch: the flat (M, N) J."""
     from jaccli.cli import output as out
     spec_obj = running.load(spec, inputs, memory_limit=memory_limit, inputs_under=inputs_under)
@@ -133,10 +138,15 @@ def _flat(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, de
             display.message(f"wrote J ({layout.M} x {layout.N}, {used} mode) to {output} "
                             f"as npy, chunk by chunk")
             return
+    blocks, said = out.npz_blocks(npz_blocks, layout)
+    if said and fmt == "npz" and (to_stdout or output is not None):
+        display.message(said)
     if to_stdout:
-        out.write_stdout(matrix, layout, fmt, out.stdout_stream())
+        out.write_stdout(matrix, layout, fmt, out.stdout_stream(), blocks=blocks)
+        if output is None:
+            out.tell_where_bytes_went(f"J ({layout.M} x {layout.N})", fmt)
     elif output is not None:
-        out.write_file(matrix, layout, fmt, output)
+        out.write_file(matrix, layout, fmt, output, blocks=blocks)
         display.message(f"wrote J ({layout.M} x {layout.N}, {used} mode) to {output} "
                         f"as {fmt}")
     else:
@@ -166,6 +176,8 @@ def _sparse(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device, 
     to_stdout = output == "-" or (output is None and not out.stdout_is_terminal())
     if to_stdout or output is not None:
         sparse_output.write_sparse(matrix, fmt, "-" if to_stdout else output)
+        if output is None:
+            out.tell_where_bytes_went(f"sparse J ({layout.M} x {layout.N})", fmt)
         if not to_stdout:
             display.message(f"wrote sparse J ({layout.M} x {layout.N}, {matrix.nnz} "
                             f"nonzeros, {used}) to {output} as {fmt}")
@@ -238,6 +250,9 @@ def _write_stack(stack, layout, used, output):
     from jaccli.cli import output as out
     if output == "-" or (output is None and not out.stdout_is_terminal()):
         out.write_stdout(stack, layout, "npy", out.stdout_stream())
+        if output is None:
+            out.tell_where_bytes_went(f"{stack.shape[0]} Jacobians ({layout.M} x {layout.N} "
+                                      "each)", "npy")
     elif output is not None:
         out.write_file(stack, layout, "npy", output)
         display.message(f"wrote {stack.shape[0]} Jacobians ({layout.M} x {layout.N} each, "
@@ -301,9 +316,7 @@ def plan(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, as_
         click.echo(json.dumps(data, indent=2, default=_plain))
         return
     console = display.stdout_console()
-    for table in display.plan_view(data, layout):
-        console.print(table)
-    console.print(display.plan_sentence(data), markup=False, soft_wrap=True)
+    display.print_plan(data, layout, console)
     if "cluster" in data:
         console.print(display.cluster_sentence(data["cluster"]), markup=False, soft_wrap=True)
 
@@ -385,6 +398,7 @@ def trace(spec, inputs, inputs_under):
 @click.option("--chunk-size", type=click.IntRange(min=1), default=None, metavar="K",
               help="Seed vectors per sweep (default: the planner picks).")
 @click.option("--rtol", type=click.FloatRange(min=0.0), default=1e-5, show_default=True,
+              metavar="R",
               help="Relative tolerance; the finite-difference rounding error is added to it.")
 @click.option("--hessian", "for_hessian", is_flag=True,
               help="Check the Hessian instead: forward over reverse, reverse over reverse and "

@@ -14,6 +14,21 @@ from jaccli.errors import ComputeError
 from jaccli.spec import SpecError
 
 FORMATS = ("npy", "npz", "csv")
+NPZ_BLOCKS_MAX_BYTES = 64 * 10 ** 6   # above this, .npz holds no OUT__IN blocks by default
+
+
+def npz_blocks(choice, layout):
+    """(whether a .npz gets the OUT__IN blocks, a sentence when that was decided by size).
+    ``choice``: True, False, or None for by size (the blocks double the file)."""
+    if choice is not None:
+        return choice, None
+    size = 8 * layout.M * layout.N
+    if size <= NPZ_BLOCKS_MAX_BYTES:
+        return True, None
+    from jaccli.memory import format_bytes
+    return False, (f"J is {format_bytes(size)}, so the .npz holds the flat matrix and the "
+                   "labels but not the OUT__IN blocks, which would double it; --npz-blocks "
+                   "adds them.")
 
 
 class Layout:
@@ -121,7 +136,8 @@ def format_for(output, fmt):
     return suffix if suffix in FORMATS else "npy"
 
 
-def serialize(matrix, layout, fmt, stream):
+def serialize(matrix, layout, fmt, stream, blocks=True):
+    """J in ``fmt`` on ``stream``; a .npz has the OUT__IN blocks only with ``blocks``."""
     if fmt == "npy":
         np.save(stream, matrix)
     elif fmt == "csv":
@@ -130,19 +146,24 @@ def serialize(matrix, layout, fmt, stream):
         seekable = stream.seekable()
         target = stream if seekable else io.BytesIO()     # zipfile wants a seekable file
         np.savez(target, jacobian=matrix, rows=np.array(layout.row_labels(), dtype=str),
-                 cols=np.array(layout.col_labels(), dtype=str), **layout.blocks(matrix))
+                 cols=np.array(layout.col_labels(), dtype=str),
+                 **(layout.blocks(matrix) if blocks else {}))
         if not seekable:
             stream.write(target.getvalue())
 
 
-def write_stdout(matrix, layout, fmt, stream, writer=None):
+def write_stdout(matrix, layout, fmt, stream, writer=None, blocks=True):
     """J as ``fmt`` on ``stream``; ``writer(matrix, layout, fmt, stream)`` serializes
-    (default: ``serialize``, the dense formats)."""
+    (default: ``serialize``, the dense formats; ``blocks``: whether an npz holds J's
+    blocks too)."""
     if stream is None:
         raise ComputeError("standard output is closed, so J cannot be written to it; "
                            "write it to a file with -o J.npy.")
     try:
-        (writer or serialize)(matrix, layout, fmt, stream)
+        if writer is not None:
+            writer(matrix, layout, fmt, stream)
+        else:
+            serialize(matrix, layout, fmt, stream, blocks=blocks)
         stream.flush()
     except OSError as e:                 # BrokenPipeError, or NumPy's short-write OSError
         # NOTE: the reader went away (e.g. `| head`); point stdout at /dev/null so that
@@ -279,11 +300,17 @@ def _unlink(path):
         _OURS.discard(path)
 
 
-def write_file(matrix, layout, fmt, path, writer=None):
+def write_file(matrix, layout, fmt, path, writer=None, blocks=True):
     """Write J to ``path``: regular files through a temporary file and a rename (never a
     partial file), devices and FIFOs directly (see the NOTE above). ``writer(matrix, layout,
-    fmt, stream)`` serializes (default: ``serialize``, the dense formats)."""
-    writer = writer or serialize
+    fmt, stream)`` serializes (default: ``serialize``, the dense formats, with the .npz
+    blocks when ``blocks``)."""
+    if writer is None:
+        def writer(matrix, layout, fmt, stream):
+            if blocks:
+                serialize(matrix, layout, fmt, stream)
+            else:
+                serialize(matrix, layout, fmt, stream, blocks=False)
     target, direct = output_target(path)
     if direct:
         try:
@@ -363,6 +390,23 @@ def _umask():
 def stdout_stream():
     """The binary stdout, or None when it is closed."""
     return getattr(sys.stdout, "buffer", None)
+
+
+def stderr_is_terminal():
+    """Whether stderr is a terminal (a person may be watching); a closed stderr is not."""
+    return sys.stderr is not None and hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
+
+
+def tell_where_bytes_went(what, fmt):
+    """Without -o, J's bytes went to a stdout that is not a terminal (the pipe contract):
+    when stderr is a terminal, say so once, since `| cat`, `| tee` or a notebook's `!` cell
+    print them as binary."""
+    if not stderr_is_terminal():
+        return
+    from jaccli.cli import display
+    display.message(f"wrote {what} to stdout as .{fmt} bytes, since stdout is not a terminal "
+                    "(for a program reading the pipe); write a file with -o J.npy (or "
+                    "-o J.csv for text), or run without a pipe to see a table.")
 
 
 def stdout_is_terminal():

@@ -157,7 +157,19 @@ def load(spec_ref, assignments, batch=False, memory_limit=None, inputs_under=Non
         raise SpecError(f"{spec_ref}: with --batch every input needs the same leading batch "
                         f"axis (leading lengths {shown}); pass e.g. --input x=points.npy "
                         "with one row per point.")
-    spec.outputs = spec.evaluate([x[0] for x in spec.inputs])
+    try:
+        spec.outputs = spec.evaluate([x[0] for x in spec.inputs])
+    except (SpecError, TracingError, IndexError, ValueError, TypeError):
+        # NOTE: a spec written for one point (state: [1, 2, 3]) reads its first axis as the
+        # points under --batch, so each "point" is a scalar; say that, not only the symptom.
+        shown = ", ".join(f"{n} {list(x.shape[1:])}" for n, x in zip(spec.input_names,
+                                                                        spec.inputs))
+        name, x = spec.input_names[0], spec.inputs[0]
+        raise SpecError(f"{spec_ref}: with --batch the first axis of every input runs over "
+                        f"the points, so one point has the shapes {shown}, and the spec "
+                        f"cannot be evaluated there. Give the points an axis of their own, "
+                        f"e.g. --input {name}=points.npy of shape "
+                        f"{tuple(['B', *x.shape])}.".replace("'", "")) from None
     return spec
 
 
@@ -276,9 +288,7 @@ def flat_jacobian(spec, mode, chunk_size=None, memory_limit=None, device=None, o
         if explain:
             data = plan.to_dict()
             bar.pause()
-            for table in display.plan_view(data, layout):
-                display.console().print(table)
-            display.message(display.plan_sentence(data))
+            display.print_plan(data, layout)
         bar.start(plan)
 
     with bar:
