@@ -60,6 +60,15 @@ def to_module(a, xp):
     return xp.asarray(a)
 
 
+def to_host(a):
+    """``a`` as a NumPy value, for code that must read it on the host (an index, a traced
+    decision's shape): a CuPy array is copied explicitly, ``.get()`` (one device-to-host
+    transfer, at trace time); anything else as np.asarray gives it."""
+    if type(a) is np.ndarray:
+        return a
+    return a.get() if on_gpu(a) else np.asarray(a)
+
+
 def copy_array(a):
     """A writable copy (NumPy scalars from reductions become 0-d arrays); a CuPy array's or a
     Tracer's own ``.copy()`` (a rule traced again copies through the tracer)."""

@@ -2,6 +2,7 @@
 traced values took, and the NumPy constants it holds by reference (read-only meanwhile)."""
 import numpy as np
 
+from .backend import copy_array
 from .ir import Var
 
 
@@ -67,8 +68,9 @@ class Builder:
             self.point_dependent.append(why)
 
     def decide(self, node, value, why):
-        """A traced value chose the path (a branch, an index): record which value it had."""
-        self.decisions.append((node, np.array(value, copy=True)))
+        """A traced value chose the path (a branch, an index): record which value it had (a
+        copy on its own device: np.array would convert a CuPy value implicitly)."""
+        self.decisions.append((node, copy_array(value)))
         self.note_point_dependent(why)
 
     def read_value(self, why):

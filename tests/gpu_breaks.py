@@ -3,9 +3,6 @@ mark per cause, naming the file and function at fault. Strict: once fixed, the t
 fails, and the fixer removes the mark (and the ids from TABLE_BREAKS)."""
 import pytest
 
-DECIDE = pytest.mark.xfail(strict=True, reason=(
-    "traced decision: Builder.decide (jaccli/tracer.py) copies the deciding value with "
-    "np.array(value), an implicit device-to-host conversion"))
 SEED_ASCONTIG = pytest.mark.xfail(strict=True, reason=(
     "forward mode through W @ x: the seed rule _matmul_seeded (jaccli/primitives/linalg.py) "
     "calls np.ascontiguousarray on a device array"))
@@ -38,10 +35,9 @@ QUANTILE_Q = pytest.mark.xfail(strict=True, reason=(
 # test_gpu.py::test_cupy_matches_numpy: case name -> mark, for both modes unless "-fwd"/"-rev"
 TABLE_BREAKS = {
     **dict.fromkeys([
-        "index-boolmask", "index-boolmask-2d", "setitem_fancy_mask", "composite-python_if_pos",
-        "composite-python_if_neg", "composite-branch_on_element", "nanmedian-no-nan",
-        "nanpercentile-no-nan", "interp-x-fp", "interp-left-right", "interp-traced-xp",
-        "interp-scalar-x", "tail-composite-interp-stats"], DECIDE),
+        "index-boolmask", "index-boolmask-2d", "setitem_fancy_mask", "interp-x-fp",
+        "interp-left-right", "interp-traced-xp", "interp-scalar-x",
+        "tail-composite-interp-stats"], INDEX),
     "composite-mlp-fwd": SEED_ASCONTIG,
     "take_along_axis-argsort": PLAIN_INDICES,
     "quantile-traced-q": QUANTILE_Q,

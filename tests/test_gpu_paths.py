@@ -16,7 +16,7 @@ A = RNG.standard_normal((4, 4)) + 4 * np.eye(4)
 C = RNG.standard_normal(4)
 X = RNG.uniform(0.5, 1.5, 4)
 
-from gpu_breaks import (CHOLESKY_NAN, DECIDE, DISPATCH, INDEX, MEMMAP, RANK, SEED_ASCONTIG,
+from gpu_breaks import (CHOLESKY_NAN, DISPATCH, INDEX, MEMMAP, RANK, SEED_ASCONTIG,
                         VIEW0D)
 
 
@@ -71,7 +71,7 @@ DECISIONS = {
     "traced-int-index": lambda x: x * x[np.argmax(x)],
     "traced-index-array": lambda x: x[np.argsort(x)] ** 2,
 }
-DECISION_MARKS = {"python-if": DECIDE, "bool-mask": DECIDE, "traced-index-array": INDEX}
+DECISION_MARKS = {"bool-mask": INDEX, "traced-index-array": INDEX}
 
 
 @pytest.mark.parametrize("mode", ["fwd", "rev"])
