@@ -6,13 +6,10 @@ import pytest
 SEED_ASCONTIG = pytest.mark.xfail(strict=True, reason=(
     "forward mode through W @ x: the seed rule _matmul_seeded (jaccli/primitives/linalg.py) "
     "calls np.ascontiguousarray on a device array"))
+
 MEMMAP = pytest.mark.xfail(strict=True, reason=(
     "memmap output: the sweeps (jaccli/sweeps.py) write a CuPy block into an np.memmap "
     "(implicit conversion)"))
-INDEX = pytest.mark.xfail(strict=True, reason=(
-    "a traced integer index array stays a device array where a host index is needed: "
-    "_normalize_entry (jaccli/numpy_api/indexing.py) tests isinstance(k, np.ndarray), so a "
-    "CuPy index array falls through to int(k) and an IndexError"))
 DISPATCH = pytest.mark.xfail(strict=True, reason=(
     "a non-differentiated device argument through a NumPy function: the dispatch helper "
     "arr (jaccli/numpy_api/_dispatch.py) calls np.asarray on it"))
@@ -25,23 +22,9 @@ CHOLESKY_NAN = pytest.mark.xfail(strict=True, reason=(
 RANK = pytest.mark.xfail(strict=True, reason=(
     "np.linalg.matrix_rank (jaccli/numpy_api/tail_linalg.py, matrix_rank) passes hermitian "
     "and rtol, which cupy.linalg.matrix_rank(M, tol=None) does not take"))
-PLAIN_INDICES = pytest.mark.xfail(strict=True, reason=(
-    "np.take_along_axis with traced indices: _plain_indices (jaccli/numpy_api/tail_shape.py) "
-    "calls np.asarray on the device index array"))
-QUANTILE_Q = pytest.mark.xfail(strict=True, reason=(
-    "a traced q in np.quantile: _order_stat (jaccli/numpy_api/tail_stats.py) calls "
-    "np.asarray(q.value) on a device value"))
 
 # test_gpu.py::test_cupy_matches_numpy: case name -> mark, for both modes unless "-fwd"/"-rev"
-TABLE_BREAKS = {
-    **dict.fromkeys([
-        "index-boolmask", "index-boolmask-2d", "setitem_fancy_mask", "interp-x-fp",
-        "interp-left-right", "interp-traced-xp", "interp-scalar-x",
-        "tail-composite-interp-stats"], INDEX),
-    "composite-mlp-fwd": SEED_ASCONTIG,
-    "take_along_axis-argsort": PLAIN_INDICES,
-    "quantile-traced-q": QUANTILE_Q,
-}
+TABLE_BREAKS = {"composite-mlp-fwd": SEED_ASCONTIG}
 
 
 def table_marks(name, mode):

@@ -3,6 +3,7 @@ import operator
 
 import numpy as np
 
+from ..backend import on_gpu, to_host
 from ..errors import TracingError
 from ..tracer import Tracer
 
@@ -59,12 +60,15 @@ def without_nan(a, fill):
 
 
 def plain_index(k, what):
-    """A traced index entry: its value decides what is read, so the graph is point-specific."""
+    """A traced index entry: its value decides what is read, so the graph is point-specific.
+    An index is normalised on the host: a CuPy value (traced, or a device constant) comes
+    back once, explicitly (``to_host``); the indexing functions move the result to the
+    device again, once, for the sweeps."""
     if type(k) is Tracer:
         if k.node is not None:
             k.builder.decide(k.node, k.fresh_value, f"{what} used a traced value as an index")
-        return k.fresh_value
-    return k
+        k = k.fresh_value
+    return k if type(k) is np.ndarray or not on_gpu(k) else to_host(k)
 
 
 class _Result(tuple):

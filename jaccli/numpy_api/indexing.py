@@ -97,12 +97,22 @@ def _simple_slice_params(index, shape):
             "adv_ndim": 0, "unique": True}
 
 
+def _index_on_device(params, x):
+    """On a GPU, the index arrays of ``params`` moved to the device, once, at trace time:
+    the sweeps' rules index device tangents with them, which would otherwise upload them on
+    every sweep."""
+    put = x.builder.device_put if x.builder is not None else None
+    if put is not None:
+        params["index"] = tuple(put(k) if type(k) is np.ndarray else k for k in params["index"])
+    return params
+
+
 @method("__getitem__")
 def getitem(x, index):
     if type(index) is slice and x.ndim:
         params = _simple_slice_params(index, x.shape)
     else:
-        params = normalize_index(index, x.shape)
+        params = _index_on_device(normalize_index(index, x.shape), x)
     index = params["index"]
     return bind_view(getitem_p, x, lambda parent, new: setitem(parent, index, new), **params)
 
@@ -118,7 +128,7 @@ def setitem(x, index, value):
         raise TracingError(f"assigning a traced float into an array of dtype {x.dtype} would "
                            "truncate it; create the array with a float dtype.")
     params["region_shape"] = np.empty(x.shape, dtype=bool)[params["index"]].shape
-    return bind(setitem_p, x, value, **params)
+    return bind(setitem_p, x, value, **_index_on_device(params, x))
 
 
 @implements(np.take)
@@ -127,7 +137,7 @@ def take(a, indices, axis=None, out=None, mode="raise"):
     if out is not None or mode != "raise":
         raise TracingError("np.take: out= and mode= are not supported by jaccli.")
     if axis is None:
-        return getitem(a.reshape(-1), np.asarray(indices))
+        return getitem(a.reshape(-1), np.asarray(plain_index(indices, "np.take")))
     axis = axis % a.ndim
     return getitem(a, (slice(None),) * axis + (np.asarray(plain_index(indices, "np.take")),))
 
