@@ -3,10 +3,6 @@ mark per cause, naming the file and function at fault. Strict: once fixed, the t
 fails, and the fixer removes the mark (and the ids from TABLE_BREAKS)."""
 import pytest
 
-SEED_ASCONTIG = pytest.mark.xfail(strict=True, reason=(
-    "forward mode through W @ x: the seed rule _matmul_seeded (jaccli/primitives/linalg.py) "
-    "calls np.ascontiguousarray on a device array"))
-
 MEMMAP = pytest.mark.xfail(strict=True, reason=(
     "memmap output: the sweeps (jaccli/sweeps.py) write a CuPy block into an np.memmap "
     "(implicit conversion)"))
@@ -24,7 +20,7 @@ RANK = pytest.mark.xfail(strict=True, reason=(
     "and rtol, which cupy.linalg.matrix_rank(M, tol=None) does not take"))
 
 # test_gpu.py::test_cupy_matches_numpy: case name -> mark, for both modes unless "-fwd"/"-rev"
-TABLE_BREAKS = {"composite-mlp-fwd": SEED_ASCONTIG}
+TABLE_BREAKS = {}
 
 
 def table_marks(name, mode):

@@ -280,7 +280,9 @@ for _p in (inv_p, det_p, logabsdet_p, signdet_p):
 def _matmul_seeded(e, xs, i, start, stop):
     (sa, sb), (a, b) = e.in_shapes, xs
     if i == 1 and len(sb) == 1 and a.ndim == len(sa) == 2:
-        return np.ascontiguousarray(a[:, start:stop].T)     # later ops run faster on it
+        cols = a[:, start:stop].T                           # later ops run faster on a copy
+        # (np.ascontiguousarray does not dispatch: on a CuPy array it would convert to NumPy)
+        return np.ascontiguousarray(cols) if type(cols) is np.ndarray else cols.copy()
     if i == 0 and len(sa) == 1 and b.ndim == len(sb) == 2:
         return b[start:stop]
     return None
