@@ -47,8 +47,7 @@ def bind(p, *args, **params):
         else:
             vals.append(a)
     if builder is not None and builder.device_put is not None:
-        vals = [builder.device_put(v) if type(v) is np.ndarray else v for v in vals]
-        args = [builder.device_put(a) if type(a) is np.ndarray else a for a in args]
+        args, vals = builder.put_constants(args, vals, traced)
     if not traced:
         return Tracer(impl_rules[p](*vals, **params), None, builder) if builder is not None \
             else impl_rules[p](*vals, **params)

@@ -120,21 +120,70 @@ def test_batched_points_on_the_gpu_are_a_clear_refusal():
 
 # ---------------------------------------------------------------- host transfers
 
+IDX = RNG.permutation(12)
+W12 = RNG.standard_normal((12, 12))
+PER_SWEEP = {          # name -> (f, arguments): none may copy anything per sweep
+    "elementwise": (lambda x: np.tanh(x) * np.sum(x ** 2), 1),
+    # index arrays: traced (argsort, a mask), constant (np.take, a fancy index, an assignment),
+    # a closure constant (W12): each is moved once, at trace time, never per sweep
+    "index-arrays": (lambda x: x[np.argsort(x)] ** 2 + np.sum(x[x > 0.5]) + np.take(x, IDX)
+                     * (W12 @ x) + _assigned(x), 1),
+    "two-inputs": (lambda x, y: np.sin(x) * y[IDX], 2),
+}
+
+
+def _assigned(x):
+    y = np.zeros_like(x)
+    y[IDX[:6]] = x[:6] ** 2
+    return y
+
+
 @pytest.mark.parametrize("mode", ["fwd", "rev"])
-def test_no_host_transfer_per_sweep(standin, mode):
-    """Many sweeps (chunk_size=1): no device-to-host copy and no sync that grows with them."""
-    f = lambda x: np.tanh(x) * np.sum(x ** 2)           # noqa: E731
+@pytest.mark.parametrize("name", list(PER_SWEEP))
+def test_no_host_transfer_per_sweep(standin, name, mode):
+    """Many sweeps (chunk_size=1) against one: no device-to-host copy, sync or host-to-device
+    copy that grows with them; none at all to the host for an elementwise f."""
+    f, n_args = PER_SWEEP[name]
     x = np.linspace(0.1, 1.0, 12)
+    args, argnums = (x,) * n_args, tuple(range(n_args))
     counts = {}
-    for chunk in (1, 12):
+    for chunk in (1, 12 * n_args):
         standin.reset()
-        J = jaccli.jacobian(f, x, mode=mode, chunk_size=chunk, device="cuda")
-        counts[chunk] = (list(standin.TRANSFERS), list(standin.SYNCS))
-        J.get()
+        J = jaccli.jacobian(f, *args, argnums=argnums, mode=mode, chunk_size=chunk,
+                            device="cuda")
+        counts[chunk] = [list(log) for log in (standin.TRANSFERS, standin.SYNCS,
+                                               standin.UPLOADS)]
+        J = J if isinstance(J, tuple) else (J,)
+        J[0].get()
         assert len(standin.TRANSFERS) == len(counts[chunk][0]) + 1
-    assert counts[1][0] == [], f"host transfers during the sweeps: {counts[1][0]}"
-    assert len(counts[1][1]) == len(counts[12][1]), (
-        f"syncs grow with the number of sweeps: {counts[1][1]} vs {counts[12][1]}")
+    (t1, s1, u1), (tn, sn, un) = counts[1], counts[12 * n_args]
+    if name == "elementwise":
+        assert t1 == [], f"host transfers during the sweeps: {t1}"
+    assert len(t1) == len(tn), f"transfers grow with the number of sweeps: {t1} vs {tn}"
+    assert len(s1) == len(sn), f"syncs grow with the number of sweeps: {s1} vs {sn}"
+    assert len(u1) == len(un), f"uploads grow with the number of sweeps: {u1} vs {un}"
+
+
+def test_a_constant_is_copied_to_the_device_once(standin):
+    """W read by two equations: one host-to-device copy of it (and one of x), not one per
+    equation nor one for the equation and another for its value."""
+    jac_both(lambda x: np.dot(W12, x) + W12 @ np.sin(x), np.linspace(0.1, 1.0, 12))
+    standin.reset()
+    jaccli.jacobian(lambda x: np.dot(W12, x) + W12 @ np.sin(x), np.linspace(0.1, 1.0, 12),
+                    device="cuda")
+    assert len(standin.UPLOADS) == 2, standin.UPLOADS
+
+
+def test_writing_a_constant_after_using_it_raises_as_on_the_cpu():
+    def f(x):
+        buf = np.zeros(4)
+        buf[:] = 1.0
+        y = x * buf
+        buf[:] = 2.0                 # the recorded product (and its device copy) would not see it
+        return y
+    for device in (None, "cuda"):
+        with pytest.raises(jaccli.TracingError, match="wrote into a NumPy array"):
+            jaccli.jacobian(f, X, device=device)
 
 
 # ---------------------------------------------------------------- the command line
