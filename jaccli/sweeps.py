@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from .backend import graph_module
+from .backend import graph_module, to_host
 from .interpret import jvp_sweep, vjp_sweep
 
 
@@ -163,6 +163,8 @@ def run_sweeps(graph, mode, chunk_size, dtype, out_path=None, progress=None):
                 return block.T if mode == "fwd" else block
             rows = graph_module(graph).empty((seeds_total, width), dtype)
             J = rows.T if mode == "fwd" else rows      # forward gives J^T: return a view
+        if out_path is not None and type(block) is not np.ndarray:
+            block = to_host(block)      # a CuPy block into the np.memmap: one explicit copy
         rows[start:stop] = block
         del block
         if progress is not None:

@@ -9,8 +9,11 @@ from ..tracer import Tracer
 
 
 def arr(a):
-    """A Tracer stays as it is; anything else becomes a NumPy array (a constant)."""
-    return a if type(a) is Tracer else np.asarray(a)
+    """A Tracer stays as it is, and so does a NumPy or CuPy array; anything else becomes a
+    NumPy array (a constant). np.asarray would convert a CuPy array implicitly."""
+    if type(a) is Tracer or type(a) is np.ndarray:
+        return a
+    return a if on_gpu(a) else np.asarray(a)
 
 
 def is_traced(a):

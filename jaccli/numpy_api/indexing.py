@@ -114,6 +114,8 @@ def getitem(x, index):
     else:
         params = _index_on_device(normalize_index(index, x.shape), x)
     index = params["index"]
+    if len(index) == x.ndim and all(type(k) is int for k in index):
+        return bind(getitem_p, x, **params)   # NumPy: a scalar, a copy (CuPy: a 0-d view)
     return bind_view(getitem_p, x, lambda parent, new: setitem(parent, index, new), **params)
 
 

@@ -20,7 +20,7 @@ the derivatives are those of the vectors NumPy returns.
 """
 import numpy as np
 
-from ..backend import xp_of
+from ..backend import on_gpu, xp_of
 from ..errors import TracingError
 from ..rules import eval_on_trailing_axes, jvp_rules, mT, primitive, vjp_rules
 
@@ -59,11 +59,19 @@ def _phi(x):
     return np.tril(x, -1) + 0.5 * _diag(_diag_part(x))
 
 
+_NOT_PD = "np.linalg.cholesky: the matrix is not positive definite."
+
+
 def _cholesky_impl(a):
     try:
-        return np.linalg.cholesky(a)
+        L = np.linalg.cholesky(a)
     except np.linalg.LinAlgError:
-        raise TracingError("np.linalg.cholesky: the matrix is not positive definite.") from None
+        raise TracingError(_NOT_PD) from None
+    # NOTE: cupy.linalg.cholesky does not raise: where the factorisation fails it returns NaN
+    # or a partial factor whose failed pivot is not positive. One check (a sync) per call.
+    if type(L) is not np.ndarray and on_gpu(L) and not bool(np.all(np.diagonal(L, 0, -2, -1) > 0)):
+        raise TracingError(_NOT_PD)
+    return L
 
 
 cholesky_p = primitive("cholesky", _cholesky_impl, "decomposition")
