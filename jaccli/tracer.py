@@ -17,7 +17,7 @@ import math
 import numpy as np
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
-from .backend import xp_of
+from .backend import on_gpu, xp_of
 from .builder import Builder
 from .dispatch import HANDLED_FUNCTIONS, HANDLED_METHODS, HANDLED_UFUNCS, LIKE_FUNCTIONS
 from .dispatch import UFUNC_METHODS
@@ -328,6 +328,8 @@ def _output_of(r, k):
     if type(r) is Tracer:
         r.check_fresh()
         return r.node if r.node is not None else r.value
+    if type(r) is not np.ndarray and on_gpu(r):     # a device constant (np.unique's values)
+        return r.astype(float)
     try:
         return np.asarray(r, dtype=float)
     except (TypeError, ValueError):

@@ -64,6 +64,7 @@ DECISIONS = {
     "bool-mask": lambda x: np.sum(x[x > 1.0] ** 2) * x,
     "traced-int-index": lambda x: x * x[np.argmax(x)],
     "traced-index-array": lambda x: x[np.argsort(x)] ** 2,
+    "slice-at-a-read-value": lambda x: x[np.searchsorted(np.sort(x), 1.0):] ** 2 * x[0],
 }
 
 
@@ -88,6 +89,12 @@ def test_integer_element_is_a_zero_d_view_not_a_stale_one(mode):
 def test_matrix_rank_reads_a_traced_value(kw):
     """cupy.linalg.matrix_rank(M, tol=None) takes no hermitian or rtol: the GPU agrees anyway."""
     jac_both(lambda x: x * np.linalg.matrix_rank(x.reshape(2, 2), **kw), X, mode="rev")
+
+
+@pytest.mark.parametrize("mode", ["fwd", "rev"])
+def test_an_output_that_is_a_device_constant(mode):
+    """np.unique reads a value: on a GPU its result is a device array, an output like any."""
+    jac_both(lambda x: np.unique(x) * 2.0, X, mode=mode)
 
 
 # ---------------------------------------------------------------- linalg errors

@@ -1,6 +1,8 @@
 """``x[index]``, ``x[index] = v`` and the indexing functions (take, take_along_axis,
 put_along_axis, select): normalising NumPy indices for the indexing primitives (see
 jaccli/primitives/indexing.py for the normal form)."""
+import operator
+
 import numpy as np
 
 from ..dispatch import implements, method
@@ -54,7 +56,7 @@ def _expand(entries, shape):
 
 def _normalize_entry(k, size, dim):
     if isinstance(k, slice):
-        start, stop, step = k.indices(size)
+        start, stop, step = _slice_indices(k, size)
         return slice(start, None if stop < 0 else stop, step)   # stop -1: past the front
     if isinstance(k, np.ndarray):
         if k.size and (k.min() < -size or k.max() >= size):
@@ -68,6 +70,16 @@ def _normalize_entry(k, size, dim):
     if not -size <= i < size:
         raise IndexError(f"index {i} is out of bounds for axis {dim} with size {size}")
     return i % size
+
+
+def _slice_indices(k, size):
+    """``k.indices(size)``; a bound that is a CuPy 0-d integer (np.argmax, np.searchsorted on a
+    GPU give device arrays, which have no __index__) is read on the host first."""
+    try:
+        return k.indices(size)
+    except TypeError:
+        bounds = [plain_index(v, "a slice") for v in (k.start, k.stop, k.step)]
+        return slice(*[v if v is None else operator.index(v) for v in bounds]).indices(size)
 
 
 def _finish(index, shape):
@@ -92,7 +104,7 @@ def _dim_of(index, pos, shape):
 
 def _simple_slice_params(index, shape):
     """Fast path for the commonest index, one slice on a non-empty first axis: x[a:b]."""
-    start, stop, step = index.indices(shape[0])
+    start, stop, step = _slice_indices(index, shape[0])
     return {"index": (slice(start, None if stop < 0 else stop, step),), "adv_first": False,
             "adv_ndim": 0, "unique": True}
 
