@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import jaccli
+from jaccli.api import flat_jacobian
 from test_gpu import cli_run
 
 pytestmark = pytest.mark.gpu
@@ -166,6 +167,19 @@ def test_no_host_transfer_per_sweep(standin, name, mode):
     assert len(t1) == len(tn), f"transfers grow with the number of sweeps: {t1} vs {tn}"
     assert len(s1) == len(sn), f"syncs grow with the number of sweeps: {s1} vs {sn}"
     assert len(u1) == len(un), f"uploads grow with the number of sweeps: {u1} vs {un}"
+
+
+@pytest.mark.parametrize("mode", ["fwd", "rev"])
+def test_memmap_output_copies_one_block_per_chunk(standin, tmp_path, mode):
+    """J written chunk by chunk into a .npy: one explicit device-to-host copy per chunk."""
+    f = lambda x: np.tanh(x) * np.sum(x ** 2)           # noqa: E731
+    x = np.linspace(0.1, 1.0, 120)
+    res = flat_jacobian(f, (x,), mode=mode, memory_limit="32kB", device="cuda",
+                        out_path=tmp_path / "J.npy")
+    assert res.plan.storage == "memmap", res.plan
+    chunks = -(-120 // res.plan.chunk_size)
+    assert chunks > 1 and len(standin.TRANSFERS) == chunks, standin.TRANSFERS
+    np.testing.assert_allclose(np.load(tmp_path / "J.npy"), jaccli.jacobian(f, x), rtol=1e-12)
 
 
 def test_a_constant_is_copied_to_the_device_once(standin):

@@ -222,15 +222,16 @@ def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
 
 def _device_matrix_rank(M, tol, hermitian, rtol):
     """np.linalg.matrix_rank on a CuPy array: cupy.linalg.matrix_rank(M, tol=None) takes
-    neither ``hermitian`` nor ``rtol``, so with them NumPy's rule is written out."""
+    neither ``hermitian`` nor ``rtol``, so with them NumPy's rule is written out (on the
+    CuPy module only: scripts/coverage.py would read NumPy calls here as primitives)."""
+    xp = xp_of(M)
     if not hermitian and rtol is None or M.ndim < 2:
-        return np.linalg.matrix_rank(M, tol)
+        return xp.linalg.matrix_rank(M, tol)
     if tol is not None and rtol is not None:
         raise ValueError("`tol` and `rtol` can't be both set.")
-    xp = xp_of(M)
     S = xp.abs(xp.linalg.eigvalsh(M)) if hermitian else xp.linalg.svd(M, compute_uv=False)
     if tol is None:
-        rtol = max(M.shape[-2:]) * np.finfo(S.dtype).eps if rtol is None else \
+        rtol = max(M.shape[-2:]) * xp.finfo(S.dtype).eps if rtol is None else \
             xp.asarray(rtol)[..., None]
         tol = S.max(axis=-1, keepdims=True) * rtol
     else:
