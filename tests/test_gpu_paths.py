@@ -115,6 +115,17 @@ def test_cholesky_of_a_non_pd_matrix_is_our_clear_error(mode):
     assert type(errors[1]) is type(errors[0]) and "positive definite" in str(errors[1])
 
 
+@pytest.mark.parametrize("op", ["inv", "solve"])
+def test_a_singular_matrix_is_numpys_error_on_the_gpu(op):
+    """CuPy gives inf/NaN where NumPy raises LinAlgError('Singular matrix'): so does the GPU."""
+    def f(x):
+        M = np.outer(x, np.ones(4))                        # rank one: exactly singular
+        return np.linalg.inv(M) @ x if op == "inv" else np.linalg.solve(M, x)
+    for device in (None, "cuda"):
+        with pytest.raises(np.linalg.LinAlgError, match="Singular matrix"):
+            jaccli.jacobian(f, X, device=device)
+
+
 # ---------------------------------------------------------------- batched points
 
 def test_batched_points_on_the_gpu_are_a_clear_refusal():
