@@ -27,14 +27,23 @@ def on_gpu(a):
     return type(a) is not np.ndarray and hasattr(a, "__cuda_array_interface__")
 
 
+CUPY_NEEDED = 14      # cupy.linalg.eig, and the NumPy 2 behaviour the rules rely on
+
+
 def cuda():
-    """The cupy module, after checking that a CUDA device can be used; InputError (exit 2
-    on the command line) naming the problem otherwise."""
+    """The cupy module, after checking that it is recent enough and that a CUDA device can
+    be used; InputError (exit 2 on the command line) naming the problem otherwise."""
     try:
         import cupy
     except ImportError:
         raise InputError("CuPy is not installed: pip install 'jaccli[gpu]' (and a CUDA "
                          "driver) to use device='cuda' / --device cuda.") from None
+    version = str(getattr(cupy, "__version__", "0"))
+    major = version.split(".", 1)[0]
+    if not major.isdigit() or int(major) < CUPY_NEEDED:
+        raise InputError(f"CuPy {version} is installed; device='cuda' / --device cuda needs "
+                         f"CuPy {CUPY_NEEDED} or newer: pip install 'cupy-cuda12x>="
+                         f"{CUPY_NEEDED}' (or 'jaccli[gpu]').")
     try:
         count = cupy.cuda.runtime.getDeviceCount()
     except Exception as exc:            # noqa: BLE001 - CUDA raises several kinds
@@ -58,6 +67,15 @@ def to_module(a, xp):
     if xp is np:
         return a.get() if on_gpu(a) else a
     return xp.asarray(a)
+
+
+def to_host(a):
+    """``a`` as a NumPy value, for code that must read it on the host (an index, a traced
+    decision's shape): a CuPy array is copied explicitly, ``.get()`` (one device-to-host
+    transfer, at trace time); anything else as np.asarray gives it."""
+    if type(a) is np.ndarray:
+        return a
+    return a.get() if on_gpu(a) else np.asarray(a)
 
 
 def copy_array(a):

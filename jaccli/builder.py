@@ -2,6 +2,7 @@
 traced values took, and the NumPy constants it holds by reference (read-only meanwhile)."""
 import numpy as np
 
+from .backend import copy_array
 from .ir import Var
 
 
@@ -25,7 +26,7 @@ class Values(dict):
 class Builder:
     """The graph under construction."""
     __slots__ = ("eqns", "values", "inputs", "point_dependent", "decisions", "verifiable",
-                 "device_put", "frozen", "level")
+                 "device_put", "frozen", "level", "on_device")
 
     def __init__(self, device_put=None, level=1):
         self.level = level         # 1, or deeper for a trace inside a trace (tracer.bind)
@@ -37,6 +38,7 @@ class Builder:
         self.verifiable = True     # False once a value was read in a way we cannot re-check
         self.device_put = device_put   # on a GPU: moves NumPy constants next to the values
         self.frozen = []           # NumPy constants made read-only while tracing (see freeze)
+        self.on_device = {}        # id -> (NumPy constant, its device copy) (put_constants)
 
     def freeze(self, args):
         """NOTE: the graph holds NumPy constants by reference. Were ``f`` to change one after
@@ -47,6 +49,24 @@ class Builder:
             if type(a) is np.ndarray and a.flags.writeable:
                 a.flags.writeable = False
                 self.frozen.append(a)
+
+    def put_constants(self, args, vals, traced):
+        """On a GPU: a primitive's NumPy operands moved to the device, one copy serving both
+        the equation and its value. Those of a recorded equation are frozen, as on the CPU,
+        and copied once per trace however many equations read them (W in W @ x and W.T @ y)."""
+        if traced:
+            self.freeze(args)
+        args = list(args)
+        for i, a in enumerate(args):
+            if type(a) is np.ndarray:
+                if not traced:
+                    args[i] = vals[i] = self.device_put(a)
+                    continue
+                hit = self.on_device.get(id(a))
+                if hit is None:              # the entry keeps ``a`` alive: its id stays its own
+                    hit = self.on_device[id(a)] = (a, self.device_put(a))
+                args[i] = vals[i] = hit[1]
+        return args, vals
 
     def thaw(self):
         """Make the frozen constants writable again, owners before their views: NumPy refuses
@@ -68,8 +88,10 @@ class Builder:
             self.point_dependent.append(why)
 
     def decide(self, node, value, why):
-        """A traced value chose the path (a branch, an index): record which value it had."""
-        self.decisions.append((node, np.array(_concrete(value), copy=True)))
+        """A traced value chose the path (a branch, an index): record which value it had (a
+        copy on its own device: np.array would convert a CuPy value implicitly; of a nested
+        trace, the innermost concrete value)."""
+        self.decisions.append((node, copy_array(_concrete(value))))
         self.note_point_dependent(why)
 
     def read_value(self, why):

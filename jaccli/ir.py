@@ -117,7 +117,7 @@ def _index_str(index):
             parts.append(txt + (f":{step}" if step not in (None, 1) else ""))
         elif k is None:
             parts.append("None")
-        elif isinstance(k, np.ndarray):
+        elif hasattr(k, "shape"):                  # an index array, NumPy or CuPy
             parts.append(f"int{list(k.shape)}")
         else:
             parts.append(str(k))

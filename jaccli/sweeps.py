@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from .backend import graph_module
+from .backend import graph_module, to_host
 from .interpret import jvp_sweep, vjp_sweep
 
 
@@ -82,12 +82,12 @@ def _identity_blocks(start, stop, shapes, dtype, xp):
     blocks = []
     offsets = flat_offsets(shapes)
     for shape, lo, hi in zip(shapes, offsets, offsets[1:]):
-        a, b = max(start, lo), min(stop, hi)
-        if a >= b:
+        if max(start, lo) >= min(stop, hi):
             blocks.append(None)
             continue
-        seed = xp.zeros((k, hi - lo), dtype=dtype)
-        seed[np.arange(a - start, b - start), np.arange(a - lo, b - lo)] = 1.0
+        # seed r is 1 at column start + r - lo: the diagonal start - lo (no index arrays to
+        # upload to a GPU on every sweep)
+        seed = xp.eye(k, hi - lo, start - lo, dtype=dtype)
         blocks.append(seed.reshape((k,) + tuple(shape)))
     return blocks
 
@@ -163,6 +163,8 @@ def run_sweeps(graph, mode, chunk_size, dtype, out_path=None, progress=None):
                 return block.T if mode == "fwd" else block
             rows = graph_module(graph).empty((seeds_total, width), dtype)
             J = rows.T if mode == "fwd" else rows      # forward gives J^T: return a view
+        if out_path is not None and type(block) is not np.ndarray:
+            block = to_host(block)      # a CuPy block into the np.memmap: one explicit copy
         rows[start:stop] = block
         del block
         if progress is not None:

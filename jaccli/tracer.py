@@ -18,7 +18,7 @@ import operator
 import numpy as np
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
-from .backend import xp_of
+from .backend import on_gpu, xp_of
 from .builder import Builder
 from .dispatch import HANDLED_FUNCTIONS, HANDLED_METHODS, HANDLED_UFUNCS, LIKE_FUNCTIONS
 from .dispatch import UFUNC_METHODS
@@ -59,8 +59,7 @@ def bind(p, *args, **params):
         else:
             vals.append(a)
     if builder is not None and builder.device_put is not None:
-        vals = [builder.device_put(v) if type(v) is np.ndarray else v for v in vals]
-        args = [builder.device_put(a) if type(a) is np.ndarray else a for a in args]
+        args, vals = builder.put_constants(args, vals, traced)
     if not traced:
         return Tracer(impl_rules[p](*vals, **params), None, builder) if builder is not None \
             else impl_rules[p](*vals, **params)
@@ -380,6 +379,8 @@ def _output_of(r, k, builder):
     if type(r) is Tracer:
         r.check_fresh()
         return r.node if r.node is not None else r.value
+    if type(r) is not np.ndarray and on_gpu(r):     # a device constant (np.unique's values)
+        return r.astype(float)
     try:
         return np.asarray(r, dtype=float)
     except (TypeError, ValueError):

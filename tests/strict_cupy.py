@@ -16,7 +16,8 @@ What it enforces, as CuPy 14 does (cupy/_core/core.pyx, _kernel.pyx, linalg/_uti
   (cholesky of a non-PD matrix, inv/solve of a singular one: NaN);
 - ``.get()`` / cupy.asnumpy are counted as device-to-host transfers and ``bool/int/float/
   complex()``, ``.item()``, ``.tolist()`` as syncs, each with its call site (``TRANSFERS``,
-  ``SYNCS``).  Host-to-device (cupy.asarray, numpy values in indexing) is allowed, as in CuPy.
+  ``SYNCS``).  Host-to-device (cupy.asarray/array of a host array, host arrays in an index,
+  an assigned value or cupyx.scatter_add) is allowed, as in CuPy, and counted (``UPLOADS``).
 ``install()`` returns the modules to put in sys.modules as cupy, cupy.linalg, ..., cupyx.
 """
 import inspect
@@ -29,6 +30,7 @@ import numpy as np
 __version__ = "14.2.0 (strict stand-in)"
 TRANSFERS = []          # (kind, call site) for each device-to-host copy
 SYNCS = []              # (kind, call site) for each value read on the host
+UPLOADS = []            # (kind, call site) for each host-to-device copy of a host array
 
 _SIGS = {}
 for _line in (Path(__file__).with_name("cupy_names.txt")).read_text().splitlines():
@@ -44,6 +46,14 @@ _LOCAL = {"get", "item", "tolist", "set", "copy", "astype", "scatter_add", "T", 
 def reset():
     TRANSFERS.clear()
     SYNCS.clear()
+    UPLOADS.clear()
+
+
+def _count_uploads(kind, *objs):
+    """Log a host-to-device copy for each host ndarray among ``objs`` (lists, tuples looked
+    into): what CuPy uploads when it is handed one."""
+    for _ in _host_arrays(list(objs)):
+        UPLOADS.append((kind, _site()))
 
 
 def _site():
@@ -255,6 +265,7 @@ class ndarray:
 
     # ---- indexing: host integers/arrays allowed in keys and values (CuPy uploads them)
     def __getitem__(self, key):
+        _count_uploads("index", key)
         k = _unwrap(key)
         out = self._a[k]
         if not isinstance(out, np.ndarray):                  # x[i]: a 0-d view in CuPy
@@ -263,6 +274,7 @@ class ndarray:
         return ndarray(out)
 
     def __setitem__(self, key, value):
+        _count_uploads("index", key, value)
         self._a[_unwrap(key)] = _unwrap(value)
 
     def __len__(self):
@@ -317,11 +329,13 @@ def asnumpy(a, stream=None, order="C", out=None, *, blocking=True):
 
 
 def asarray(a, dtype=None, order=None, *, blocking=False):
+    _count_uploads("asarray", a)
     return a if isinstance(a, ndarray) and dtype in (None, a.dtype) else \
         ndarray(np.array(_unwrap(a), dtype=dtype, order=order, copy=None))
 
 
 def array(obj, dtype=None, copy=True, order="K", subok=False, ndmin=0, *, blocking=False):
+    _count_uploads("array", obj)
     return ndarray(np.array(_unwrap(obj), dtype=dtype, copy=copy, order=order, ndmin=ndmin))
 
 
@@ -329,6 +343,7 @@ def scatter_add(a, slices, value):
     """cupyx.scatter_add: ``a[slices] += value`` with repeated indices accumulating."""
     if not isinstance(a, ndarray):
         raise TypeError(f"Unsupported type {type(a)}")
+    _count_uploads("scatter_add", slices, value)
     np.add.at(a._a, _unwrap(slices), _unwrap(value))
 
 

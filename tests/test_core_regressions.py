@@ -1,4 +1,6 @@
 """Regressions found in review: each once gave a silently wrong derivative or a crash."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -181,3 +183,23 @@ def test_matmul_results_nothing_reads_are_not_computed():
     np.testing.assert_allclose(g.values[out], W @ np.tanh(x))   # computed when read
     y, ydot = jaccli.jvp(lambda x: W @ np.tanh(x), (x,), (np.ones(3),))
     np.testing.assert_allclose(y, W @ np.tanh(x))
+
+
+@pytest.mark.parametrize("fn", [np.cross, np.linalg.cross], ids=["cross", "linalg.cross"])
+@pytest.mark.parametrize("da, db", [(2, 3), (3, 2), (2, 2), (3, 3)])
+def test_cross_takes_the_vectors_the_installed_numpy_takes(fn, da, db):
+    """NumPy 2.5 refuses 2-element vectors in np.cross (2.0 deprecated them; np.linalg.cross
+    never took them): jaccli refuses them where NumPy does, with NumPy's kind of error."""
+    a, b = rng.standard_normal(da), rng.standard_normal(db)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            expected, reference = fn(a, b), fd(lambda a: fn(a, b), a)
+    except ValueError:
+        with pytest.raises(ValueError, match="3-dimensional vectors"):
+            jaccli.jacobian(fn, a, b, argnums=(0, 1))
+        return
+    J = jaccli.jacobian(lambda a: fn(a, b), a)
+    np.testing.assert_allclose(J, reference, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(jaccli.jvp(lambda a: fn(a, b), (a,), (np.zeros(da),))[0],
+                               expected, rtol=1e-12)

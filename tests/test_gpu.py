@@ -35,11 +35,25 @@ def test_missing_cupy_is_a_clear_input_error(monkeypatch):
         jaccli.jacobian(seed, X, device="cuda")
 
 
+def _fake_cupy(version="14.0.0", getDeviceCount=lambda: 1):
+    return types.SimpleNamespace(__version__=version, cuda=types.SimpleNamespace(
+        runtime=types.SimpleNamespace(getDeviceCount=getDeviceCount)))
+
+
+@pytest.mark.parametrize("version", ["13.6.0", "12.3.0", "14.0.0rc1"])
+def test_cupy_older_than_14_names_the_version_needed(monkeypatch, version):
+    monkeypatch.setitem(sys.modules, "cupy", _fake_cupy(version))
+    if version.startswith("14"):                       # new enough: the device check runs
+        assert jaccli.backend.cuda() is sys.modules["cupy"]
+        return
+    with pytest.raises(jaccli.InputError, match=rf"CuPy {version} .* needs CuPy 14 or newer"):
+        jaccli.jacobian(seed, X, device="cuda")
+
+
 def test_cupy_without_a_device_names_the_cuda_error(monkeypatch):
     def no_device():
         raise RuntimeError("cudaErrorNoDevice: no CUDA-capable device is detected")
-    fake = types.SimpleNamespace(cuda=types.SimpleNamespace(
-        runtime=types.SimpleNamespace(getDeviceCount=no_device)))
+    fake = _fake_cupy(getDeviceCount=no_device)
     monkeypatch.setitem(sys.modules, "cupy", fake)
     with pytest.raises(jaccli.InputError, match="cudaErrorNoDevice"):
         jaccli.jacobian(seed, X, device="cuda")

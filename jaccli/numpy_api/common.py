@@ -3,13 +3,17 @@ import operator
 
 import numpy as np
 
+from ..backend import on_gpu, to_host
 from ..errors import TracingError
 from ..tracer import Tracer
 
 
 def arr(a):
-    """A Tracer stays as it is; anything else becomes a NumPy array (a constant)."""
-    return a if type(a) is Tracer else np.asarray(a)
+    """A Tracer stays as it is, and so does a NumPy or CuPy array; anything else becomes a
+    NumPy array (a constant). np.asarray would convert a CuPy array implicitly."""
+    if type(a) is Tracer or type(a) is np.ndarray:
+        return a
+    return a if on_gpu(a) else np.asarray(a)
 
 
 def is_traced(a):
@@ -97,12 +101,15 @@ def without_nan(a, fill):
 
 
 def plain_index(k, what):
-    """A traced index entry: its value decides what is read, so the graph is point-specific."""
+    """A traced index entry: its value decides what is read, so the graph is point-specific.
+    An index is normalised on the host: a CuPy value (traced, or a device constant) comes
+    back once, explicitly (``to_host``); the indexing functions move the result to the
+    device again, once, for the sweeps."""
     if type(k) is Tracer:
         if k.node is not None:
             k.builder.decide(k.node, k.fresh_value, f"{what} used a traced value as an index")
-        return concrete(k, what)
-    return k
+        k = concrete(k, what)
+    return k if type(k) is np.ndarray or not on_gpu(k) else to_host(k)
 
 
 class _Result(tuple):

@@ -1,6 +1,8 @@
 """``x[index]``, ``x[index] = v`` and the indexing functions (take, take_along_axis,
 put_along_axis, select): normalising NumPy indices for the indexing primitives (see
 jaccli/primitives/indexing.py for the normal form)."""
+import operator
+
 import numpy as np
 
 from ..dispatch import implements, method
@@ -54,7 +56,7 @@ def _expand(entries, shape):
 
 def _normalize_entry(k, size, dim):
     if isinstance(k, slice):
-        start, stop, step = k.indices(size)
+        start, stop, step = _slice_indices(k, size)
         return slice(start, None if stop < 0 else stop, step)   # stop -1: past the front
     if isinstance(k, np.ndarray):
         if k.size and (k.min() < -size or k.max() >= size):
@@ -68,6 +70,16 @@ def _normalize_entry(k, size, dim):
     if not -size <= i < size:
         raise IndexError(f"index {i} is out of bounds for axis {dim} with size {size}")
     return i % size
+
+
+def _slice_indices(k, size):
+    """``k.indices(size)``; a bound that is a CuPy 0-d integer (np.argmax, np.searchsorted on a
+    GPU give device arrays, which have no __index__) is read on the host first."""
+    try:
+        return k.indices(size)
+    except TypeError:
+        bounds = [plain_index(v, "a slice") for v in (k.start, k.stop, k.step)]
+        return slice(*[v if v is None else operator.index(v) for v in bounds]).indices(size)
 
 
 def _finish(index, shape):
@@ -92,9 +104,19 @@ def _dim_of(index, pos, shape):
 
 def _simple_slice_params(index, shape):
     """Fast path for the commonest index, one slice on a non-empty first axis: x[a:b]."""
-    start, stop, step = index.indices(shape[0])
+    start, stop, step = _slice_indices(index, shape[0])
     return {"index": (slice(start, None if stop < 0 else stop, step),), "adv_first": False,
             "adv_ndim": 0, "unique": True}
+
+
+def _index_on_device(params, x):
+    """On a GPU, the index arrays of ``params`` moved to the device, once, at trace time:
+    the sweeps' rules index device tangents with them, which would otherwise upload them on
+    every sweep."""
+    put = x.builder.device_put if x.builder is not None else None
+    if put is not None:
+        params["index"] = tuple(put(k) if type(k) is np.ndarray else k for k in params["index"])
+    return params
 
 
 @method("__getitem__")
@@ -102,8 +124,10 @@ def getitem(x, index):
     if type(index) is slice and x.ndim:
         params = _simple_slice_params(index, x.shape)
     else:
-        params = normalize_index(index, x.shape)
+        params = _index_on_device(normalize_index(index, x.shape), x)
     index = params["index"]
+    if len(index) == x.ndim and all(type(k) is int for k in index):
+        return bind(getitem_p, x, **params)   # NumPy: a scalar, a copy (CuPy: a 0-d view)
     return bind_view(getitem_p, x, lambda parent, new: setitem(parent, index, new), **params)
 
 
@@ -122,7 +146,7 @@ def setitem(x, index, value):
                            "drop its imaginary part (NumPy warns or raises); jaccli "
                            "differentiates real-valued computations only.")
     params["region_shape"] = np.empty(x.shape, dtype=bool)[params["index"]].shape
-    return bind(setitem_p, x, value, **params)
+    return bind(setitem_p, x, value, **_index_on_device(params, x))
 
 
 @implements(np.take)
@@ -131,7 +155,7 @@ def take(a, indices, axis=None, out=None, mode="raise"):
     if out is not None or mode != "raise":
         raise TracingError("np.take: out= and mode= are not supported by jaccli.")
     if axis is None:
-        return getitem(a.reshape(-1), np.asarray(indices))
+        return getitem(a.reshape(-1), np.asarray(plain_index(indices, "np.take")))
     axis = axis % a.ndim
     return getitem(a, (slice(None),) * axis + (np.asarray(plain_index(indices, "np.take")),))
 

@@ -3,6 +3,7 @@ multi_dot, the np.linalg array-API product aliases and the vecdot / matvec / vec
 on the einsum and matmul primitives."""
 import functools
 import string
+import warnings
 
 import numpy as np
 
@@ -155,14 +156,33 @@ def kron(a, b):
     return reshape(prod, tuple(p * q for p, q in zip(a.shape, b.shape)))
 
 
+def _numpy_crosses_2_vectors():
+    """NumPy 2.0 deprecated 2-element vectors in np.cross and 2.5 refuses them (ValueError):
+    jaccli's np.cross does as the installed NumPy does."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            np.cross(np.ones(2), np.ones(3))
+    except ValueError:
+        return False
+    return True
+
+
+CROSSES_2_VECTORS = _numpy_crosses_2_vectors()
+
+
 @implements(np.cross)
 def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
-    """3-vectors (2-vectors get a zero z; two 2-vectors give the z component)."""
+    """3-vectors (where NumPy still takes 2-vectors: they get a zero z; two 2-vectors give
+    the z component)."""
     if axis is not None:
         axisa = axisb = axisc = axis
     a = np.moveaxis(arr(a), axisa, -1)
     b = np.moveaxis(arr(b), axisb, -1)
     da, db = a.shape[-1], b.shape[-1]
+    if not CROSSES_2_VECTORS and (da, db) != (3, 3):
+        raise ValueError("Both input arrays must be (arrays of) 3-dimensional vectors, but "
+                         f"they are {da} and {db} dimensional instead.")
     if da not in (2, 3) or db not in (2, 3):
         raise ValueError("incompatible dimensions for cross product\n"
                          "(dimension must be 2 or 3)")
@@ -238,7 +258,14 @@ implements(np.linalg.tensordot)(lambda x1, x2, /, *, axes=2: np.tensordot(x1, x2
 implements(np.linalg.outer)(lambda x1, x2, /: np.outer(x1, x2))
 
 
-implements(np.linalg.cross)(lambda x1, x2, /, *, axis=-1: cross(x1, x2, axis=axis))
+@implements(np.linalg.cross)
+def linalg_cross(x1, x2, /, *, axis=-1):
+    """3-vectors only, on every NumPy."""
+    x1, x2 = arr(x1), arr(x2)
+    if x1.shape[axis] != 3 or x2.shape[axis] != 3:
+        raise ValueError("Both input arrays must be (arrays of) 3-dimensional vectors, but "
+                         f"they are {x1.shape[axis]} and {x2.shape[axis]} dimensional instead.")
+    return cross(x1, x2, axis=axis)
 
 
 @implements(np.linalg.vecdot)

@@ -8,6 +8,7 @@ Their derivative is that of the entries that land there (ties: see sort).
 """
 import numpy as np
 
+from ..backend import to_host
 from ..dispatch import implements, method
 from ..errors import TracingError
 from ..primitives import elementwise as ew
@@ -96,7 +97,7 @@ def _order_stat(a, q, axis, keepdims, method, scale, name):
     n = flat.shape[-1]
     if n == 0:
         raise ValueError(f"{name} of an empty slice")
-    qv = np.asarray(value_of(q), dtype=float) / scale
+    qv = np.asarray(to_host(value_of(q)), dtype=float) / scale    # read on the host
     if np.any(qv < 0) or np.any(qv > 1):
         raise ValueError("Quantiles must be in the range [0, 1]" if scale == 1 else
                          "Percentiles must be in the range [0, 100]")

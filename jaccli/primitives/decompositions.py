@@ -20,7 +20,7 @@ the derivatives are those of the vectors NumPy returns.
 """
 import numpy as np
 
-from ..backend import xp_of
+from ..backend import on_gpu, xp_of
 from ..errors import TracingError
 from ..rules import eval_on_trailing_axes, jvp_rules, mT, primitive, vjp_rules
 
@@ -64,11 +64,19 @@ def _phi(x):
     return np.tril(x, -1) + 0.5 * _diag(_diag_part(x))
 
 
+_NOT_PD = "np.linalg.cholesky: the matrix is not positive definite."
+
+
 def _cholesky_impl(a):
     try:
-        return np.linalg.cholesky(a)
+        L = np.linalg.cholesky(a)
     except np.linalg.LinAlgError:
-        raise TracingError("np.linalg.cholesky: the matrix is not positive definite.") from None
+        raise TracingError(_NOT_PD) from None
+    # NOTE: cupy.linalg.cholesky does not raise: where the factorisation fails it returns NaN
+    # or a partial factor whose failed pivot is not positive. One check (a sync) per call.
+    if type(L) is not np.ndarray and on_gpu(L) and not bool(np.all(np.diagonal(L, 0, -2, -1) > 0)):
+        raise TracingError(_NOT_PD)
+    return L
 
 
 cholesky_p = primitive("cholesky", _cholesky_impl, "decomposition")
@@ -241,11 +249,18 @@ for _p, _which in ((svd_u_p, "u"), (svd_s_p, "s"), (svd_vt_p, "vt")):
 # Adjoint: Vbar0 = Vbar - V diag(diag(V^T Vbar)), Pbar = diag(wbar) + F o (V^T Vbar0),
 #   Abar = V^-T Pbar V^T.
 
-def _eig(a):
+def _eig(a, check=True):
+    """w, V of a real matrix with a real spectrum. NumPy >= 2.5 (and CuPy) return complex
+    arrays whatever the spectrum: it is real when every imaginary part is exactly zero, and
+    then the real parts are the result. ``check``: raise our error for a complex spectrum
+    (the impl; the rules run at the point the impl accepted, and skip the test, a sync on a
+    GPU)."""
     w, V = np.linalg.eig(a)
     if w.dtype.kind == "c":
-        raise TracingError("np.linalg.eig: the matrix has complex eigenvalues; jaccli "
-                           "differentiates eig of real matrices with a real spectrum only.")
+        if check and np.any(w.imag != 0):
+            raise TracingError("np.linalg.eig: the matrix has complex eigenvalues; jaccli "
+                               "differentiates eig of real matrices with a real spectrum only.")
+        w, V = w.real, V.real
     return w, V
 
 
@@ -254,7 +269,7 @@ eig_v_p = primitive("eig_v", lambda a: _eig(a)[1], "decomposition")
 
 
 def _eig_P(a, t):
-    w, V = _eig(a)
+    w, V = _eig(a, check=False)
     return w, V, np.linalg.solve(V, t @ V)
 
 
@@ -271,7 +286,7 @@ jvp_rules[eig_v_p] = _eig_v_jvp
 
 
 def _eig_ct(a, pbar_of):
-    w, V = _eig(a)
+    w, V = _eig(a, check=False)
     Pbar = pbar_of(w, V)
     return (np.linalg.solve(mT(V), Pbar @ mT(V)),)     # V^-T Pbar V^T
 

@@ -6,7 +6,7 @@ call when the other operand has none (one GEMM for K seeds, not K small ones).
 """
 import numpy as np
 
-from ..backend import xp_of
+from ..backend import on_gpu, xp_of
 from ..rules import (defnondiff, eval_as_linear, eval_on_trailing_axes, eval_rules, jvp_rules,
                      lazy_shapes, lift, mT, primitive, seed_rules, unbroadcast, vjp_rules, zeros)
 
@@ -178,8 +178,19 @@ def lsolve(a, b, vec):
     return np.linalg.solve(a, b)
 
 
+def _nonsingular(a, result):
+    """``result`` of inv/solve of ``a``. NOTE: CuPy gives inf/NaN for a singular matrix where
+    NumPy raises LinAlgError; on a device array the CPU's error is raised (one sync, in the
+    impl only: the rules run at the point the impl accepted)."""
+    if type(result) is not np.ndarray and on_gpu(result):
+        xp = xp_of(result)
+        if not bool(xp.isfinite(result).all() | ~xp.isfinite(a).all()):
+            raise np.linalg.LinAlgError("Singular matrix")
+    return result
+
+
 def _solve_impl(a, b, vec):
-    return lsolve(a, b, vec)
+    return _nonsingular(a, lsolve(a, b, vec))
 
 
 solve_p = primitive("solve", _solve_impl, "linalg")
@@ -210,7 +221,7 @@ def _solve_vjp(e, xs, out, ct, needs):
 
 jvp_rules[solve_p], vjp_rules[solve_p] = _solve_jvp, _solve_vjp
 
-inv_p = primitive("inv", np.linalg.inv, "linalg")
+inv_p = primitive("inv", lambda a: _nonsingular(a, np.linalg.inv(a)), "linalg")
 
 
 def _sandwich(left, mid, right, r):
@@ -327,7 +338,9 @@ for _p in (inv_p, det_p, logabsdet_p, signdet_p, pinv_p):
 def _matmul_seeded(e, xs, i, start, stop):
     (sa, sb), (a, b) = e.in_shapes, xs
     if i == 1 and len(sb) == 1 and a.ndim == len(sa) == 2:
-        return np.ascontiguousarray(a[:, start:stop].T)     # later ops run faster on it
+        cols = a[:, start:stop].T                           # later ops run faster on a copy
+        # (np.ascontiguousarray does not dispatch: on a CuPy array it would convert to NumPy)
+        return np.ascontiguousarray(cols) if type(cols) is np.ndarray else cols.copy()
     if i == 0 and len(sa) == 1 and b.ndim == len(sb) == 2:
         return b[start:stop]
     return None
