@@ -1,16 +1,12 @@
 """The breaks of the GPU path that the strict CuPy stand-in found (issue 13), one strict xfail
 mark per cause, naming the file and function at fault. Strict: once fixed, the test XPASSes and
-fails, and the fixer removes the mark (and the ids from TABLE_BREAKS). Open: three, found when
-the wrong-answer fixes of issue 18 (pinv's rank check, svd(hermitian=True), det's adjugate)
-met the stand-in."""
+fails, and the fixer removes the mark (and the ids from TABLE_BREAKS). Open: two, found when
+the wrong-answer fixes of issue 18 (pinv's rank check, det's adjugate) met the stand-in."""
 import pytest
 
 PINV_RANK = pytest.mark.xfail(strict=True, reason=(
     "np.linalg.pinv's rank check _stable_rank (jaccli/numpy_api/linalg.py) mixes a NumPy "
     "rtol array with the device singular values"))
-SVD_HERMITIAN = pytest.mark.xfail(strict=True, reason=(
-    "svd(hermitian=True): _svd_hermitian (jaccli/numpy_api/decompositions.py) sorts with "
-    "NumPy calls on device values"))
 DET_SINGULAR = pytest.mark.xfail(strict=True, reason=(
     "det of a singular matrix: the adjugate path (jaccli/primitives/linalg.py) is CPU-only; "
     "on the GPU the rule still inverts"))
@@ -20,8 +16,6 @@ TABLE_BREAKS = {
     **dict.fromkeys(["pinv-hermitian-nonsym", "pinv-rank-deficient", "pinv-rank-deficient-wide",
                      "pinv-rcond", "pinv-square", "pinv-tall", "pinv-wide",
                      "tail-composite-svd-pinv"], PINV_RANK),
-    **dict.fromkeys(["svd-hermitian-S", "svd-hermitian-U", "svd-hermitian-Vh",
-                     "svd-hermitian-s-only"], SVD_HERMITIAN),
     "det-rank-n-2": DET_SINGULAR,
 }
 
