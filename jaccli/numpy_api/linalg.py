@@ -159,7 +159,7 @@ def _stable_rank(a, rtol, name):
         return
     s = np.linalg.svd(v, compute_uv=False)
     s0 = s[..., :1]
-    cut = s0 * np.asarray(rtol)[..., None]
+    cut = s0 * xp_of(s).asarray(rtol)[..., None]          # on the values' device
     floor = np.maximum(cut * (1 + 1e-6), s0 * np.sqrt(np.finfo(v.dtype).eps))
     ambiguous = ((s > cut) & (s <= floor)) | ((s > cut * (1 - 1e-6)) & (s <= cut) & (s > 0))
     if np.any(ambiguous):
