@@ -1,0 +1,374 @@
+"""Reusable Jacobian functions: ``jac = jacfun(f)`` traces and plans at the first call and
+answers later calls with the same argument shapes and dtypes from the same graph.
+
+    jac = jaccli.jacfun(F)                 # jac(*args) -> J, exactly as jacobian(F, *args)
+    scipy.optimize.root(F, x0, jac=jac)
+
+A cache entry (``_Entry``) holds whatever was prepared at the first call of one argument
+signature: the plan, the layout of J, and one or more *paths* (``_Path``: a traced graph and
+the straight-line program compiled from it). A later call evaluates a path's graph at the new
+point and sweeps it; tracing and planning are skipped.
+
+NOTE: never stale. A trace that read a traced value for control flow (a branch, a traced
+index) recorded *decisions*: (Var, value) pairs. At every call each path's decisions are
+re-checked on the new point's values; where none holds the function is traced again and the
+new path is kept beside the others (a few paths per signature, one per branch taken). A graph
+that read a value no decision records (np.argmax, np.nonzero ...) is traced at every call.
+Every float argument, differentiated or not, is a graph input; other arguments (ints, strings,
+integer arrays ...) are part of the cache key by value, and arguments whose value we cannot key
+on (lists, dicts, objects) make every call trace afresh.
+
+NOTE: closures. As with ``jax.jit``, arrays ``f`` reads that are not its arguments (globals,
+closures, attributes) are taken as they were at the first call of a signature: the graph holds
+them as constants. Pass an array as an argument when it changes between calls.
+"""
+from collections import OrderedDict
+
+import numpy as np
+
+from . import api
+from .errors import InputError, TracingError
+from .interpret import evaluate
+from .ir import Var
+from .planner import decide_by_measurement, make_plan
+from .rules import eval_rule, lazy_shapes
+from .sweeps import Seeds, flat_blocks, flat_size, sweep_chunk
+from .tracer import trace_function
+
+CACHE_SIZE = 8          # argument signatures kept per jacfun (least recently used dropped)
+PATHS_PER_ENTRY = 8     # traced paths kept per signature (branches taken)
+
+_STATIC_TYPES = (bool, int, str, bytes, type(None), complex, np.integer, np.bool_, np.dtype)
+
+
+def jacfun(f, argnums=0, mode="auto", sparse=False, chunk_size=None, memory_limit=None):
+    """A function ``jac(*args)`` returning ``jacobian(f, *args, argnums=argnums, mode=mode,
+    chunk_size=chunk_size, memory_limit=memory_limit)``: the same shapes (``out.shape +
+    arg.shape``; a scalar ``f``'s is its gradient, shaped as the argument), the same errors.
+
+    The first call traces ``f`` and plans; a later call whose arguments have the same shapes
+    and dtypes (and the same values of non-float arguments: ints, strings, integer arrays)
+    reuses the graph and the plan, evaluating the graph at the new point. A small LRU cache
+    keeps a few such signatures. Control flow on traced values is re-checked at every call and
+    traced again where it takes another path, so an answer is never stale.
+
+    As with ``jax.jit``, arrays ``f`` reads other than its arguments (globals, closures) are
+    taken as they were at the first call: pass an array that changes as an argument.
+
+    For SciPy: ``root(F, x0, jac=jacfun(F))``, ``minimize(f, x0, jac=jacfun(f))``,
+    ``solve_ivp(rhs, ..., method="BDF", jac=jacfun(rhs, argnums=1))``.
+    """
+    if sparse:
+        raise InputError("jacfun(..., sparse=True) is not available yet: sparse Jacobians "
+                         "are being built (jacobian(..., sparse=True)); use sparse=False.")
+    mode, chunk_size, memory_limit = api._check_engine(mode, chunk_size, memory_limit)
+    return JacobianFunction(f, argnums, mode, chunk_size, memory_limit)
+
+
+def hessfun(f, argnums=0):
+    """Not available yet: Hessians (``jaccli.hessian``) are being built."""
+    raise InputError("jaccli.hessfun is not available yet: Hessians (jaccli.hessian) are "
+                     "being built. For now use jacfun(jacfun-of-gradient) or finite "
+                     "differences of jacfun(f).")
+
+
+def hvpfun(f, argnums=0):
+    """Not available yet: Hessian-vector products (``jaccli.hvp``) are being built."""
+    raise InputError("jaccli.hvpfun is not available yet: Hessian-vector products "
+                     "(jaccli.hvp) are being built.")
+
+
+class _Path:
+    """One traced graph of a signature: its layout of J (output shapes may differ between
+    paths: a boolean mask), its plan and, from its first reuse on, its compiled program and
+    the seeds of its chunks (``_Sweeper``)."""
+    __slots__ = ("graph", "n_out", "out_shapes", "dtype", "plan", "unflatten", "sweeper")
+
+    def __init__(self, graph, n_out):
+        self.graph, self.n_out = graph, n_out
+        self.plan = self.sweeper = None
+
+
+class _Entry:
+    """What was prepared at the first call of one argument signature: which arguments are
+    graph inputs (``traced``: every float one) and which of them are differentiated
+    (``wrt``), and the paths traced so far, the most recently used first."""
+    __slots__ = ("traced", "wrt", "in_shapes", "single", "paths", "reusable")
+
+    def __init__(self, traced, wrt, in_shapes, single):
+        self.traced, self.wrt, self.in_shapes, self.single = traced, wrt, in_shapes, single
+        self.paths = []
+        self.reusable = True     # False: every call traces (see _first_call and _trace)
+
+
+class JacobianFunction:
+    """``jacfun(f, ...)``: call it as ``jacobian(f, *args)`` without the keywords."""
+
+    def __init__(self, f, argnums, mode, chunk_size, memory_limit):
+        self.f, self.argnums = f, argnums
+        self.mode, self.chunk_size, self.memory_limit = mode, chunk_size, memory_limit
+        self._cache = OrderedDict()
+        self._nums = {}          # number of arguments -> (argnums tuple, single)
+        self.traces = 0          # how many times f was traced (for tests and curiosity)
+
+    def __repr__(self):
+        name = getattr(self.f, "__name__", repr(self.f))
+        return f"jacfun({name}, argnums={self.argnums!r}, mode={self.mode!r})"
+
+    # ---------------------------------------------------------------- the call
+    def __call__(self, *args):
+        nums = self._nums.get(len(args))
+        if nums is None:
+            nums = self._nums[len(args)] = api._argnums_tuple(self.argnums, len(args))
+        nums, single = nums
+        key, values = _signature(args, nums)
+        if key is None:                          # an argument we cannot key on: no cache
+            return self._uncached(args)
+        entry = self._cache.get(key)
+        if entry is None:
+            floats = tuple(i for i, v in enumerate(values) if type(v) is np.ndarray
+                           and v.dtype.kind == "f")      # every differentiated one too
+            entry = _Entry(floats, [floats.index(i) for i in nums],
+                           [values[i].shape for i in nums], single)
+            self._cache[key] = entry
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+            if entry.reusable:
+                inputs = [values[i] for i in entry.traced]
+                for k, path in enumerate(entry.paths):
+                    sweeper = path.sweeper
+                    if sweeper is None:
+                        sweeper = path.sweeper = _Sweeper(path, entry)
+                    J = sweeper(inputs)
+                    if J is not None:
+                        if k:                    # most recently used first
+                            entry.paths.insert(0, entry.paths.pop(k))
+                        return path.unflatten(J)
+        if entry.traced is None:                 # f reads a float argument as a number
+            return self._uncached(args)
+        path = self._trace(entry, args, values)
+        if path is None:
+            return self._uncached(args)
+        if entry.reusable and path.graph.verifiable:
+            entry.paths.insert(0, path)
+            del entry.paths[PATHS_PER_ENTRY:]
+        elif not entry.paths:
+            entry.reusable = False               # a value read no decision records
+        plan = path.plan
+        with np.errstate(all="ignore"):
+            J = _sweeps(path.graph, path.graph.values, plan.mode, plan.chunk_size, path.dtype,
+                        entry.wrt, plan.M, plan.N)
+        return path.unflatten(J)
+
+    def _uncached(self, args):
+        return api.jacobian(self.f, *args, argnums=self.argnums, mode=self.mode,
+                            chunk_size=self.chunk_size, memory_limit=self.memory_limit)
+
+    def _trace(self, entry, args, values):
+        """A new path at ``values``, planned (the plan of another path with the same M is
+        reused); None when ``f`` cannot take its non-differentiated floats as traced arrays
+        (it reads one as a number: ``float(t)``, ``math.exp(t)``): then every call of this
+        signature traces as ``jacobian`` does."""
+        try:
+            graph, n_out = trace_function(self.f, values, entry.traced)
+        except TracingError:
+            if len(entry.traced) == len(entry.wrt) or entry.paths:
+                raise
+            entry.traced = None
+            entry.reusable = False
+            return None
+        self.traces += 1
+        path = _Path(graph, n_out)
+        path.out_shapes, path.dtype = _output_info(graph, entry.wrt)
+        path.unflatten = _unflattener(path.out_shapes, entry.in_shapes, n_out, entry.single)
+        M, N = flat_size(path.out_shapes), flat_size(entry.in_shapes)
+        for other in entry.paths:
+            if other.plan.M == M and other.dtype == path.dtype:
+                path.plan = other.plan
+                return path
+        plan = make_plan(graph, M, N, self.mode, self.chunk_size, self.memory_limit)
+        if plan.measure:
+            with np.errstate(all="ignore"):
+                plan = _measure_modes(graph, plan, path.dtype, entry.wrt)
+        path.plan = plan
+        return path
+
+
+# ---------------------------------------------------------------- signatures
+
+def _signature(args, nums):
+    """(key, values): the cache key of a call and the argument values to trace or evaluate
+    with (float arguments as arrays). key is None when an argument cannot be keyed on."""
+    key = []
+    values = list(args)
+    for i, a in enumerate(args):
+        if i in nums:
+            if type(a) is float:
+                a = values[i] = np.array(a)
+            elif type(a) is not np.ndarray or a.dtype.kind != "f":
+                a = values[i] = api._differentiable(a, i)
+            key.append((a.shape, a.dtype.char))
+        elif type(a) is np.ndarray:
+            if a.dtype.kind == "f":
+                key.append((a.shape, a.dtype.char))
+            else:
+                key.append((a.shape, a.dtype.str, a.tobytes()))
+        elif type(a) is float or isinstance(a, np.floating):
+            a = values[i] = np.asarray(a)
+            key.append(((), a.dtype.char))
+        elif isinstance(a, _STATIC_TYPES):
+            key.append((type(a), a))
+        elif type(a) is tuple and all(isinstance(b, _STATIC_TYPES) for b in a):
+            key.append((tuple, a))
+        else:
+            return None, None
+    return tuple(key), values
+
+
+def _unflattener(out_shapes, in_shapes, n_out, single):
+    """J (M, N) -> the result as ``jacobian`` returns it (``api._unflatten``)."""
+    if n_out is None and single:
+        shape = tuple(out_shapes[0]) + tuple(in_shapes[0])
+        return lambda J: J.reshape(shape)
+    return lambda J: api._unflatten(J, out_shapes, in_shapes, n_out, single)
+
+
+def _output_info(graph, wrt):
+    dtypes = [o.dtype for o in graph.outputs if o.dtype.kind == "f"]
+    ins = [graph.inputs[k].dtype for k in wrt]
+    return [tuple(o.shape) for o in graph.outputs], np.result_type(*dtypes, *ins)
+
+
+# ---------------------------------------------------------------- evaluation and sweeps
+
+def _evaluate(graph, inputs):
+    """Every Var's value at new inputs, except the matmuls' (``lazy_shapes``): those are
+    computed when read (see ``builder.Values``), so a final ``W @ h`` that only the sweeps'
+    rules see is never computed."""
+    from .builder import Values
+    env = Values()
+    for v, x in zip(graph.inputs, inputs):
+        env[v] = x
+    thunks = env.thunks
+    for e in graph.eqns:
+        xs = [env[v] if type(v) is Var else v for v in e.inputs]
+        if e.prim in lazy_shapes:
+            thunks[e.out] = (eval_rule(e.prim), (e, xs), {})
+        else:
+            env[e.out] = eval_rule(e.prim)(e, xs)
+    return env
+
+
+class _Sweeper:
+    """The flat Jacobian of one path at new inputs: its graph compiled (``compiled.Program``)
+    and the identity seeds of every chunk made once (read-only) when they are small; the
+    interpreter (``_evaluate`` and ``sweep_chunk``) for a graph too large to compile."""
+    SEED_BYTES = 16 * 1024 ** 2
+
+    def __init__(self, path, entry):
+        from .compiled import MAX_EQUATIONS, Program
+        plan, graph = path.plan, path.graph
+        self.graph, self.entry, self.mode = graph, entry, plan.mode
+        self.out_shapes = path.out_shapes
+        self.M, self.N, self.dtype = plan.M, plan.N, path.dtype
+        self.program = Program(graph) if len(graph.eqns) <= MAX_EQUATIONS else None
+        total, self.width = (plan.N, plan.M) if plan.mode == "fwd" else (plan.M, plan.N)
+        self.chunks = [(a, min(a + plan.chunk_size, total))
+                       for a in range(0, total, plan.chunk_size)]
+        self.seeds = None
+        if self.program is not None and total * total * self.dtype.itemsize <= self.SEED_BYTES:
+            self.seeds = [self._seeds(a, b) for a, b in self.chunks]
+
+    def _seeds(self, start, stop):
+        """(blocks, identity) for the chunk start:stop: forward, the tangents of every graph
+        input (None off ``wrt``) and the identity rows of each seeded input; reverse, the
+        cotangents of the outputs."""
+        graph, entry = self.graph, self.entry
+        seeds = Seeds.identity(start, stop, self.dtype)
+        if self.mode == "fwd":
+            blocks = seeds.blocks(entry.in_shapes)
+            tangents = [None] * len(graph.inputs)
+            for k, b in zip(entry.wrt, blocks):
+                tangents[k] = b
+            identity = {graph.inputs[k]: r for k, r in
+                        zip(entry.wrt, seeds.identity_rows(entry.in_shapes)) if r is not None}
+        else:
+            tangents = seeds.blocks(self.out_shapes)
+            identity = None
+        for b in tangents:
+            if b is not None:
+                b.flags.writeable = False
+        return tangents, identity
+
+    def __call__(self, inputs):
+        """The flat (M, N) J at ``inputs``, or None where a recorded decision differs."""
+        program = self.program
+        if program is None:
+            env = _evaluate(self.graph, inputs)
+            if not _holds(self.graph.decisions, env):
+                return None
+            return _sweeps(self.graph, env, self.mode, self.chunks[0][1], self.dtype,
+                           self.entry.wrt, self.M, self.N)
+        with np.errstate(all="ignore"):
+            values = program.evaluate(inputs)
+            if values is None:
+                return None
+            if self.width == 0 or not self.chunks:
+                return np.zeros((self.M, self.N), self.dtype)
+            if len(self.chunks) == 1:
+                return self._chunk(values, 0).T if self.mode == "fwd" else self._chunk(values, 0)
+            rows = np.empty((self.chunks[-1][1], self.width), self.dtype)
+            for j, (a, b) in enumerate(self.chunks):
+                rows[a:b] = self._chunk(values, j)
+        return rows.T if self.mode == "fwd" else rows
+
+    def _chunk(self, values, j):
+        seeds, identity = self.seeds[j] if self.seeds is not None else self._seeds(*self.chunks[j])
+        count = self.chunks[j][1] - self.chunks[j][0]
+        if self.mode == "fwd":
+            blocks = self.program.forward(values, seeds, identity)
+            shapes = self.out_shapes
+        else:
+            cts = self.program.reverse(values, seeds)
+            blocks, shapes = [cts[k] for k in self.entry.wrt], self.entry.in_shapes
+        if len(blocks) == 1 and blocks[0] is not None and blocks[0].shape[:1] == (count,):
+            return blocks[0].reshape(count, -1)
+        return flat_blocks(blocks, shapes, (count,), self.dtype)
+
+
+def _holds(decisions, env):
+    for var, value in decisions:
+        if not np.array_equal(env[var], value):
+            return False
+    return True
+
+
+def _sweeps(graph, env, mode, chunk_size, dtype, wrt, M, N):
+    """The flat (M, N) Jacobian from identity seeds in chunks of ``chunk_size``."""
+    seeds_total, width = (N, M) if mode == "fwd" else (M, N)
+    if seeds_total == 0 or width == 0:
+        return np.zeros((M, N), dtype)
+    if chunk_size >= seeds_total:
+        block = sweep_chunk(graph, env, mode, Seeds.identity(0, seeds_total, dtype), (), wrt)
+        return block.T if mode == "fwd" else block
+    rows = np.empty((seeds_total, width), dtype)
+    for start in range(0, seeds_total, chunk_size):
+        stop = min(start + chunk_size, seeds_total)
+        rows[start:stop] = sweep_chunk(graph, env, mode, Seeds.identity(start, stop, dtype),
+                                       (), wrt)
+    return rows.T if mode == "fwd" else rows
+
+
+def _measure_modes(graph, plan, dtype, wrt):
+    """As ``api._measure_modes``, over the differentiated inputs ``wrt`` only."""
+    import time
+    seeds = Seeds.identity(0, plan.measure, dtype)
+    best = {"fwd": float("inf"), "rev": float("inf")}
+    for _ in range(2):
+        for mode in ("fwd", "rev"):
+            t0 = time.perf_counter()
+            sweep_chunk(graph, graph.values, mode, seeds, (), wrt)
+            best[mode] = min(best[mode], time.perf_counter() - t0)
+    return decide_by_measurement(plan, best, plan.measure)
