@@ -93,10 +93,11 @@ class _Entry:
     """What was prepared at the first call of one argument signature: which arguments are
     graph inputs (``traced``: every float one) and which of them are differentiated
     (``wrt``), and the paths traced so far, the most recently used first."""
-    __slots__ = ("traced", "wrt", "in_shapes", "single", "paths", "reusable")
+    __slots__ = ("traced", "wrt", "in_shapes", "single", "paths", "reusable", "compress")
 
-    def __init__(self, traced, wrt, in_shapes, single):
+    def __init__(self, traced, wrt, in_shapes, single, compress):
         self.traced, self.wrt, self.in_shapes, self.single = traced, wrt, in_shapes, single
+        self.compress = compress  # modes compressed sweeps may use for a dense J, or None
         self.paths = []
         self.reusable = True     # False: every call traces (see _first_call and _trace)
 
@@ -110,6 +111,9 @@ class JacobianFunction:
         self._cache = OrderedDict()
         self._nums = {}          # number of arguments -> (argnums tuple, single)
         self.traces = 0          # how many times f was traced (for tests and curiosity)
+        # compressed sweeps (a dense J of a sparse pattern) in the modes the options allow
+        self._compress = None if chunk_size is not None else (
+            ("fwd", "rev") if mode == "auto" else (mode,))
 
     def __repr__(self):
         name = getattr(self.f, "__name__", repr(self.f))
@@ -129,7 +133,7 @@ class JacobianFunction:
             floats = tuple(i for i, v in enumerate(values) if type(v) is np.ndarray
                            and v.dtype.kind == "f")      # every differentiated one too
             entry = _Entry(floats, [floats.index(i) for i in nums],
-                           [values[i].shape for i in nums], single)
+                           [values[i].shape for i in nums], single, self._compress)
             self._cache[key] = entry
             while len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
@@ -275,11 +279,33 @@ class _Sweeper:
         self.M, self.N, self.dtype = plan.M, plan.N, path.dtype
         self.program = Program(graph) if len(graph.eqns) <= MAX_EQUATIONS else None
         total, self.width = (plan.N, plan.M) if plan.mode == "fwd" else (plan.M, plan.N)
+        self.entry_chunk = plan.chunk_size
         self.chunks = [(a, min(a + plan.chunk_size, total))
                        for a in range(0, total, plan.chunk_size)]
         self.seeds = None
         if self.program is not None and total * total * self.dtype.itemsize <= self.SEED_BYTES:
             self.seeds = [self._seeds(a, b) for a, b in self.chunks]
+        self.compressed = None
+        if self.program is not None and entry.compress is not None:
+            self.compressed = _compression(self, entry.compress)
+
+    def _compressed(self, values):
+        """The dense J from the compressed sweeps of ``self.compressed``: one seed per colour
+        of columns (forward) or rows (reverse), then each entry of the pattern read from its
+        colour's product; J is zero off the pattern."""
+        mode, seeds, count, rows, cols, take = self.compressed
+        if mode == "fwd":
+            B = flat_blocks(self.program.forward(values, seeds, None), self.out_shapes,
+                            (count,), self.dtype)            # (c, M): B[colour, row]
+            picked = B[take, rows]
+        else:
+            cts = self.program.reverse(values, seeds)
+            B = flat_blocks([cts[k] for k in self.entry.wrt], self.entry.in_shapes, (count,),
+                            self.dtype)                      # (c, N): B[colour, column]
+            picked = B[take, cols]
+        J = np.zeros((self.M, self.N), self.dtype)
+        J[rows, cols] = picked
+        return J
 
     def _seeds(self, start, stop):
         """(blocks, identity) for the chunk start:stop: forward, the tangents of every graph
@@ -309,7 +335,7 @@ class _Sweeper:
             env = _evaluate(self.graph, inputs)
             if not _holds(self.graph.decisions, env):
                 return None
-            return _sweeps(self.graph, env, self.mode, self.chunks[0][1], self.dtype,
+            return _sweeps(self.graph, env, self.mode, self.entry_chunk, self.dtype,
                            self.entry.wrt, self.M, self.N)
         with np.errstate(all="ignore"):
             values = program.evaluate(inputs)
@@ -317,6 +343,8 @@ class _Sweeper:
                 return None
             if self.width == 0 or not self.chunks:
                 return np.zeros((self.M, self.N), self.dtype)
+            if self.compressed is not None:
+                return self._compressed(values)
             if len(self.chunks) == 1:
                 return self._chunk(values, 0).T if self.mode == "fwd" else self._chunk(values, 0)
             rows = np.empty((self.chunks[-1][1], self.width), self.dtype)
@@ -336,6 +364,56 @@ class _Sweeper:
         if len(blocks) == 1 and blocks[0] is not None and blocks[0].shape[:1] == (count,):
             return blocks[0].reshape(count, -1)
         return flat_blocks(blocks, shapes, (count,), self.dtype)
+
+
+COMPRESS_MIN_SEEDS = 32     # fewer seeds than this: dense sweeps, no pattern analysis
+COMPRESS_GAIN = 2.0         # compressed sweeps when they need this many times fewer seeds
+
+
+def _compression(sweeper, modes):
+    """(mode, seeds, count, rows, cols, take) for compressed sweeps of a dense J, or None.
+
+    NOTE: a dense J by compressed sweeps. The graph's sparsity pattern (``sparse.pattern``: a
+    superset of the nonzeros, valid wherever the graph is, which the decisions re-checked at
+    every call guarantee) and a colouring of it are made once, at the first reuse; when they
+    need ``COMPRESS_GAIN`` times fewer seeds than the dense sweeps (a stencil: 3 instead of
+    n), each call sweeps one seed per colour and scatters the pattern's entries into a zero
+    J. Entries are the same products as the dense sweeps' (a sum with exact zeros). Reverse
+    seeds count double (DESIGN: a reverse seed costs ~2x)."""
+    from .sparse.coloring import color_columns, color_rows
+    from .sparse.orderings import pattern_csr, row_of_entry
+    from .sparse.pattern import DensePattern, output_pattern
+    entry, M, N = sweeper.entry, sweeper.M, sweeper.N
+    dense = N if sweeper.mode == "fwd" else 2 * M
+    if min(M, N) < COMPRESS_MIN_SEEDS:
+        return None
+    try:
+        P = pattern_csr(output_pattern(sweeper.graph, entry.wrt))
+    except DensePattern:
+        return None
+    quick = ("natural", "largest_first")
+    options = []
+    if "fwd" in modes:
+        options.append((color_columns(P, quick), "fwd", 1))
+    if "rev" in modes:
+        options.append((color_rows(P, quick), "rev", 2))
+    coloring, mode, weight = min(options, key=lambda o: o[0].count * o[2])
+    if coloring.count * weight * COMPRESS_GAIN > dense:
+        return None
+    rows, cols = row_of_entry(P), P.indices
+    S = Seeds.rows(coloring.seed_matrix().T, sweeper.dtype)    # (c, N) or (c, M)
+    if mode == "fwd":
+        seeds = [None] * len(sweeper.graph.inputs)
+        for k, b in zip(entry.wrt, S.blocks(entry.in_shapes)):
+            seeds[k] = b
+        take = coloring.colors[cols]
+    else:
+        seeds = S.blocks(sweeper.out_shapes)
+        take = coloring.colors[rows]
+    for b in seeds:
+        if b is not None:
+            b.flags.writeable = False
+    return mode, seeds, coloring.count, rows, cols, take
 
 
 def _holds(decisions, env):
