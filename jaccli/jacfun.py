@@ -22,13 +22,13 @@ NOTE: closures. As with ``jax.jit``, arrays ``f`` reads that are not its argumen
 closures, attributes) are taken as they were at the first call of a signature: the graph holds
 them as constants. Pass an array as an argument when it changes between calls.
 """
+import time
 from collections import OrderedDict
 
 import numpy as np
 
 from . import api
 from .errors import InputError, TracingError
-from .interpret import evaluate
 from .ir import Var
 from .planner import decide_by_measurement, make_plan
 from .rules import eval_rule, lazy_shapes
@@ -82,7 +82,8 @@ class _Path:
     """One traced graph of a signature: its layout of J (output shapes may differ between
     paths: a boolean mask), its plan and, from its first reuse on, its compiled program and
     the seeds of its chunks (``_Sweeper``)."""
-    __slots__ = ("graph", "n_out", "out_shapes", "dtype", "plan", "unflatten", "sweeper")
+    __slots__ = ("graph", "n_out", "out_shapes", "dtype", "plan", "unflatten", "sweeper",
+                 "swept")
 
     def __init__(self, graph, n_out):
         self.graph, self.n_out = graph, n_out
@@ -161,9 +162,11 @@ class JacobianFunction:
         elif not entry.paths:
             entry.reusable = False               # a value read no decision records
         plan = path.plan
+        t0 = time.perf_counter()
         with np.errstate(all="ignore"):
             J = _sweeps(path.graph, path.graph.values, plan.mode, plan.chunk_size, path.dtype,
                         entry.wrt, plan.M, plan.N)
+        path.swept = time.perf_counter() - t0
         return path.unflatten(J)
 
     def _uncached(self, args):
@@ -286,8 +289,12 @@ class _Sweeper:
         if self.program is not None and total * total * self.dtype.itemsize <= self.SEED_BYTES:
             self.seeds = [self._seeds(a, b) for a, b in self.chunks]
         self.compressed = None
-        if self.program is not None and entry.compress is not None:
-            self.compressed = _compression(self, entry.compress)
+        # NOTE: when to look for a pattern. Its analysis costs a few ms (more for a large
+        # graph); a small J sweeps in microseconds and would never win it back. So it is
+        # tried once the dense sweeps of this path have taken COMPRESS_AFTER_SECONDS in all
+        # (the first call's included): at most about as much time as sweeping has cost.
+        self.swept = path.swept if entry.compress is not None and self.program is not None \
+            else None
 
     def _compressed(self, values):
         """The dense J from the compressed sweeps of ``self.compressed``: one seed per colour
@@ -345,11 +352,25 @@ class _Sweeper:
                 return np.zeros((self.M, self.N), self.dtype)
             if self.compressed is not None:
                 return self._compressed(values)
-            if len(self.chunks) == 1:
-                return self._chunk(values, 0).T if self.mode == "fwd" else self._chunk(values, 0)
-            rows = np.empty((self.chunks[-1][1], self.width), self.dtype)
-            for j, (a, b) in enumerate(self.chunks):
-                rows[a:b] = self._chunk(values, j)
+            if self.swept is None:
+                return self._dense(values)
+            if self.swept > COMPRESS_AFTER_SECONDS:
+                self.swept = None
+                self.compressed = _compression(self, self.entry.compress)
+                if self.compressed is not None:
+                    return self._compressed(values)
+                return self._dense(values)
+            t0 = time.perf_counter()
+            J = self._dense(values)
+            self.swept += time.perf_counter() - t0
+            return J
+
+    def _dense(self, values):
+        if len(self.chunks) == 1:
+            return self._chunk(values, 0).T if self.mode == "fwd" else self._chunk(values, 0)
+        rows = np.empty((self.chunks[-1][1], self.width), self.dtype)
+        for j, (a, b) in enumerate(self.chunks):
+            rows[a:b] = self._chunk(values, j)
         return rows.T if self.mode == "fwd" else rows
 
     def _chunk(self, values, j):
@@ -367,6 +388,7 @@ class _Sweeper:
 
 
 COMPRESS_MIN_SEEDS = 32     # fewer seeds than this: dense sweeps, no pattern analysis
+COMPRESS_AFTER_SECONDS = 0.02   # dense sweeping a path takes before its pattern is analysed
 COMPRESS_GAIN = 2.0         # compressed sweeps when they need this many times fewer seeds
 
 
@@ -385,7 +407,7 @@ def _compression(sweeper, modes):
     from .sparse.pattern import DensePattern, output_pattern
     entry, M, N = sweeper.entry, sweeper.M, sweeper.N
     dense = N if sweeper.mode == "fwd" else 2 * M
-    if min(M, N) < COMPRESS_MIN_SEEDS:
+    if min(M, N) < COMPRESS_MIN_SEEDS or _clearly_dense(sweeper.graph):
         return None
     try:
         P = pattern_csr(output_pattern(sweeper.graph, entry.wrt))
@@ -414,6 +436,19 @@ def _compression(sweeper, modes):
         if b is not None:
             b.flags.writeable = False
     return mode, seeds, coloring.count, rows, cols, take
+
+
+def _clearly_dense(graph):
+    """A matmul with a large, mostly nonzero constant matrix: its J is dense, and building
+    its pattern would cost more (a 1000 x 1000 A: ~0.1 s) than saying so."""
+    from .sparse.pattern import DENSE_FRACTION, DENSE_MIN_NNZ
+    for e in graph.eqns:
+        if e.prim.kind == "contraction":
+            for v in e.inputs:
+                if type(v) is not Var and np.ndim(v) >= 2 and np.size(v) >= DENSE_MIN_NNZ \
+                        and np.count_nonzero(v) > DENSE_FRACTION * np.size(v):
+                    return True
+    return False
 
 
 def _holds(decisions, env):

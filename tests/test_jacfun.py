@@ -299,8 +299,16 @@ def _bratu(n, lam=1.0):
     return F
 
 
+@pytest.fixture
+def compress_at_once(monkeypatch):
+    """Look for the pattern at the first reuse (normally after 20 ms of dense sweeping)."""
+    import sys
+    module = sys.modules["jaccli.jacfun"]    # jaccli.jacfun is the function
+    monkeypatch.setattr(module, "COMPRESS_AFTER_SECONDS", 0.0)
+
+
 @pytest.mark.parametrize("mode", ["auto", "fwd", "rev"])
-def test_sparse_pattern_gives_the_same_dense_jacobian(mode):
+def test_sparse_pattern_gives_the_same_dense_jacobian(mode, compress_at_once):
     """A stencil's J (tridiagonal) is swept with 3 colours instead of n seeds from the second
     call on; the dense result equals jacobian's."""
     F = _bratu(120)
@@ -313,7 +321,7 @@ def test_sparse_pattern_gives_the_same_dense_jacobian(mode):
     assert sweeper.compressed is not None and sweeper.compressed[2] <= 4
 
 
-def test_compressed_with_branches_and_two_inputs():
+def test_compressed_with_branches_and_two_inputs(compress_at_once):
     def F(u, v):
         if u[0] > 0:
             return np.sin(u) * v + np.roll(u, 1)
@@ -327,7 +335,15 @@ def test_compressed_with_branches_and_two_inputs():
     assert jac.traces == 2
 
 
-def test_dense_pattern_stays_dense():
+def test_compression_waits_for_costly_sweeps():
+    F = _bratu(120)
+    jac = jaccli.jacfun(F)
+    for _ in range(3):
+        jac(np.full(120, 0.5))
+    assert jac._cache[next(iter(jac._cache))].paths[0].sweeper.compressed is None
+
+
+def test_dense_pattern_stays_dense(compress_at_once):
     A = np.random.default_rng(6).standard_normal((50, 50))
     jac = jaccli.jacfun(lambda x: np.tanh(A @ x))
     x = np.ones(50)
