@@ -32,7 +32,7 @@ from .errors import InputError, TracingError
 from .ir import Var
 from .planner import decide_by_measurement, make_plan
 from .rules import eval_rule, lazy_shapes
-from .sweeps import Seeds, flat_blocks, flat_size, sweep_chunk
+from .sweeps import Seeds, flat_blocks, flat_offsets, flat_size, sweep_chunk
 from .tracer import trace_function
 
 CACHE_SIZE = 8          # argument signatures kept per jacfun (least recently used dropped)
@@ -239,7 +239,17 @@ def _unflattener(out_shapes, in_shapes, n_out, single):
     if n_out is None and single:
         shape = tuple(out_shapes[0]) + tuple(in_shapes[0])
         return lambda J: J.reshape(shape)
-    return lambda J: api._unflatten(J, out_shapes, in_shapes, n_out, single)
+    rows, cols = flat_offsets(out_shapes), flat_offsets(in_shapes)
+    blocks = [[(slice(rows[o], rows[o + 1]), slice(cols[i], cols[i + 1]),
+                tuple(os) + tuple(ins)) for i, ins in enumerate(in_shapes)]
+              for o, os in enumerate(out_shapes)]
+
+    def unflatten(J):
+        out = [tuple([J[r, c].reshape(shape) for r, c, shape in row]) for row in blocks]
+        if single:
+            out = [row[0] for row in out]
+        return out[0] if n_out is None else tuple(out)
+    return unflatten
 
 
 def _output_info(graph, wrt):
@@ -283,6 +293,8 @@ class _Sweeper:
         self.program = Program(graph) if len(graph.eqns) <= MAX_EQUATIONS else None
         total, self.width = (plan.N, plan.M) if plan.mode == "fwd" else (plan.M, plan.N)
         self.entry_chunk = plan.chunk_size
+        self.offsets = {"fwd": flat_offsets(path.out_shapes),
+                        "rev": flat_offsets(entry.in_shapes)}
         self.chunks = [(a, min(a + plan.chunk_size, total))
                        for a in range(0, total, plan.chunk_size)]
         self.seeds = None
@@ -384,7 +396,16 @@ class _Sweeper:
             blocks, shapes = [cts[k] for k in self.entry.wrt], self.entry.in_shapes
         if len(blocks) == 1 and blocks[0] is not None and blocks[0].shape[:1] == (count,):
             return blocks[0].reshape(count, -1)
-        return flat_blocks(blocks, shapes, (count,), self.dtype)
+        offsets = self.offsets[self.mode]
+        out = np.empty((count, offsets[-1]), self.dtype)
+        for b, shape, lo, hi in zip(blocks, shapes, offsets, offsets[1:]):
+            if b is None:
+                out[:, lo:hi] = 0
+            elif b.shape[:1] == (count,):
+                out[:, lo:hi] = b.reshape(count, hi - lo)
+            else:                                 # fewer leading axes: broadcast
+                out[:, lo:hi] = np.broadcast_to(b, (count,) + tuple(shape)).reshape(count, -1)
+        return out
 
 
 COMPRESS_MIN_SEEDS = 32     # fewer seeds than this: dense sweeps, no pattern analysis
