@@ -122,13 +122,21 @@ class JacobianFunction:
 
     # ---------------------------------------------------------------- the call
     def __call__(self, *args):
+        return self._compute(args, False)
+
+    def flat(self, *args):
+        """The flat (M, N) Jacobian at ``args``, as ``jaccli.api.flat_jacobian(...).matrix``:
+        rows the outputs, columns the ``argnums`` arguments, each flattened in C order."""
+        return self._compute(args, True)
+
+    def _compute(self, args, flat):
         nums = self._nums.get(len(args))
         if nums is None:
             nums = self._nums[len(args)] = api._argnums_tuple(self.argnums, len(args))
         nums, single = nums
         key, values = _signature(args, nums)
         if key is None:                          # an argument we cannot key on: no cache
-            return self._uncached(args)
+            return self._uncached(args, flat)
         entry = self._cache.get(key)
         if entry is None:
             floats = tuple(i for i, v in enumerate(values) if type(v) is np.ndarray
@@ -150,12 +158,12 @@ class JacobianFunction:
                     if J is not None:
                         if k:                    # most recently used first
                             entry.paths.insert(0, entry.paths.pop(k))
-                        return path.unflatten(J)
+                        return J if flat else path.unflatten(J)
         if entry.traced is None:                 # f reads a float argument as a number
-            return self._uncached(args)
+            return self._uncached(args, flat)
         path = self._trace(entry, args, values)
         if path is None:
-            return self._uncached(args)
+            return self._uncached(args, flat)
         if entry.reusable and path.graph.verifiable:
             entry.paths.insert(0, path)
             del entry.paths[PATHS_PER_ENTRY:]
@@ -167,9 +175,13 @@ class JacobianFunction:
             J = _sweeps(path.graph, path.graph.values, plan.mode, plan.chunk_size, path.dtype,
                         entry.wrt, plan.M, plan.N)
         path.swept = time.perf_counter() - t0
-        return path.unflatten(J)
+        return J if flat else path.unflatten(J)
 
-    def _uncached(self, args):
+    def _uncached(self, args, flat=False):
+        if flat:
+            return api.flat_jacobian(self.f, args, argnums=self.argnums, mode=self.mode,
+                                     chunk_size=self.chunk_size,
+                                     memory_limit=self.memory_limit).matrix
         return api.jacobian(self.f, *args, argnums=self.argnums, mode=self.mode,
                             chunk_size=self.chunk_size, memory_limit=self.memory_limit)
 

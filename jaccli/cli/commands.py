@@ -1,4 +1,4 @@
-"""The `jaccli` command group: jacobian, plan, trace, check."""
+"""The `jaccli` command group: jacobian, plan, trace, check, serve."""
 
 import json
 import sys
@@ -247,3 +247,8 @@ def check(spec, inputs, inputs_under, chunk_size, rtol):
                            "rules or the function's smoothness at this point are suspect.")
     console.print(f"OK: forward, reverse and central differences agree ({layout.M} x "
                   f"{layout.N}, rtol {rtol:g}).", markup=False, soft_wrap=True)
+
+
+from jaccli.cli.serve import serve  # noqa: E402  (its own module: the stream protocol)
+
+main.add_command(serve)
