@@ -16,13 +16,13 @@ decision reads are not computed at all, as ``builder.Values`` leaves them.
 """
 import numpy as np
 
-from .interpret import _last_uses, _seeded
+from .interpret import last_uses, seeded
 from .ir import Var
 from .primitives import elementwise as ew
 from .rules import impl_rules, jvp_rules, lazy_shapes, seed_rules, vjp_rules
 
-_FAMILY = {ew._unary_jvp: ew._unary_vjp, ew._binary_jvp: ew._binary_vjp,
-           ew._linear_binary_jvp: ew._linear_binary_vjp}
+# the family rules of elementwise.py (unary, binary, linear binary), found through members
+_FAMILY = {jvp_rules[p]: vjp_rules[p] for p in (ew.sin_p, ew.mul_p, ew.add_p)}
 MAX_EQUATIONS = 20000      # larger graphs stay with the interpreter (compiling costs ~20 µs/eqn)
 
 
@@ -42,7 +42,7 @@ class Program:
             slot[id(e.out)] = len(graph.inputs) + k
         self.size = len(slot)
         self.source = {}           # name -> the generated source, for reading
-        ns = {"_same": _same, "_seeded": _seeded}
+        ns = {"_same": _same, "_seeded": seeded}
         self._ns = ns
         read = set()
         for e in graph.eqns:
@@ -102,7 +102,7 @@ class Program:
     def _forward_source(self, slot):
         g = self.graph
         n_in = len(g.inputs)
-        frees = _last_uses(g)
+        frees = last_uses(g)
         lines = ["def forward(values, tangents, identity):", self._unpack(),
                  f"    ({''.join(f't{k}, ' for k in range(n_in))}) = tangents"]
         if g.eqns:

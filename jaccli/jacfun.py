@@ -61,7 +61,7 @@ def jacfun(f, argnums=0, mode="auto", sparse=False, chunk_size=None, memory_limi
     if sparse:
         raise InputError("jacfun(..., sparse=True) is not available yet: sparse Jacobians "
                          "are being built (jacobian(..., sparse=True)); use sparse=False.")
-    mode, chunk_size, memory_limit = api._check_engine(mode, chunk_size, memory_limit)
+    mode, chunk_size, memory_limit = api.check_engine(mode, chunk_size, memory_limit)
     return JacobianFunction(f, argnums, mode, chunk_size, memory_limit)
 
 
@@ -132,7 +132,7 @@ class JacobianFunction:
     def _compute(self, args, flat):
         nums = self._nums.get(len(args))
         if nums is None:
-            nums = self._nums[len(args)] = api._argnums_tuple(self.argnums, len(args))
+            nums = self._nums[len(args)] = api.argnums_tuple(self.argnums, len(args))
         nums, single = nums
         key, values = _signature(args, nums)
         if key is None:                          # an argument we cannot key on: no cache
@@ -227,7 +227,7 @@ def _signature(args, nums):
             if type(a) is float:
                 a = values[i] = np.array(a)
             elif type(a) is not np.ndarray or a.dtype.kind != "f":
-                a = values[i] = api._differentiable(a, i)
+                a = values[i] = api.differentiable(a, i)
             key.append((a.shape, a.dtype.char))
         elif type(a) is np.ndarray:
             if a.dtype.kind == "f":
@@ -247,7 +247,7 @@ def _signature(args, nums):
 
 
 def _unflattener(out_shapes, in_shapes, n_out, single):
-    """J (M, N) -> the result as ``jacobian`` returns it (``api._unflatten``)."""
+    """J (M, N) -> the result as ``jacobian`` returns it (``api.unflatten``)."""
     if n_out is None and single:
         shape = tuple(out_shapes[0]) + tuple(in_shapes[0])
         return lambda J: J.reshape(shape)
@@ -508,7 +508,7 @@ def _sweeps(graph, env, mode, chunk_size, dtype, wrt, M, N):
 
 
 def _measure_modes(graph, plan, dtype, wrt):
-    """As ``api._measure_modes``, over the differentiated inputs ``wrt`` only."""
+    """As api's measurement of the modes, over the differentiated inputs ``wrt`` only."""
     import time
     seeds = Seeds.identity(0, plan.measure, dtype)
     best = {"fwd": float("inf"), "rev": float("inf")}
