@@ -4,11 +4,11 @@
     J = jaccli.jacobian(lambda x: np.sin(x) * x.sum(), np.ones(3))   # (3, 3)
 """
 from . import numpy_api  # noqa: F401  (the one import that fills jaccli.dispatch's tables)
-from .api import jacobian, jvp, trace, vjp
+from .api import jacobian, jvp, plan, sparsity, trace, vjp
 from .jacfun import hessfun, hvpfun, jacfun
 from .errors import ComputeError, InputError, JaccliError, TracingError
 
 __version__ = "0.1.0"
-__all__ = ["jacobian", "jvp", "vjp", "trace", "jacfun", "hessfun", "hvpfun", "JaccliError",
-           "TracingError", "InputError",
+__all__ = ["jacobian", "jvp", "vjp", "trace", "plan", "sparsity", "jacfun", "hessfun",
+           "hvpfun", "JaccliError", "TracingError", "InputError",
            "ComputeError"]

@@ -139,19 +139,39 @@ class FlatJacobian:
     point_dependent: list
 
 
-def _traced_plan(f, args, argnums, mode, chunk_size, memory_limit, device=None, out_path=None):
+def _traced_plan(f, args, argnums, mode, chunk_size, memory_limit, device=None, out_path=None,
+                 sparse="off"):
     """Trace ``f`` and plan its Jacobian (timing a trial chunk of each mode when the planner
-    asks for it). Returns (graph, plan, out_shapes, in_shapes, dtype, n_out, single)."""
+    asks for it; with ``sparse`` 'on' or 'auto', weighing compressed sweeps too). Returns
+    (graph, plan, out_shapes, in_shapes, dtype, n_out, single)."""
     mode, chunk_size, memory_limit = _check_engine(mode, chunk_size, memory_limit)
-    graph, n_out, nums, single = _prepare(f, args, argnums, module_for(device))
+    sparse = _check_sparse(sparse)
+    xp = module_for(device)
+    if sparse != "off" and xp is not np:
+        raise InputError("sparse Jacobians run on the CPU only in this version; leave out "
+                         "device='cuda' (or pass sparse=False).")
+    graph, n_out, nums, single = _prepare(f, args, argnums, xp)
     out_shapes, dtype = _output_info(graph)
     in_shapes = [tuple(v.shape) for v in graph.inputs]
     plan = make_plan(graph, flat_size(out_shapes), flat_size(in_shapes), mode, chunk_size,
-                     memory_limit, out_path)
-    if plan.measure:
+                     memory_limit, out_path, dense_result=sparse != "on")
+    if sparse != "off":
+        from .sparse.jacobian import plan_sparse
+        plan = plan_sparse(graph, plan, required=sparse == "on", mode=mode)
+    if plan.measure and plan.compressed is None:
         with np.errstate(all="ignore"):
             plan = _measure_modes(graph, plan, dtype)
     return graph, plan, out_shapes, in_shapes, dtype, n_out, single
+
+
+def _check_sparse(sparse):
+    """False/'off', True/'on' (a scipy.sparse result), 'auto' (compressed sweeps when
+    cheaper, a dense result)."""
+    word = {False: "off", True: "on", None: "off"}.get(sparse, sparse) \
+        if isinstance(sparse, (bool, type(None))) else sparse
+    if word not in ("off", "on", "auto"):
+        raise InputError(f"sparse={sparse!r} is not one of False, True, 'auto'.")
+    return word
 
 
 def _measure_modes(graph, plan, dtype):
@@ -173,21 +193,37 @@ def _measure_modes(graph, plan, dtype):
 
 
 def _compute(f, args, argnums, mode, chunk_size, memory_limit, device, out_path=None,
-             progress=None, on_plan=None):
+             progress=None, on_plan=None, sparse="off"):
     graph, plan, out_shapes, in_shapes, dtype, n_out, single = _traced_plan(
-        f, args, argnums, mode, chunk_size, memory_limit, device, out_path)
+        f, args, argnums, mode, chunk_size, memory_limit, device, out_path, sparse)
     if on_plan is not None:
         on_plan(plan)
+    memmap = out_path if plan.storage == "memmap" else None
     with np.errstate(all="ignore"):
-        J = run_sweeps(graph, plan.mode, plan.chunk_size, dtype,
-                       out_path=out_path if plan.storage == "memmap" else None,
-                       progress=progress)
+        if plan.compressed is not None:
+            from .sparse.jacobian import compressed_jacobian, to_dense
+            chunks = {m: plan.modes[m]["chunk_size"] for m in ("fwd", "rev")}
+            J = compressed_jacobian(graph, graph.values, graph.sparsity[None],
+                                    plan.compressed, chunks, dtype, progress=progress)
+            if _check_sparse(sparse) != "on":
+                J = to_dense(J, None if memmap is None else _open_memmap(memmap, J))
+        else:
+            J = run_sweeps(graph, plan.mode, plan.chunk_size, dtype, out_path=memmap,
+                           progress=progress)
+            if _check_sparse(sparse) == "on":
+                import scipy.sparse as sp
+                J = sp.csr_array(np.asarray(J))
     flat = FlatJacobian(J, out_shapes, in_shapes, plan.mode, plan, list(graph.point_dependent))
     return flat, n_out, single
 
 
+def _open_memmap(path, J):
+    from numpy.lib.format import open_memmap
+    return open_memmap(path, mode="w+", dtype=J.dtype, shape=J.shape)
+
+
 def flat_jacobian(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit=None,
-                  device=None, out_path=None, progress=None, on_plan=None):
+                  device=None, out_path=None, progress=None, on_plan=None, sparse="off"):
     """The Jacobian of ``f`` at ``args`` as one 2-D matrix of shape (M, N): M = total size of
     the outputs, N = total size of the arguments in ``argnums``, each flattened in C order and
     laid out in order. Returns a ``FlatJacobian``.
@@ -196,13 +232,16 @@ def flat_jacobian(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit
         larger than the memory budget; ``result.plan.storage`` is then 'memmap' and
         ``result.matrix`` the ``np.memmap``. Otherwise no file is created.
     progress: ``progress(seeds_done, seeds_total)`` after every chunk of a multi-chunk run.
-    on_plan: ``on_plan(plan)`` once the plan is made, before the sweeps start."""
+    on_plan: ``on_plan(plan)`` once the plan is made, before the sweeps start.
+    sparse: 'off' (default), 'on' (``result.matrix`` a ``scipy.sparse.csr_array``, from
+        compressed sweeps) or 'auto' (compressed sweeps when the planner finds them cheaper,
+        a dense result)."""
     return _compute(f, tuple(args), argnums, mode, chunk_size, memory_limit, device,
-                    out_path, progress, on_plan)[0]
+                    out_path, progress, on_plan, sparse)[0]
 
 
 def jacobian(f, *args, argnums=0, mode="auto", chunk_size=None, device=None, memory_limit=None,
-             batched=False):
+             batched=False, sparse=False):
     """The Jacobian of ``f`` at ``args``, by batched automatic differentiation.
 
     f: a function of arrays written with plain NumPy, returning an array or a tuple of arrays.
@@ -219,14 +258,24 @@ def jacobian(f, *args, argnums=0, mode="auto", chunk_size=None, device=None, mem
         computed at every point in one batched sweep; a tuple marks further arguments (not
         differentiated) as batched too. Each result then has shape ``(B,) + out.shape +
         arg.shape``.
+    sparse: False (default); True: the *flat* Jacobian (M, N) over all outputs and argnums as
+        a ``scipy.sparse.csr_array``, from compressed sweeps (one seed per colour of the
+        pattern, ``jaccli.sparsity``); 'auto': compressed sweeps when the planner finds them
+        cheaper than dense ones, the usual dense result.
 
     Returns an array of shape ``out.shape + args[argnums].shape``; for a tuple ``argnums`` a
     tuple of them, for a tuple of outputs a tuple over outputs (each over argnums), as JAX.
     """
     if batched is not False and batched is not None:
+        if _check_sparse(sparse) != "off":
+            raise InputError("sparse= with batched= is not supported yet: compute the "
+                             "points one at a time, or pass sparse=False.")
         return _batched_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit,
                                  device)
-    flat, n_out, single = _compute(f, args, argnums, mode, chunk_size, memory_limit, device)
+    flat, n_out, single = _compute(f, args, argnums, mode, chunk_size, memory_limit, device,
+                                   sparse=sparse)
+    if _check_sparse(sparse) == "on":
+        return flat.matrix
     return _unflatten(flat.matrix, flat.out_shapes, flat.in_shapes, n_out, single)
 
 
@@ -330,9 +379,29 @@ def trace(f, *args, argnums=None):
     return graph
 
 
-def plan(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit=None, out_path=None):
+def plan(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit=None, out_path=None,
+         sparse=False):
     """The planner's decision for ``jacobian(f, *args, ...)`` without computing J (when the
     two modes' estimates are close, it does time one small chunk of each, as jacobian does).
-    ``plan.to_dict()`` has mode, M, N, chunk_size, reason and per-mode estimates."""
+    ``plan.to_dict()`` has mode, M, N, chunk_size, reason and per-mode estimates; with
+    ``sparse`` True or 'auto' also nnz, density, the pattern's kind ('global' or 'local'),
+    colours per direction and the compressed method chosen (``compressed``)."""
     return _traced_plan(f, tuple(args), argnums, mode, chunk_size, memory_limit,
-                        out_path=out_path)[1]
+                        out_path=out_path, sparse=sparse)[1]
+
+
+def sparsity(f, *args, argnums=0):
+    """The sparsity pattern of the flat Jacobian (M, N) of ``f`` at ``args``: a boolean
+    ``scipy.sparse.csr_array`` holding every entry that can be nonzero, found from the traced
+    graph (never by probing values). Valid at every point when the trace recorded no
+    value-dependent decision, else at this point only (``jaccli.plan(..., sparse=True)``
+    says which). A clearly dense pattern is returned as all True."""
+    import scipy.sparse as sp
+    from .sparse.jacobian import sparsity as graph_sparsity
+    graph, _, _, _ = _prepare(f, args, argnums)
+    info = graph_sparsity(graph)
+    if info is not None:
+        return info.pattern
+    M = flat_size(tuple(o.shape) for o in graph.outputs)
+    N = flat_size(tuple(v.shape) for v in graph.inputs)
+    return sp.csr_array(np.ones((M, N), dtype=bool))

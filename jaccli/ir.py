@@ -65,11 +65,12 @@ class Graph:
         self.decisions = list(decisions)
         self.verifiable = verifiable
         self.frees = None          # per equation, Vars read there for the last time (sweeps)
+        self.sparsity = {}         # wrt -> the Jacobian's pattern and colourings (sparse)
 
     def __getstate__(self):
         """NOTE: pickling. A graph travels to another process whole: Vars and Eqns by value,
-        primitives by name (``rules.Primitive.__reduce__``). ``values`` may hold lazy results
-        (``tracer.Values``: a thunk per Var whose value nobody read yet); they are computed
+        primitives by name (``jaccli.primitives.by_name``). ``values`` may hold lazy results
+        (``builder.Values``: a thunk per Var whose value nobody read yet); they are computed
         here, into the pickled copy only, so the graph unpickles as a plain dict of arrays."""
         state = self.__dict__.copy()
         values = dict(self.values)

@@ -62,6 +62,8 @@ class Plan:
         self.measure = measure          # trial chunk size when a measurement should decide
         self.measured = None
         self.costs = None
+        self.sparse = None              # the sparse side of the plan (sparse.jacobian.plan_sparse)
+        self.compressed = None          # 'fwd' | 'rev' | 'bi' when compressed sweeps run
 
     @property
     def modes(self):
@@ -87,6 +89,9 @@ class Plan:
              "budget_bytes": self.budget, "jacobian_bytes": self.J_bytes}
         if self.measured is not None:
             d["measured"] = self.measured
+        if self.sparse is not None:
+            d.update(self.sparse)
+            d["compressed"] = self.compressed
         return d
 
     def __repr__(self):
@@ -128,11 +133,13 @@ def _small_reason(mode, M, N):
     return reason
 
 
-def make_plan(graph, M, N, mode="auto", chunk_size=None, memory_limit=None, out_path=None):
+def make_plan(graph, M, N, mode="auto", chunk_size=None, memory_limit=None, out_path=None,
+              dense_result=True):
     """The plan for the (M, N) Jacobian of ``graph``. ``memory_limit`` (bytes) bounds a
     chunk's peak memory; without it the budget is a quarter of the available memory (at most
     2 GiB). ``out_path``: a .npy file J may be written into chunk by chunk when it is larger
-    than the budget. Raises ComputeError, before any work, when J cannot be held."""
+    than the budget. Raises ComputeError, before any work, when J cannot be held (unless
+    ``dense_result`` is False: a sparse result is never held as an M x N array)."""
     # the fast path: small problems, nothing to budget (no /proc read, no graph analysis)
     if memory_limit is None and out_path is None:
         per_seed = bytes_per_seed(graph) + 8 * (M + N)
@@ -150,7 +157,7 @@ def make_plan(graph, M, N, mode="auto", chunk_size=None, memory_limit=None, out_
             k = max(1, min(seeds, int(chunk_size))) if chunk_size else \
                 cache_chunk(seeds, per_seed, graph_module(graph))
             return Plan(mode, M, N, k, reason, graph=graph, budget=SMALL_SWEEP_BYTES)
-    return _full_plan(graph, M, N, mode, chunk_size, memory_limit, out_path)
+    return _full_plan(graph, M, N, mode, chunk_size, memory_limit, out_path, dense_result)
 
 
 def _forced_reason(mode, M, N):
@@ -159,7 +166,7 @@ def _forced_reason(mode, M, N):
             f"{N if mode == 'fwd' else M} seeds)")
 
 
-def _full_plan(graph, M, N, mode, chunk_size, memory_limit, out_path):
+def _full_plan(graph, M, N, mode, chunk_size, memory_limit, out_path, dense_result=True):
     xp = graph_module(graph)
     budget = int(memory_limit) if memory_limit is not None else default_budget(xp)
     costs = analyze(graph)
@@ -203,7 +210,8 @@ def _full_plan(graph, M, N, mode, chunk_size, memory_limit, out_path):
                          f"{'forward' if chosen == 'fwd' else 'reverse'} mode, more than the "
                          f"memory limit {format_bytes(budget)}; lower --chunk-size to at most "
                          f"{k_fit}, or raise --memory-limit.")
-    _check_storage(storage, J_bytes, M, N, out_path, budget)
+    if dense_result:                       # a sparse result is never held as M x N
+        _check_storage(storage, J_bytes, M, N, out_path, budget)
     info = modes[chosen]
     measure = None
     if mode == "auto" and chunk_size is None and len(candidates) == 2:

@@ -37,6 +37,8 @@ def bind(p, *args, **params):
     builder = None
     traced = False
     vals = []
+    if any(isinstance(a, (list, tuple)) for a in args):       # NumPy accepts lists: x @ [1, 2]
+        args = [np.asarray(a) if isinstance(a, (list, tuple)) else a for a in args]
     for a in args:
         if type(a) is Tracer:
             if a._base is not None:
@@ -63,6 +65,8 @@ def bind(p, *args, **params):
         out = impl_rules[p](*vals, **params)
         var = Var(out.shape, out.dtype)
         builder.values[var] = out
+    if var.dtype.kind == "c":
+        raise TracingError(_COMPLEX.format(op=p.name))
     inputs = [(a.node if a.node is not None else a.value) if type(a) is Tracer else a for a in args]
     builder.eqns.append(Eqn(p, inputs, params, var, tuple([_shape(v) for v in vals])))
     return Tracer(out, var, builder)
@@ -102,9 +106,16 @@ _WROTE_CONSTANT = ("the function wrote into a NumPy array after using it in a tr
                    "np.zeros_like(x) for traced values).")
 
 _TO_PLAIN = ("a traced array was turned into a plain NumPy array ({how}); its derivative would "
-             "be lost. Build arrays from traced values with np.stack / np.concatenate, create "
+             "be lost. NumPy cannot hand jaccli a Python list of traced values (np.array([a, b]), "
+             "np.mean([a, b]), np.r_[a, b]): build arrays from traced values with np.stack / "
+             "np.concatenate (np.mean(np.stack([a, b]))), create "
              "arrays to assign into with np.zeros_like(x) or np.zeros(n, like=x), and drop "
              "np.asarray/np.array calls on traced values.")
+
+_COMPLEX = ("a complex value entered the traced computation at '{op}' (a complex constant, a "
+            "complex dtype=, astype(complex), 1j * x ...); jaccli differentiates real-valued "
+            "computations only and would otherwise lose the imaginary part's derivative. Write "
+            "the computation with real and imaginary parts as separate real arrays.")
 
 _TO_NUMBER = ("{how} on a traced value (or storing one into a plain NumPy array) would lose "
               "its derivative. Keep it an array: use x[i] instead of {how}, NumPy functions "
@@ -157,13 +168,24 @@ class Tracer(NDArrayOperatorsMixin):
         return impl(*args, **kwargs)
 
     def __array__(self, dtype=None, copy=None):
+        if dtype is not None and np.dtype(dtype).kind in "biu":
+            # np.int64(x), np.bool_(x), np.asarray(x, dtype=int): an integer result, whose
+            # derivative is 0, as with x.astype(int); its value holds at this point only
+            self.check_fresh()
+            if self.node is not None:
+                self.builder.read_value(f"np.{np.dtype(dtype).name}(x) read a traced value")
+            return np.asarray(self.value).astype(dtype)
+        if dtype is not None:
+            raise TracingError(f"np.{np.dtype(dtype).name}(x) or np.asarray(x, dtype=...) on a "
+                               "traced value would lose its derivative; write "
+                               f"x.astype(np.{np.dtype(dtype).name}) instead.")
         raise TracingError(_TO_PLAIN.format(
             how="np.array/np.asarray, np.array([...]) of traced values, or writing one into a "
                 "plain NumPy array"))
 
     # ---- conversions that would lose the derivative
     def __float__(self):
-        raise TracingError(_TO_NUMBER.format(how="float(x)"))
+        raise TracingError(_TO_NUMBER.format(how="float(x) (or np.float64(x))"))
 
     def __int__(self):
         raise TracingError(_TO_NUMBER.format(how="int(x)"))
@@ -292,6 +314,9 @@ def trace_function(f, args, argnums, device_put=None):
     builder = Builder(device_put)
     call_args = list(args)
     for i in argnums:
+        if getattr(args[i], "dtype", None) is not None and args[i].dtype.kind == "c":
+            raise TracingError(f"argument {i} is complex; jaccli differentiates with respect "
+                               "to real arrays only.")
         call_args[i] = Tracer(args[i], builder.new_input(args[i]), builder)
     with np.errstate(all="ignore"):
         try:
@@ -326,6 +351,10 @@ def _tracing_cause(exc):
 
 
 def _output_of(r, k):
+    if r is None:
+        raise TracingError(f"output {k} of the function is None: did the function forget "
+                           "its return statement?" if k == 0 else
+                           f"output {k} of the function is None, not an array or number.")
     if type(r) is Tracer:
         r.check_fresh()
         return r.node if r.node is not None else r.value

@@ -18,35 +18,13 @@ import scipy.sparse as sp
 from scipy.optimize._numdiff import group_columns
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from patterns import arrowhead, banded, brusselator, laplacian  # noqa: E402
 from jaccli.sparse import orderings  # noqa: E402
 from jaccli.sparse.coloring import (DYNAMIC_LIMIT, ORDERINGS, SYMMETRIC_LIMIT,  # noqa: E402
                                     acyclic_color, bicolor, color_columns, color_rows,
                                     star_color)
 from jaccli.sparse.recovery import recover_columns  # noqa: E402
-
-
-def banded(n, offsets):
-    return sp.csr_array(sp.diags([np.ones(n - abs(k)) for k in offsets], offsets, shape=(n, n),
-                                 format="csr") != 0)
-
-
-def laplacian(N, periodic=False):
-    T = sp.diags([np.ones(N - 1), np.ones(N - 1)], [-1, 1], shape=(N, N), format="lil")
-    if periodic:
-        T[0, N - 1] = T[N - 1, 0] = 1
-    I = sp.identity(N)
-    return sp.csr_array((sp.kron(I, T) + sp.kron(T, I) + sp.identity(N * N)) != 0)
-
-
-def brusselator(N):
-    L, I = laplacian(N, periodic=True), sp.identity(N * N)
-    return sp.csr_array(sp.bmat([[L, I], [I, L]]) != 0)
-
-
-def arrowhead(n):
-    rows = np.concatenate([np.zeros(n), np.arange(n), np.arange(n)])
-    cols = np.concatenate([np.arange(n), np.zeros(n), np.arange(n)])
-    return sp.csr_array(sp.coo_array((np.ones(3 * n, bool), (rows, cols)), shape=(n, n)))
 
 
 PATTERNS = {

@@ -3,16 +3,22 @@ on the anchor cases at the sizes that fill a GPU (anchors.py --big: mlp 20000/50
 square 2000, stencil 10000), in one run. Data sits on the device before timing.
 
 Usage:  python scripts/bench_gpu.py [--reps 10] [--only mlp_wide,...] [--device cpu --small]
-(--device cpu --small checks the script itself on a machine without a GPU.)
+                                    [--json rows.json] [--standin]
+        python scripts/bench_gpu.py --summary rows-*.json     (the table of several runs)
+(--device cpu --small checks the script itself on a machine without a GPU; --standin runs
+jaccli on the strict CuPy stand-in of the tests, JAX and torch on the CPU, small sizes.)
+Every exception of a (case, system) is caught and reported as that row's error.
 
 Per (case, system, mode): the first call (jaccli: trace + sweeps, a fresh function object;
 JAX: jit compilation included), the median of --reps steady calls, max |J - J_ref|. Targets:
 jaccli first call <= 0.1x JAX's first on mlp_wide and mlp_tall; steady median <= 1.0x JAX's.
 """
 import argparse
+import json
 import math
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import numpy as np
@@ -107,35 +113,78 @@ def run_torch(name, case, device, reps):
     return ("torch.func", MODE[name], first, med, J.cpu().numpy())
 
 
+def install_standin():
+    """jaccli's device='cuda' on tests/strict_cupy.py: CuPy's rules, NumPy underneath."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    import strict_cupy
+    sys.modules.update(strict_cupy.install())
+
+
+def summary(rows):
+    """Per case: every system's times or error, and jaccli/JAX ratios against the targets."""
+    print(f"\n{'case':9s} {'system':11s} {'mode':4s} {'first ms':>10s} {'median ms':>10s} "
+          f"{'max err':>8s}  error")
+    for r in rows:
+        if r.get("error"):
+            print(f"{r['case']:9s} {r['system']:11s} {r['mode']:4s} {'-':>10s} {'-':>10s} "
+                  f"{'-':>8s}  {r['error'][:100]}")
+        else:
+            print(f"{r['case']:9s} {r['system']:11s} {r['mode']:4s} {r['first'] * 1e3:10.2f} "
+                  f"{r['median'] * 1e3:10.3f} {r['err']:8.1e}")
+    print(f"\n{'case':9s} {'first jaccli/JAX':>17s} {'steady jaccli/JAX':>18s}"
+          "   targets: first <= 0.1x (mlp), steady <= 1.0x")
+    for name in dict.fromkeys(r["case"] for r in rows):
+        got = {r["system"]: r for r in rows if r["case"] == name and not r.get("error")}
+        if "jaccli" in got and "jax-jit" in got:
+            j, x = got["jaccli"], got["jax-jit"]
+            print(f"{name:9s} {j['first'] / x['first']:16.3f}x {j['median'] / x['median']:17.2f}x")
+        else:
+            print(f"{name:9s} {'(jaccli or JAX missing)':>36s}")
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--reps", type=int, default=10)
     p.add_argument("--only", default="")
     p.add_argument("--device", default="cuda", choices=["cuda", "cpu"])
     p.add_argument("--small", action="store_true")
+    p.add_argument("--json", help="write the rows of this run to this file")
+    p.add_argument("--standin", action="store_true")
+    p.add_argument("--summary", nargs="+", metavar="JSON")
     a = p.parse_args()
-    C = cases(a.small)
+    if a.summary:
+        summary([r for f in a.summary for r in json.loads(Path(f).read_text())])
+        return
+    if a.standin:
+        install_standin()
+    C = cases(a.small or a.standin)
     names = a.only.split(",") if a.only else list(C)
     rows = []
     for name in names:
         ref = _ref_jac(name, C[name])
         for runner in (run_jaccli, run_jax, run_torch):
+            device = "cpu" if a.standin and runner is not run_jaccli else a.device
+            system = runner.__name__[4:].replace("jax", "jax-jit").replace("torch", "torch.func")
             try:
-                system, mode, first, med, J = runner(name, C[name], a.device, a.reps)
+                system, mode, first, med, J = runner(name, C[name], device, a.reps)
             except ImportError as e:
-                print(f"# {runner.__name__}: skipped ({e})", flush=True)
+                print(f"# {name} {system}: skipped ({e})", flush=True)
+                continue
+            except Exception as e:          # noqa: BLE001 - one failing case stops nothing
+                at = [f for f in traceback.extract_tb(e.__traceback__) if "jaccli" in f.filename]
+                at = f" at {Path(at[-1].filename).name}:{at[-1].lineno} {at[-1].name}" if at else ""
+                msg = f"{type(e).__name__}{at}: {e}".replace("\n", " ")
+                rows.append(dict(case=name, system=system, mode=MODE[name], error=msg))
+                print(f"{name:9s} {system:11s} FAILED {msg[:200]}", flush=True)
                 continue
             err = float(np.max(np.abs(J - ref)))
-            rows.append((name, system, mode, first, med, err))
+            rows.append(dict(case=name, system=system, mode=mode, first=first, median=med,
+                             err=err))
             print(f"{name:9s} {system:11s} {mode:4s} first {first * 1e3:9.2f} ms  "
                   f"median {med * 1e3:9.3f} ms  err {err:.1e}", flush=True)
-    print(f"\n{'case':9s} {'first jaccli/JAX':>17s} {'steady jaccli/JAX':>18s}"
-          "   targets: first <= 0.1x (mlp), steady <= 1.0x")
-    for name in names:
-        got = {r[1]: r for r in rows if r[0] == name}
-        if "jaccli" in got and "jax-jit" in got:
-            j, x = got["jaccli"], got["jax-jit"]
-            print(f"{name:9s} {j[3] / x[3]:16.3f}x {j[4] / x[4]:17.2f}x")
+    if a.json:
+        Path(a.json).write_text(json.dumps(rows, indent=1))
+    summary(rows)
 
 
 if __name__ == "__main__":

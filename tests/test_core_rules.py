@@ -63,6 +63,8 @@ def _point(p, rng):
     xs = [rng.uniform(lo, hi, 3) for _ in range(n)]
     if p.name == "where":
         xs[0] = np.array([True, False, True])
+    if p.name == "ldexp":                      # an integer exponent
+        xs[1] = np.array([-1, 0, 3])
     return xs
 
 

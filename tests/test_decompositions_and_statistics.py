@@ -1,13 +1,12 @@
 """NumPy's decompositions, statistics and signal functions beyond the derivative table:
-forward equals reverse on their composites; Jacobians at many points (batched=True, the eval
+Jacobians at many points (batched=True, the eval
 rules) equal a loop over the points; the clear errors; NumPy's named results. (Their rows of
-the derivative table are in tests/cases, checked by tests/test_derivatives.py.)"""
+the derivative table are in tests/cases, checked by tests/test_derivatives.py, which also
+checks forward against reverse on their composites.)"""
 import numpy as np
 import pytest
 
-from cases import CASES
 from cases.table import real_spectrum, spd, sv_distinct, sym_distinct
-from checks import reference
 
 import jaccli
 from jaccli.errors import TracingError
@@ -16,16 +15,6 @@ from jaccli.errors import TracingError
 pytestmark = pytest.mark.filterwarnings("ignore:Arrays of 2-dimensional vectors:DeprecationWarning")
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.name.startswith("tail-composite-")],
-                         ids=lambda c: c.name)
-def test_forward_equals_reverse(case):
-    args, _, _ = reference(case)
-    Jf = jaccli.jacobian(case.fn, *args, argnums=case.argnums, mode="fwd")
-    Jr = jaccli.jacobian(case.fn, *args, argnums=case.argnums, mode="rev")
-    if not isinstance(case.argnums, tuple):
-        Jf, Jr = (Jf,), (Jr,)
-    for a, b in zip(Jf, Jr):
-        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-10)
 
 
 # ---- many points at once: the decompositions' rules with a point axis -------------------
@@ -87,7 +76,8 @@ def test_interp_batched_groups_points_by_interval():
 ERRORS = [
     ("eig-complex", lambda a: np.linalg.eig(a)[0], np.array([[0.0, -1.0], [1.0, 0.0]]),
      "complex eigenvalues"),
-    ("pinv-rank-deficient", np.linalg.pinv, np.ones((3, 2)), "rank-deficient"),
+    ("pinv-rank-ambiguous", lambda a: np.linalg.pinv(a * np.array([1.0, 1e-10])), np.eye(2),
+     "rank is not locally constant"),
     ("lstsq-rank-deficient", lambda a: np.linalg.lstsq(a, a[:, 0])[0], np.ones((3, 2)),
      "full column rank"),
     ("cholesky-not-pd", np.linalg.cholesky, -np.eye(2), "not positive definite"),

@@ -58,7 +58,11 @@ def test_tie_split_equally(fn, x, expected, variant):
 
 # ---- forward equals reverse on composites, tightly (no finite differences involved) ------
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.name.startswith("composite-")],
+# (rtol, atol); the decompositions' composites (tail-composite-) chain LAPACK calls
+FWD_REV_TOLERANCE = {"composite-": (1e-12, 1e-12), "tail-composite-": (1e-9, 1e-10)}
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.name.startswith(tuple(FWD_REV_TOLERANCE))],
                          ids=lambda c: c.name)
 def test_forward_equals_reverse(case):
     args, _, _ = reference(case)
@@ -66,8 +70,10 @@ def test_forward_equals_reverse(case):
     Jr = jaccli.jacobian(case.fn, *args, argnums=case.argnums, mode="rev")
     if not isinstance(case.argnums, tuple):
         Jf, Jr = (Jf,), (Jr,)
+    rtol, atol = FWD_REV_TOLERANCE["tail-composite-" if case.name.startswith("tail-")
+                                   else "composite-"]
     for a, b in zip(Jf, Jr):
-        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
 
 
 # ---- output shapes, argnums, tuple outputs (JAX convention) ---------------------------

@@ -27,7 +27,9 @@ def test_plan_json_keeps_the_contract_keys_and_adds_estimates(configs):
 
 
 def test_plan_table_shows_each_mode_and_one_sentence(configs):
-    result = run("plan", configs / "large.yaml", "--memory-limit", "16MB")
+    # the dense planner's table (by default, plan also weighs compressed sweeps: large.yaml's
+    # J is sparse, see tests/test_cli_sparse.py)
+    result = run("plan", configs / "large.yaml", "--memory-limit", "16MB", "--sparse", "off")
     assert result.exit_code == 0, result.output
     for words in ("sweeps", "chunk size", "peak memory", "est. time", "(chosen)",
                   "budget 16.0 MB"):

@@ -1,13 +1,12 @@
 """The `jaccli` command group: jacobian, plan, trace, check, serve."""
 
 import json
-import sys
 
 import click
 import numpy as np
 
 from jaccli.cli import display, running
-from jaccli.cli.options import engine_options, spec_options
+from jaccli.cli.options import engine_options, sparse_option, spec_options
 from jaccli.errors import ComputeError, InputError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -33,14 +32,17 @@ def main():
 @main.command()
 @spec_options
 @engine_options
+@sparse_option
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True,
               help="cuda computes on the GPU with CuPy.")
 @click.option("-o", "--output", metavar="FILE|-", default=None,
               help="Write J to FILE, or to stdout with -. Default: stdout when it is not a "
                    "terminal, else a table (small J) or a summary.")
-@click.option("--format", "fmt", type=click.Choice(["npy", "npz", "csv"]), default=None,
+@click.option("--format", "fmt", type=click.Choice(["npy", "npz", "csv", "mtx"]),
+              default=None,
               help="npy: the flat matrix; npz: also each OUT__IN block and the row/column "
-                   "labels; csv: text. Default: from -o's suffix, else npy.")
+                   "labels (with --sparse on: scipy.sparse.save_npz); csv: text; mtx: Matrix "
+                   "Market (--sparse on). Default: from -o's suffix, else npy.")
 @click.option("--allow-nonfinite", is_flag=True,
               help="Write J even if it has NaN or inf entries (exit 0, with a warning).")
 @click.option("--explain", is_flag=True,
@@ -50,8 +52,8 @@ def main():
               help="Every input carries a leading batch axis (one row per point): write the "
                    "(B, M, N) stack of Jacobians, computed in one batched sweep. npy only.")
 @running.reporting_errors
-def jacobian(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device, output, fmt,
-             allow_nonfinite, explain, batch):
+def jacobian(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, device, output,
+             fmt, allow_nonfinite, explain, batch):
     """Compute the flat (M, N) float64 Jacobian of SPEC at its point.
 
     Rows are the outputs, each flattened in C order, in the spec's order; columns are the
@@ -71,14 +73,24 @@ def jacobian(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device,
       jaccli jacobian configs/large.yaml --mode fwd --chunk-size 256 --memory-limit 1GB -o J.npy
       jaccli jacobian configs/large.yaml --explain -o J.npy
       jaccli jacobian configs/lorenz_rhs.yaml --batch --input state=points.npy -o J.npy
+      jaccli jacobian configs/brusselator.yaml --sparse on -o J.npz   # scipy.sparse.load_npz
 
     A J larger than the memory budget (--memory-limit, default a quarter of the available
     memory) that goes to a .npy file is written into it chunk by chunk, memory-mapped.
     """
     from jaccli.cli import output as out
     if batch:
+        if sparse == "on":
+            raise InputError("--sparse on with --batch is not supported yet; drop one.")
         return _batched(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device,
                         output, fmt, allow_nonfinite)
+    if sparse == "on":
+        return _sparse(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device,
+                       output, fmt, allow_nonfinite, explain)
+    if fmt == "mtx":
+        raise InputError("--format mtx writes a sparse matrix: add --sparse on.")
+    if device != "cpu":
+        sparse = "off"                      # compressed sweeps run on the CPU only
     spec_obj = running.load(spec, inputs, memory_limit=memory_limit, inputs_under=inputs_under)
     running.check_point(spec_obj, allow_nonfinite)
     fmt = out.format_for(output, fmt)
@@ -87,7 +99,7 @@ def jacobian(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device,
     with mapped or out.nothing():
         matrix, layout, used, plan = running.flat_jacobian(
             spec_obj, mode, chunk_size, memory_limit, device=None if device == "cpu" else device,
-            out_path=mapped and mapped.temporary, explain=explain)
+            out_path=mapped and mapped.temporary, explain=explain, sparse=sparse)
         problem = out.nonfinite_problem(matrix, layout)
         if problem and not allow_nonfinite:
             raise ComputeError(problem + " Check that the point lies in the function's "
@@ -108,6 +120,36 @@ def jacobian(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device,
                         f"as {fmt}")
     else:
         display.console().print(display.jacobian_view(matrix, layout, used))
+
+
+def _sparse(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device, output, fmt,
+            allow_nonfinite, explain):
+    """``jacobian --sparse on``: J as a scipy.sparse matrix, .npz or .mtx."""
+    from jaccli.cli import output as out
+    from jaccli.cli import sparse_output
+    if device != "cpu":
+        raise InputError("--sparse on runs on the CPU only in this version; drop --device "
+                         "cuda.")
+    fmt = sparse_output.sparse_format_for(output, fmt)
+    spec_obj = running.load(spec, inputs, memory_limit=memory_limit, inputs_under=inputs_under)
+    running.check_point(spec_obj, allow_nonfinite)
+    matrix, layout, used, plan = running.flat_jacobian(
+        spec_obj, mode, chunk_size, memory_limit, explain=explain, sparse="on")
+    bad = ~np.isfinite(matrix.data)
+    if bad.any():
+        problem = f"{int(bad.sum())} Jacobian entries are NaN or inf."
+        if not allow_nonfinite:
+            raise ComputeError(problem + " Check that the point lies in the function's "
+                                         "domain, or pass --allow-nonfinite to write J anyway.")
+        display.warning(problem)
+    to_stdout = output == "-" or (output is None and not out.stdout_is_terminal())
+    if to_stdout or output is not None:
+        sparse_output.write_sparse(matrix, fmt, "-" if to_stdout else output)
+        if not to_stdout:
+            display.message(f"wrote sparse J ({layout.M} x {layout.N}, {matrix.nnz} "
+                            f"nonzeros, {used}) to {output} as {fmt}")
+        return
+    display.console().print(sparse_output.summary(matrix, layout, plan.to_dict()))
 
 
 def _batched(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device, output, fmt,
@@ -145,11 +187,12 @@ def _batched(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device,
 @main.command()
 @spec_options
 @engine_options
+@sparse_option
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object (mode, M, N, chunk_size, reason, modes, inputs, "
                    "outputs) instead of tables.")
 @running.reporting_errors
-def plan(spec, inputs, inputs_under, mode, chunk_size, memory_limit, as_json):
+def plan(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, as_json):
     """Show how jaccli would compute SPEC's Jacobian, and why.
 
     Lists the inputs and outputs with their sizes, M and N, the sweeps, chunk size and peak
@@ -160,12 +203,13 @@ def plan(spec, inputs, inputs_under, mode, chunk_size, memory_limit, as_json):
       jaccli plan configs/large.yaml
       jaccli plan configs/wide.yaml --json
       jaccli plan configs/large.yaml --memory-limit 64MiB
+      jaccli plan configs/brusselator.yaml --sparse on      # nnz, colours, compressed sweeps
     """
     from jaccli.api import plan as make_plan
     spec_obj = running.load(spec, inputs, memory_limit=memory_limit, inputs_under=inputs_under)
     layout = running.layout_of(spec_obj)
     result = make_plan(spec_obj.function, spec_obj.inputs, argnums=spec_obj.argnums, mode=mode,
-                       chunk_size=chunk_size, memory_limit=memory_limit)
+                       chunk_size=chunk_size, memory_limit=memory_limit, sparse=sparse)
     data = dict(result.to_dict())
     data["inputs"] = _sizes(layout.in_names, layout.in_shapes)
     data["outputs"] = _sizes(layout.out_names, layout.out_shapes)
@@ -192,6 +236,45 @@ def _prod(shape):
 def _plain(value):
     """JSON for NumPy scalars and arrays."""
     return value.tolist() if hasattr(value, "tolist") else str(value)
+
+
+@main.command()
+@spec_options
+@click.option("-o", "--output", metavar="FILE", default=None,
+              help="P.png (or .svg, .pdf): a spy plot (needs jaccli[plot]); P.npz: the boolean "
+                   "pattern in scipy.sparse.save_npz layout; P.mtx: Matrix Market.")
+@running.reporting_errors
+def pattern(spec, inputs, inputs_under, output):
+    """Find the sparsity pattern of SPEC's Jacobian: every entry that can be nonzero.
+
+    Found from the traced graph, not by probing values; valid at every point unless the
+    function branched on values (then at this point only, and the summary says so). Shows nnz,
+    density and the colours that compressed sweeps would need in each direction.
+
+    \b
+    Examples:
+      jaccli pattern configs/brusselator.yaml
+      jaccli pattern configs/brusselator.yaml -o P.png
+      jaccli pattern configs/brusselator.yaml -o P.npz
+    """
+    from jaccli.cli import sparse_output
+    spec_obj = running.load(spec, inputs, inputs_under=inputs_under)
+    layout = running.layout_of(spec_obj)
+    P, data = running.sparsity_pattern(spec_obj)
+    suffix = output.rsplit(".", 1)[-1].lower() if output and "." in output else ""
+    if output is None:
+        display.console().print(sparse_output.summary(P, layout, data, what="P"))
+    elif suffix in sparse_output.SPARSE_FORMATS:
+        sparse_output.write_sparse(P, suffix, output)
+        display.message(f"wrote the pattern ({P.shape[0]} x {P.shape[1]}, {P.nnz} nonzeros) "
+                        f"to {output}")
+    elif suffix in ("png", "svg", "pdf"):
+        sparse_output.spy(P, output, spec_obj.name or spec)
+        display.message(f"drew the pattern ({P.shape[0]} x {P.shape[1]}, {P.nnz} nonzeros) "
+                        f"to {output}")
+    else:
+        raise InputError(f"-o {output}: write the pattern as .png, .svg or .pdf (a picture) or "
+                         ".npz or .mtx (the matrix).")
 
 
 @main.command()

@@ -98,6 +98,11 @@ def plan_sentence(plan_dict):
     """'chosen: fwd mode, chunk size 64. <reason>'."""
     text = (f"chosen: {plan_dict['mode']} mode, chunk size {plan_dict['chunk_size']}. "
             f"{plan_dict['reason']}")
+    if plan_dict.get("compressed"):
+        text = (f"chosen: compressed {plan_dict['compressed']} sweeps. "
+                f"{plan_dict['sparse_reason']}. Dense, it would be: {plan_dict['reason']}")
+    elif plan_dict.get("sparse_reason"):
+        text += f". Sparse: {plan_dict['sparse_reason']}"
     return text
 
 

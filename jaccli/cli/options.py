@@ -68,3 +68,13 @@ def engine_options(function):
     return click.option("--mode", type=click.Choice(["auto", "fwd", "rev"]), default="auto",
                         show_default=True,
                         help="fwd: one column per seed; rev: one row per seed.")(function)
+
+
+def sparse_option(function):
+    """--sparse auto|on|off: compressed sweeps over the Jacobian's sparsity pattern."""
+    return click.option(
+        "--sparse", type=click.Choice(["auto", "on", "off"]), default="auto",
+        show_default=True,
+        help="on: a sparse J from compressed sweeps (one seed per colour of its pattern), "
+             "written as .npz (scipy.sparse.save_npz) or .mtx; auto: compressed sweeps when "
+             "the planner finds them cheaper, J as asked; off: dense sweeps.")(function)

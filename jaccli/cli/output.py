@@ -74,6 +74,8 @@ def _labels(names, shapes):
 def nonfinite_problem(matrix, layout, block_bytes=64 * 1024 ** 2):
     """None if every entry is finite, else a sentence saying how many are not and where.
     A memory-mapped J is scanned in blocks of about ``block_bytes`` along its file order."""
+    if matrix.size == 0:                # a zero-size input or output: nothing to scan
+        return None
     count, first = 0, None
     by_columns = matrix.flags.f_contiguous and not matrix.flags.c_contiguous
     length = matrix.shape[1] if by_columns else matrix.shape[0]
@@ -260,21 +262,23 @@ def _unlink(path):
         _OURS.discard(path)
 
 
-def write_file(matrix, layout, fmt, path):
+def write_file(matrix, layout, fmt, path, writer=None):
     """Write J to ``path``: regular files through a temporary file and a rename (never a
-    partial file), devices and FIFOs directly (see the NOTE above)."""
+    partial file), devices and FIFOs directly (see the NOTE above). ``writer(matrix, layout,
+    fmt, stream)`` serializes (default: ``serialize``, the dense formats)."""
+    writer = writer or serialize
     target, direct = output_target(path)
     if direct:
         try:
             with open(target, "wb") as f:
-                serialize(matrix, layout, fmt, _Sequential(f))
+                writer(matrix, layout, fmt, _Sequential(f))
         except OSError as e:
             raise _write_error(e, path) from None
         return
     temporary = temporary_beside(target)
     try:
         with open(temporary, "wb") as f:
-            serialize(matrix, layout, fmt, f)
+            writer(matrix, layout, fmt, f)
         _renamed(temporary, target)
     except BaseException as e:
         _unlink(temporary)

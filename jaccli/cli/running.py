@@ -220,11 +220,12 @@ def batched_flat_jacobian(spec, mode, chunk_size=None, memory_limit=None):
 
 
 def flat_jacobian(spec, mode, chunk_size=None, memory_limit=None, device=None, out_path=None,
-                  explain=False):
+                  explain=False, sparse="off"):
     """(matrix as float64 NumPy, layout, mode used, plan). With ``out_path`` (a .npy file)
     the engine may write J chunk by chunk into it, memory-mapped: then ``plan.storage`` is
     'memmap' and the matrix is the ``np.memmap`` of that file. ``explain`` prints the plan to
-    stderr before the sweeps start."""
+    stderr before the sweeps start. ``sparse``: 'off', 'auto' (compressed sweeps when
+    cheaper) or 'on' (the matrix is then a ``scipy.sparse.csr_array``)."""
     from jaccli.api import flat_jacobian as engine
     from jaccli.cli.output import to_numpy
     layout = layout_of(spec)
@@ -242,14 +243,26 @@ def flat_jacobian(spec, mode, chunk_size=None, memory_limit=None, device=None, o
     with bar:
         result = engine(spec.function, spec.inputs, argnums=spec.argnums, mode=mode,
                         chunk_size=chunk_size, memory_limit=memory_limit, device=device,
-                        out_path=out_path, progress=bar.update, on_plan=on_plan)
+                        out_path=out_path, progress=bar.update, on_plan=on_plan,
+                        sparse=sparse)
     if result.point_dependent:
         display.warning("J is valid only at this point: the trace branched on values ("
                         + "; ".join(result.point_dependent) + "), so another point may take "
                         "another path.")
-    matrix = result.matrix if result.plan.storage == "memmap" else to_numpy(result.matrix)
+    matrix = result.matrix if result.plan.storage == "memmap" or sparse == "on" else \
+        to_numpy(result.matrix)
     layout = layout_of(spec, result.out_shapes, result.in_shapes)
     if matrix.shape != (layout.M, layout.N):
         raise ComputeError(f"the engine returned a {matrix.shape} matrix for a "
                            f"{layout.M} x {layout.N} Jacobian.")
-    return matrix, layout, result.mode, result.plan
+    used = result.mode if result.plan.compressed is None else \
+        f"compressed {result.plan.compressed}"
+    return matrix, layout, used, result.plan
+
+
+def sparsity_pattern(spec):
+    """(the bool csr pattern of the spec's flat Jacobian, the plan's sparse fields)."""
+    import jaccli
+    P = jaccli.sparsity(spec.function, *spec.inputs, argnums=spec.argnums)
+    data = jaccli.plan(spec.function, spec.inputs, argnums=spec.argnums, sparse=True).to_dict()
+    return P, data

@@ -46,6 +46,29 @@ def no_out(name, out=None, **unsupported):
                            "by jaccli on traced arrays.")
 
 
+def as_dtype(a, dtype, name, integers=True):
+    """``a`` converted as NumPy converts a reduction's or scan's operand for ``dtype=``
+    (``a.astype(dtype)``: to an integer type the derivative is 0, to a complex one it raises);
+    ``dtype=None`` leaves it. ``integers=False``: refuse integer types (mean, var, std, whose
+    NumPy result with one is not a plain conversion). Booleans are refused."""
+    if dtype is None:
+        return arr(a)
+    dtype = np.dtype(dtype)
+    if dtype.kind == "b" or (dtype.kind in "iu" and not integers) or dtype.kind not in "biufc":
+        raise TracingError(f"{name}(..., dtype={dtype.name}) is not supported by jaccli; "
+                           "convert the result instead.")
+    a = arr(a)
+    return a if a.dtype == dtype else a.astype(dtype)
+
+
+def cast_result(res, dtype):
+    """A result computed from an operand of ``dtype`` back in ``dtype`` (NumPy accumulates in
+    it: int8 wraps around, where our primitives widen small integers)."""
+    if dtype is None or res.dtype == np.dtype(dtype):
+        return res
+    return res.astype(dtype)
+
+
 def note_value_read(a, what):
     """A NumPy call returned something computed from a traced *value* (argmax, nonzero...)."""
     if is_traced(a):

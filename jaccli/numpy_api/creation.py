@@ -64,12 +64,16 @@ for _f in (np.zeros, np.ones, np.empty, np.full, np.eye, np.identity, np.arange,
 
 @implements(np.copy)
 def copy(a, order="K", subok=False):
+    """NOTE: a real copy of the value, in NumPy's memory order (np.copy: 'K', the method:
+    'C'), so that whether a later reshape or slice of it is a view follows NumPy (a.T.copy()
+    is C-ordered: its reshape(-1) is a view, and writing into it reaches the copy)."""
     if type(a) is Tracer:
-        return Tracer(a.fresh_value, a.node, a.builder)
-    return np.copy(a)
+        return Tracer(xp_of(a.fresh_value).array(a.fresh_value, order=order, copy=True), a.node,
+                      a.builder)
+    return np.copy(a, order=order)
 
 
-method("copy")(lambda self, order="C": copy(self))
+method("copy")(lambda self, order="C": copy(self, order))
 
 
 # ---------------------------------------------------------------- ranges

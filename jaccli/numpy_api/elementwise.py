@@ -64,9 +64,59 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 # ---------------------------------------------------------------- real arrays
 
-@implements(np.real, np.conj, np.conjugate)
-def real(a):
+@implements(np.real, np.conj, np.conjugate, np.real_if_close)
+def real(a, *args, **kwargs):
+    """Traced arrays are real (a complex value in the graph raises), so these are the identity
+    and the imaginary part is a zero constant."""
     return a
+
+
+@implements(np.imag)
+def imag(a):
+    return np.zeros_like(a)
+
+
+@implements(np.angle)
+def angle(z, deg=False):
+    """NumPy's arctan2(0, x) on real x: 0, or pi where the sign bit is set (-0.0 too), NaN at
+    NaN; derivative 0 (arctan2's own rule would give 0 / 0 at x = 0)."""
+    z = arr(z)
+    half_turn = 180.0 if deg else np.pi
+    return np.where(np.isnan(z), z, np.where(np.signbit(z), half_turn, 0.0))
+
+
+@implements(np.iscomplex)
+def iscomplex(x):
+    return np.zeros_like(x, dtype=bool)
+
+
+@implements(np.isreal)
+def isreal(x):
+    return np.ones_like(x, dtype=bool)
+
+
+implements(np.iscomplexobj)(lambda x: False)
+
+
+implements(np.isrealobj)(lambda x: True)
+
+
+# ---------------------------------------------------------------- fft shifts (rolls)
+
+def _fft_shift(sign):
+    def impl(x, axes=None):
+        x = arr(x)
+        axes = tuple(range(x.ndim)) if axes is None else \
+            ((axes,) if isinstance(axes, (int, np.integer)) else tuple(axes))
+        shifts = [sign * (x.shape[ax] // 2) for ax in axes]
+        return np.roll(x, shifts, axes) if axes else x
+    return impl
+
+
+implements(np.fft.fftshift)(_fft_shift(1))
+
+
+implements(np.fft.ifftshift)(_fft_shift(-1))
 
 
 # ---------------------------------------------------------------- methods

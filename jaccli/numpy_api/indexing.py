@@ -117,6 +117,10 @@ def setitem(x, index, value):
     if x.dtype.kind != "f" and value.dtype.kind == "f" and type(value) is Tracer:
         raise TracingError(f"assigning a traced float into an array of dtype {x.dtype} would "
                            "truncate it; create the array with a float dtype.")
+    if value.dtype.kind == "c" and x.dtype.kind != "c":
+        raise TracingError("assigning a complex value into a real traced array would silently "
+                           "drop its imaginary part (NumPy warns or raises); jaccli "
+                           "differentiates real-valued computations only.")
     params["region_shape"] = np.empty(x.shape, dtype=bool)[params["index"]].shape
     return bind(setitem_p, x, value, **params)
 

@@ -7,7 +7,8 @@ from ..dispatch import implements, method
 from ..errors import TracingError
 from ..primitives.decompositions import svd_s_p
 from ..primitives.elementwise import sqrt0_p
-from ..primitives.linalg import det_p, diagonal_p, inv_p, logabsdet_p, signdet_p, solve_p
+from ..primitives.linalg import (det_p, diagonal_p, inv_p, logabsdet_p, pinv_p, signdet_p,
+                                 solve_p)
 from ..tracer import bind, bind_view
 from .common import arr, is_traced, named_result, normalize_axis, square_matrix, value_of
 from .creation import full_like_shape
@@ -145,15 +146,44 @@ def _full_rank(a, name):
                            "supports full rank only.")
 
 
+def _stable_rank(a, rtol, name):
+    """NOTE: pinv is differentiable where its rank is locally constant. NumPy keeps the
+    singular values above cut = rtol * s_max and drops the others. Dropped ones are zero (to
+    rounding: a rank-deficient matrix has them near eps * s_max); kept ones must be clearly
+    nonzero: above sqrt(eps) * s_max and not within a relative 1e-6 of the cut. Otherwise a
+    change of ``a`` far smaller than its rounding may change the rank, the derivative does
+    not exist (or is noise), and we refuse, saying so."""
+    v = value_of(a)
+    if v.size == 0:
+        return
+    s = np.linalg.svd(v, compute_uv=False)
+    s0 = s[..., :1]
+    cut = s0 * np.asarray(rtol)[..., None]
+    floor = np.maximum(cut * (1 + 1e-6), s0 * np.sqrt(np.finfo(v.dtype).eps))
+    ambiguous = ((s > cut) & (s <= floor)) | ((s > cut * (1 - 1e-6)) & (s <= cut) & (s > 0))
+    if np.any(ambiguous):
+        raise TracingError(f"{name}: a singular value of the matrix is kept by the rank "
+                           "cut-off (rtol * largest singular value) yet indistinguishable from "
+                           "zero, or lies at the cut-off: the rank is not locally constant "
+                           "there and pinv has no derivative. Pass an rtol (rcond) that "
+                           "separates the zero singular values from the others.")
+
+
 @implements(np.linalg.pinv)
 def pinv(a, rcond=None, hermitian=False, *, rtol=np._NoValue):
-    """(A^T A)^-1 A^T for full column rank, A^T (A A^T)^-1 for full row rank."""
+    """NumPy's value (its rtol / rcond cut-off) and the derivative of locally constant rank
+    (full or not). ``hermitian=True`` reads the lower triangle, as NumPy does."""
     a = arr(a)
-    _full_rank(a, "np.linalg.pinv")
-    aT = np.swapaxes(a, -1, -2)
-    if a.shape[-2] >= a.shape[-1]:
-        return np.linalg.solve(aT @ a, aT)
-    return np.swapaxes(np.linalg.solve(a @ aT, a), -1, -2)
+    if hermitian:
+        square_matrix(a, "pinv")
+        a = np.tril(a) + np.swapaxes(np.tril(a, -1), -1, -2)
+    if rcond is not None and rtol is not np._NoValue and rtol is not None:
+        raise ValueError("`rtol` and `rcond` can't be both set.")
+    if rcond is None:
+        rcond = rtol if rtol is not np._NoValue and rtol is not None \
+            else max(a.shape[-2:]) * np.finfo(np.result_type(a.dtype, float)).eps
+    _stable_rank(a, rcond, "np.linalg.pinv")
+    return bind(pinv_p, a, rtol=rcond)
 
 
 @implements(np.linalg.lstsq)
@@ -265,4 +295,4 @@ implements(np.linalg.diagonal)(lambda x, /, *, offset=0: np.diagonal(x, offset, 
 
 @implements(np.linalg.trace)
 def _linalg_trace(x, /, *, offset=0, dtype=None):
-    return np.sum(np.diagonal(x, offset, -2, -1), axis=-1)
+    return np.sum(np.diagonal(x, offset, -2, -1), axis=-1, dtype=dtype)

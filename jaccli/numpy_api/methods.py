@@ -10,7 +10,9 @@ from ..tracer import bind
 def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
     dtype = np.dtype(dtype)
     if dtype == self.dtype:
-        return self.copy() if copy else self
+        return np.copy(self, order=order) if copy else self      # astype keeps order 'K'
+    if order not in ("K", "A") and self.ndim > 1:       # the primitives convert in order 'K'
+        return np.copy(astype(self, dtype), order=order)
     if dtype.kind == "f" and self.dtype.kind == "f":
         return bind(convert_p, self, dtype=dtype)
     return bind(astype_p, self, dtype=dtype)

@@ -10,18 +10,29 @@ from ..dispatch import implements, method, ufunc
 from ..errors import TracingError
 from ..primitives.linalg import einsum_p, matmul_p
 from ..tracer import bind
-from .common import arr
+from .common import arr, as_dtype
 from .shape import ravel, reshape
 
 
 # ---------------------------------------------------------------- einsum and tensordot
 
 @implements(np.einsum)
-def einsum(subscripts, *operands, out=None, optimize=False, **kwargs):
-    if out is not None or not isinstance(subscripts, str):
-        raise TracingError("np.einsum: only the string-subscripts form without out= is "
-                           "supported by jaccli.")
+def einsum(subscripts, *operands, out=None, optimize=False, dtype=None, **kwargs):
+    """The string form and the sublist form (``np.einsum(x, [0, 1], y, [1, 2], [0, 2])``,
+    ``Ellipsis`` allowed); ``dtype=`` converts the operands as NumPy does."""
+    if out is not None:
+        raise TracingError("np.einsum(..., out=...) is not supported by jaccli; assign the "
+                           "result.")
+    if not isinstance(subscripts, str):
+        subscripts, operands = _from_sublists((subscripts,) + operands)
+    casting = kwargs.pop("casting", "safe")
     ops = [arr(o) for o in operands]
+    if dtype is not None:
+        for op in ops:
+            if not np.can_cast(op.dtype, dtype, casting):
+                raise TypeError(f"Iterator operand dtype could not be cast from {op.dtype!r} "
+                                f"to {np.dtype(dtype)!r} according to the rule {casting!r}")
+        ops = [as_dtype(o, dtype, "np.einsum") for o in ops]
     subs = _expand_ellipsis(subscripts.replace(" ", ""), ops)
     if "->" not in subs:                         # implicit mode: output = letters seen once
         letters = subs.replace(",", "")
@@ -30,6 +41,28 @@ def einsum(subscripts, *operands, out=None, optimize=False, **kwargs):
     if len(ins) != len(ops):
         raise ValueError(f"einsum: {len(ins)} subscripts for {len(ops)} operands")
     return bind(einsum_p, *ops, subscripts=subs)
+
+
+def _from_sublists(args):
+    """(op0, sublist0, op1, sublist1, ..., [output sublist]) -> (subscripts, operands)."""
+    ops, subs = list(args[0::2]), list(args[1::2])
+    out = None
+    if len(ops) > len(subs):                   # an odd count: the last item is the output
+        out = ops.pop()
+    def letters(sub):
+        chars = []
+        for k in sub:
+            if k is Ellipsis:
+                chars.append("...")
+            elif isinstance(k, (int, np.integer)) and 0 <= k < 52:
+                chars.append(string.ascii_letters[int(k)])
+            else:
+                raise ValueError("subscript is not within the valid range [0, 52)")
+        return "".join(chars)
+    spec = ",".join(letters(s) for s in subs)
+    if out is not None:
+        spec += "->" + letters(out)
+    return spec, ops
 
 
 def _expand_ellipsis(subs, ops):
@@ -216,7 +249,9 @@ def _linalg_vecdot(x1, x2, /, *, axis=-1):
 def _gufunc(name, spec):
     def impl(x1, x2, **kwargs):
         axis = kwargs.pop("axis", None)
-        bad = [k for k, v in kwargs.items() if v is not None and k not in ("dtype", "casting")]
+        dtype = kwargs.pop("dtype", None)
+        x1, x2 = as_dtype(x1, dtype, f"np.{name}"), as_dtype(x2, dtype, f"np.{name}")
+        bad = [k for k, v in kwargs.items() if v is not None and k != "casting"]
         if bad:
             raise TracingError(f"np.{name}: keyword argument(s) {', '.join(bad)} are not "
                                "supported by jaccli on traced arrays.")

@@ -7,7 +7,8 @@ import numpy as np
 from ..dispatch import implements, method
 from ..primitives.elementwise import where_p
 from ..tracer import Tracer, bind
-from .common import arr, note_value_read
+from ..errors import TracingError
+from .common import arr, is_traced, note_value_read, value_of
 
 
 def _value_reader(np_func, name):
@@ -21,8 +22,33 @@ def _value_reader(np_func, name):
 
 
 for _f in (np.argmax, np.argmin, np.argsort, np.nonzero, np.count_nonzero, np.array_equal,
-           np.searchsorted, np.argwhere, np.flatnonzero, np.unique):
+           np.searchsorted, np.argwhere, np.flatnonzero):
     _value_reader(_f, f"np.{_f.__name__}")
+
+
+@implements(np.unique)
+def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *,
+           equal_nan=True, sorted=True):
+    """The sorted distinct values, each the traced element it comes from (a gather), so the
+    derivative flows; index, inverse and counts are plain arrays. Repeated values of a
+    traced array have no derivative (a perturbation splits them and the size changes)."""
+    if not is_traced(ar):
+        plain = value_of(ar)
+        return np.unique(plain, return_index, return_inverse, return_counts, axis,
+                         equal_nan=equal_nan)
+    if axis is not None:
+        raise TracingError("np.unique(axis=...) of a traced array is not supported by jaccli.")
+    note_value_read(ar, "np.unique")
+    values, index, inverse, counts = np.unique(ar.fresh_value, True, True, True,
+                                               equal_nan=equal_nan)
+    if values.size != ar.size:
+        raise TracingError("np.unique of a traced array with repeated values: the number of "
+                           "distinct values changes under any perturbation that splits them, so "
+                           "there is no derivative. Deduplicate a non-traced key instead.")
+    out = [arr(ar).ravel()[index]]
+    out += [r for r, want in ((index, return_index), (inverse, return_inverse),
+                              (counts, return_counts)) if want]
+    return out[0] if len(out) == 1 else tuple(out)
 
 
 @implements(np.where)

@@ -8,7 +8,7 @@ from ..primitives.reductions import (all_p, amax_p, amin_p, any_p, cumprod_p, cu
                                      sum_p)
 from ..rules import logical_axes
 from ..tracer import bind
-from .common import arr, no_out, without_nan
+from .common import arr, as_dtype, cast_result, no_out, without_nan
 from .shape import reshape, transpose
 
 
@@ -23,7 +23,7 @@ def _reduce(p, a, axis, keepdims):
 @implements(np.sum)
 def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     no_out("np.sum", out, initial=initial, where=where)
-    return _reduce(sum_p, a, axis, keepdims)
+    return cast_result(_reduce(sum_p, as_dtype(a, dtype, "np.sum"), axis, keepdims), dtype)
 
 
 @implements(np.max, np.amax)
@@ -42,6 +42,9 @@ def amin(a, axis=None, out=None, keepdims=False, initial=None, where=None):
 def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     """Moves the reduced axes to the end, flattens them and takes one product per row."""
     no_out("np.prod", out, initial=initial, where=where)
+    if dtype is not None:
+        return cast_result(prod(as_dtype(a, dtype, "np.prod"), axis, None, None, keepdims),
+                           dtype)
     a = arr(a)
     axes = logical_axes(axis, a.ndim)
     kept = [d for d in range(a.ndim) if d not in axes]
@@ -63,13 +66,13 @@ def _scan(p, a, axis):
 @implements(np.cumsum)
 def cumsum(a, axis=None, dtype=None, out=None):
     no_out("np.cumsum", out)
-    return _scan(cumsum_p, a, axis)
+    return cast_result(_scan(cumsum_p, as_dtype(a, dtype, "np.cumsum"), axis), dtype)
 
 
 @implements(np.cumprod)
 def cumprod(a, axis=None, dtype=None, out=None):
     no_out("np.cumprod", out)
-    return _scan(cumprod_p, a, axis)
+    return cast_result(_scan(cumprod_p, as_dtype(a, dtype, "np.cumprod"), axis), dtype)
 
 
 @implements(np.diff)
@@ -87,7 +90,7 @@ def diff(a, n=1, axis=-1, prepend=None, append=None):
 @implements(np.trace)
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     no_out("np.trace", out)
-    return sum(np.diagonal(a, offset, axis1, axis2), axis=-1)
+    return sum(np.diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype)
 
 
 # ---------------------------------------------------------------- boolean tests
@@ -112,13 +115,13 @@ def all_(a, axis=None, out=None, keepdims=False, *, where=None):
 @implements(np.nansum)
 def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     no_out("np.nansum", out, initial=initial, where=where)
-    return np.sum(without_nan(a, 0.0), axis=axis, keepdims=keepdims)
+    return np.sum(without_nan(a, 0.0), axis=axis, dtype=dtype, keepdims=keepdims)
 
 
 @implements(np.nanprod)
 def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     no_out("np.nanprod", out, initial=initial, where=where)
-    return np.prod(without_nan(a, 1.0), axis=axis, keepdims=keepdims)
+    return np.prod(without_nan(a, 1.0), axis=axis, dtype=dtype, keepdims=keepdims)
 
 
 @implements(np.nanmax)
@@ -136,13 +139,13 @@ def nanmin(a, axis=None, out=None, keepdims=False, initial=None, where=None):
 @implements(np.nancumsum)
 def nancumsum(a, axis=None, dtype=None, out=None):
     no_out("np.nancumsum", out)
-    return np.cumsum(without_nan(a, 0.0), axis=axis)
+    return np.cumsum(without_nan(a, 0.0), axis=axis, dtype=dtype)
 
 
 @implements(np.nancumprod)
 def nancumprod(a, axis=None, dtype=None, out=None):
     no_out("np.nancumprod", out)
-    return np.cumprod(without_nan(a, 1.0), axis=axis)
+    return np.cumprod(without_nan(a, 1.0), axis=axis, dtype=dtype)
 
 
 # ---------------------------------------------------------------- scans
@@ -155,11 +158,11 @@ def _cumulative(scan, neutral):
             if x.ndim > 1:
                 raise ValueError("axis must be specified for arrays of more than one dimension")
             axis = 0
-        res = scan(x, axis=axis)
+        res = scan(x, axis=axis, dtype=dtype)
         if include_initial:
             ax = logical_axes(axis, x.ndim)[0]
             shape = tuple(1 if d == ax else n for d, n in enumerate(x.shape))
-            res = np.concatenate([np.full(shape, float(neutral)), res], axis=ax)
+            res = np.concatenate([np.full(shape, neutral, dtype=res.dtype), res], axis=ax)
         return res
     return impl
 

@@ -13,7 +13,7 @@ from ..errors import TracingError
 from ..primitives import elementwise as ew
 from ..rules import logical_axes
 from ..tracer import Tracer, bind
-from .common import arr, no_out, plain_index, without_nan
+from .common import arr, as_dtype, no_out, plain_index, without_nan
 from .reductions import nansum, sum
 
 
@@ -26,7 +26,7 @@ def _count(a, axis):
 @implements(np.mean)
 def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     no_out("np.mean", out, where=where)
-    a = arr(a)
+    a = as_dtype(a, dtype, "np.mean", integers=False)
     return sum(a, axis, keepdims=keepdims) / float(_count(a, axis))
 
 
@@ -35,7 +35,7 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
         correction=None):
     no_out("np.var", out, where=where, mean=mean)
     ddof = correction if correction is not None else ddof
-    a = arr(a)
+    a = as_dtype(a, dtype, "np.var", integers=False)
     centred = a - globals()["mean"](a, axis, keepdims=True)
     return sum(centred * centred, axis, keepdims=keepdims) / float(_count(a, axis) - ddof)
 
@@ -44,7 +44,8 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
         correction=None):
     no_out("np.std", out, where=where, mean=mean)
-    return bind(ew.sqrt0_p, var(a, axis, ddof=ddof, keepdims=keepdims, correction=correction))
+    return bind(ew.sqrt0_p, var(a, axis, dtype, ddof=ddof, keepdims=keepdims,
+                                correction=correction))
 
 
 @implements(np.ptp)
@@ -148,6 +149,7 @@ def _nan_count(a, axis, keepdims):
 @implements(np.nanmean)
 def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     no_out("np.nanmean", out, where=where)
+    a = as_dtype(a, dtype, "np.nanmean", integers=False)
     return nansum(a, axis, keepdims=keepdims) / _nan_count(a, axis, keepdims)
 
 
@@ -156,6 +158,7 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
            mean=None, correction=None):
     no_out("np.nanvar", out, where=where, mean=mean)
     ddof = correction if correction is not None else ddof
+    a = as_dtype(a, dtype, "np.nanvar", integers=False)
     centred = without_nan(arr(a) - nanmean(a, axis, keepdims=True), 0.0)
     return np.sum(centred * centred, axis=axis, keepdims=keepdims) / (
         _nan_count(a, axis, keepdims) - ddof)
@@ -215,6 +218,7 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
         X = np.concatenate([X, Y], axis=0)
     if ddof is None:
         ddof = 0 if bias else 1
+    X = as_dtype(X, dtype, "np.cov", integers=False)
     fact = X.shape[1] - ddof
     Xc = X - np.mean(X, axis=1, keepdims=True)
     return np.squeeze(Xc @ Xc.T / float(fact))
@@ -223,7 +227,7 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
 @implements(np.corrcoef)
 def corrcoef(x, y=None, rowvar=True, *, dtype=None):
     """cov / (std_i std_j); NumPy also clips to [-1, 1], which only moves rounding."""
-    c = cov(x, y, rowvar)
+    c = cov(x, y, rowvar, dtype=dtype)
     if c.ndim == 0:
         return c / c
     std = np.sqrt(np.diagonal(c))

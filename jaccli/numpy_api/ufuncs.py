@@ -8,7 +8,7 @@ from ..primitives import elementwise as ew
 from ..primitives.linalg import matmul_p
 from ..tracer import bind
 from . import reductions
-from .common import arr
+from .common import arr, as_dtype
 
 UNARY = {
     np.negative: ew.neg_p, np.exp: ew.exp_p, np.exp2: ew.exp2_p, np.expm1: ew.expm1_p,
@@ -33,7 +33,7 @@ BINARY = {
     np.logaddexp2: ew.logaddexp2_p, np.remainder: ew.mod_p, np.fmod: ew.fmod_p,
     np.copysign: ew.copysign_p, np.matmul: matmul_p,
     np.floor_divide: ew.floor_divide_p,
-    np.heaviside: ew.heaviside_p,
+    np.heaviside: ew.heaviside_p, np.ldexp: ew.ldexp_p,
     np.bitwise_and: ew.bitwise_and_p,
     np.bitwise_or: ew.bitwise_or_p,
     np.bitwise_xor: ew.bitwise_xor_p,
@@ -54,15 +54,20 @@ def _check_kwargs(uf, kwargs):
 
 
 def _register(uf, p):
+    """``dtype=`` (a float type) converts the operands, as NumPy's loop for it does."""
     if uf.nin == 1:
         def impl(x, **kwargs):
             if kwargs:
                 _check_kwargs(uf, kwargs)
+                x = as_dtype(x, kwargs.get("dtype"), f"np.{uf.__name__}")
             return bind(p, x)
     else:
         def impl(x, y, **kwargs):
             if kwargs:
                 _check_kwargs(uf, kwargs)
+                dtype = kwargs.get("dtype")
+                if dtype is not None:
+                    x, y = (as_dtype(v, dtype, f"np.{uf.__name__}") for v in (x, y))
             return bind(p, x, y)
     ufunc(uf)(impl)
 
@@ -79,10 +84,20 @@ def _identity(x, **kwargs):
     return x.copy() if hasattr(x, "copy") else x
 
 
+@ufunc(np.frexp)
+def _frexp(x, **kwargs):
+    _check_kwargs(np.frexp, kwargs)
+    return bind(ew.frexp_mantissa_p, x), bind(ew.frexp_exponent_p, x)
+
+
 # ---------------------------------------------------------------- reduce / accumulate / outer
 
 def _reduction(name):
     def impl(x, axis=0, dtype=None, keepdims=False, **kwargs):
+        if name in ("sum", "prod"):
+            return getattr(reductions, name)(x, axis=axis, dtype=dtype, keepdims=keepdims)
+        if dtype is not None:
+            x = as_dtype(x, dtype, f"np.{name}.reduce")
         return getattr(reductions, name)(x, axis=axis, keepdims=keepdims)
     return impl
 
@@ -95,12 +110,12 @@ ufunc_method(np.minimum, "reduce")(_reduction("amin"))
 
 @ufunc_method(np.add, "accumulate")
 def _add_accumulate(x, axis=0, dtype=None, **kwargs):
-    return reductions.cumsum(x, axis=axis)
+    return reductions.cumsum(x, axis=axis, dtype=dtype)
 
 
 @ufunc_method(np.multiply, "accumulate")
 def _multiply_accumulate(x, axis=0, dtype=None, **kwargs):
-    return reductions.cumprod(x, axis=axis)
+    return reductions.cumprod(x, axis=axis, dtype=dtype)
 
 
 def _outer(uf):

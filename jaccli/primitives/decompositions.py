@@ -34,13 +34,18 @@ def _diag_part(m):
     return np.diagonal(m, 0, -2, -1)
 
 
-def _sym_in(t):
-    """The perturbation of S = tril(a) + tril(a, -1).T caused by a perturbation t of a."""
+def _sym_in(t, UPLO="L"):
+    """The perturbation of S = tril(a) + tril(a, -1).T caused by a perturbation t of a
+    (``UPLO='U'``: of S = triu(a) + triu(a, 1).T)."""
+    if UPLO == "U":
+        return np.triu(t) + mT(np.triu(t, 1))
     return np.tril(t) + mT(np.tril(t, -1))
 
 
-def _sym_ct(g):
+def _sym_ct(g, UPLO="L"):
     """Transpose of ``_sym_in``: a cotangent of S -> the cotangent of a."""
+    if UPLO == "U":
+        return np.triu(g) + np.triu(mT(g), 1)
     return np.tril(g) + np.tril(mT(g), -1)
 
 
@@ -125,38 +130,40 @@ vjp_rules[qr_q_p] = lambda e, xs, out, ct, needs: (_qr_ct(xs[0], ct, None),)
 vjp_rules[qr_r_p] = lambda e, xs, out, ct, needs: (_qr_ct(xs[0], None, ct),)
 
 
-# ---------------------------------------------------------------- eigh (lower triangle)
+# ---------------------------------------------------------------- eigh (params: UPLO)
 # P = V^T dS V:  dw = diag(P),  dV = V (F o P).
 # Adjoint: G = V (diag(wbar) + F o (V^T Vbar)) V^T  (then _sym_ct).
 
-eigh_w_p = primitive("eigh_w", lambda a: np.linalg.eigh(a)[0], "decomposition")
-eigh_v_p = primitive("eigh_v", lambda a: np.linalg.eigh(a)[1], "decomposition")
+eigh_w_p = primitive("eigh_w", lambda a, UPLO="L": np.linalg.eigh(a, UPLO)[0], "decomposition")
+eigh_v_p = primitive("eigh_v", lambda a, UPLO="L": np.linalg.eigh(a, UPLO)[1], "decomposition")
 
 
-def _eigh_P(a, t):
-    w, V = np.linalg.eigh(a)
-    return w, V, mT(V) @ _sym_in(t) @ V
+def _eigh_P(e, a, t):
+    uplo = e.params.get("UPLO", "L")
+    w, V = np.linalg.eigh(a, uplo)
+    return w, V, mT(V) @ _sym_in(t, uplo) @ V
 
 
-jvp_rules[eigh_w_p] = lambda e, xs, out, ts: _diag_part(_eigh_P(xs[0], ts[0])[2])
+jvp_rules[eigh_w_p] = lambda e, xs, out, ts: _diag_part(_eigh_P(e, xs[0], ts[0])[2])
 
 
 def _eigh_v_jvp(e, xs, out, ts):
-    w, V, P = _eigh_P(xs[0], ts[0])
+    w, V, P = _eigh_P(e, xs[0], ts[0])
     return V @ (_offdiag_inverse(w) * P)
 
 
 jvp_rules[eigh_v_p] = _eigh_v_jvp
 
 
-def _eigh_ct(a, inner):
-    w, V = np.linalg.eigh(a)
-    return (_sym_ct(V @ inner(w, V) @ mT(V)),)
+def _eigh_ct(e, a, inner):
+    uplo = e.params.get("UPLO", "L")
+    w, V = np.linalg.eigh(a, uplo)
+    return (_sym_ct(V @ inner(w, V) @ mT(V), uplo),)
 
 
-vjp_rules[eigh_w_p] = lambda e, xs, out, ct, needs: _eigh_ct(xs[0], lambda w, V: _diag(ct))
+vjp_rules[eigh_w_p] = lambda e, xs, out, ct, needs: _eigh_ct(e, xs[0], lambda w, V: _diag(ct))
 vjp_rules[eigh_v_p] = lambda e, xs, out, ct, needs: _eigh_ct(
-    xs[0], lambda w, V: _offdiag_inverse(w) * (mT(V) @ ct))
+    e, xs[0], lambda w, V: _offdiag_inverse(w) * (mT(V) @ ct))
 
 
 # ---------------------------------------------------------------- svd (reduced)

@@ -97,16 +97,17 @@ def _binary_jvp(e, xs, out, ts):
     partials = e.prim.partials
     acc = None
     for i, (t, s) in enumerate(zip(ts, e.in_shapes)):
-        if t is not None:
+        if t is not None and partials[i] is not None:      # None: an integer operand
             term = lift(t, len(s), r) * partials[i](x, y, out)
             acc = term if acc is None else acc + term
-    return _full(acc, e)
+    return None if acc is None else _full(acc, e)
 
 
 def _binary_vjp(e, xs, out, ct, needs):
     x, y = lift_all(e, xs)
     partials = e.prim.partials
-    return tuple(unbroadcast(ct * partials[i](x, y, out), s, e.out.shape) if needs[i] else None
+    return tuple(unbroadcast(ct * partials[i](x, y, out), s, e.out.shape)
+                 if needs[i] and partials[i] is not None else None
                  for i, s in enumerate(e.in_shapes))
 
 
@@ -153,7 +154,10 @@ def _fmax_share(x, y, out):
 
 
 def _power_dbase(x, y, out):
-    return y * np.power(x, y - 1.0)
+    """y x^(y-1); 0 where y == 0 (x^0 is constant: d/dx 0^0 is 0, as in autograd and JAX,
+    where y * 0^-1 would be 0 * inf = NaN)."""
+    zero = y == 0
+    return np.where(zero, 0.0, y * np.power(np.where(zero, 1.0, x), y - 1.0))
 
 
 def _power_dexp(x, y, out):
@@ -183,6 +187,13 @@ fmod_p = defbinary("fmod", np.fmod, lambda x, y, o: 1.0, lambda x, y, o: -np.tru
 copysign_p = defbinary("copysign", np.copysign,
                        lambda x, y, o: np.sign(x) * np.where(np.signbit(y), -1.0, 1.0),
                        lambda x, y, o: 0.0)
+
+# ldexp(x, n) = x 2^n (n integer: not differentiable); frexp's mantissa m = x 2^-e, e locally
+# constant, so dm/dx = 2^-e; its exponent e is an integer.
+ldexp_p = defbinary("ldexp", np.ldexp, lambda x, n, o: np.ldexp(np.ones_like(o), n), None)
+frexp_mantissa_p = defunary("frexp_mantissa", lambda x: np.frexp(x)[0],
+                            lambda x, y: np.ldexp(np.ones_like(y), -np.frexp(x)[1]))
+frexp_exponent_p = defnondiff("frexp_exponent", lambda x: np.frexp(x)[1])
 
 COMPARISONS = {}
 for _name, _fn in [("gt", np.greater), ("ge", np.greater_equal), ("lt", np.less),

@@ -226,9 +226,56 @@ def _inv_T(a):
     return mT(np.linalg.inv(a))
 
 
+def _cofactor(a, det):
+    """d det(A) / dA = cof(A) = adj(A)^T: det(A) A^-T where A is well conditioned; through the
+    SVD elsewhere (A = U S V^T: cof(A) = det(U) det(V) U diag(prod_{j != i} s_j) V^T), which
+    holds at singular matrices too, where A^-1 does not exist (as JAX does). Only NumPy calls:
+    a rule traced again (Hessians) gets the same formula on Tracers."""
+    v = getattr(a, "value", a)                 # a Tracer's value, when the rule is traced again
+    if type(v) is not np.ndarray or v.shape[-1] == 0:
+        return det[..., None, None] * _inv_T(a)
+    s = np.linalg.svd(v, compute_uv=False)
+    if np.all(s[..., -1] > s[..., 0] * 1e-8):
+        return det[..., None, None] * _inv_T(a)
+    U, s, Vt = np.linalg.svd(a)
+    ones = np.ones(v.shape[:-2] + (1,), v.dtype)
+    before = np.cumprod(np.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
+    after = np.cumprod(np.concatenate([ones, s[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    sign = np.linalg.det(U) * np.linalg.det(Vt)
+    return sign[..., None, None] * (U * (before * after)[..., None, :]) @ Vt
+
+
 det_p = primitive("det", np.linalg.det, "linalg")
-jvp_rules[det_p] = lambda e, xs, out, ts: out * np.sum(_inv_T(xs[0]) * ts[0], axis=(-2, -1))
-vjp_rules[det_p] = lambda e, xs, out, ct, needs: ((ct * out)[..., None, None] * _inv_T(xs[0]),)
+jvp_rules[det_p] = lambda e, xs, out, ts: np.sum(_cofactor(xs[0], out) * ts[0], axis=(-2, -1))
+vjp_rules[det_p] = lambda e, xs, out, ct, needs: (ct[..., None, None] * _cofactor(xs[0], out),)
+
+
+# ---------------------------------------------------------------- pinv (locally constant rank)
+# P = A^+ (NumPy's value). Where the rank is locally constant (Golub & Pereyra 1973):
+#   dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P.
+# Adjoint: Abar = -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A).
+
+def _pinv_impl(a, rtol):
+    return np.linalg.pinv(a, rtol)         # positional: NumPy's rcond = rtol, and CuPy's rcond
+
+
+pinv_p = primitive("pinv", _pinv_impl, "linalg")
+
+
+def _pinv_jvp(e, xs, P, ts):
+    a, t = xs[0], ts[0]
+    tT, PT = mT(t), mT(P)
+    return (-(P @ t @ P) + (P @ PT) @ (tT - (tT @ a) @ P)
+            + (tT - (P @ a) @ tT) @ (PT @ P))
+
+
+def _pinv_vjp(e, xs, P, ct, needs):
+    a, gT, PT = xs[0], mT(ct), mT(P)
+    return (-(PT @ ct @ PT) + (gT - (a @ P) @ gT) @ (P @ PT)
+            + (PT @ P) @ (gT - (gT @ P) @ a),)
+
+
+jvp_rules[pinv_p], vjp_rules[pinv_p] = _pinv_jvp, _pinv_vjp
 
 logabsdet_p = primitive("logabsdet", lambda a: np.linalg.slogdet(a)[1], "linalg")
 jvp_rules[logabsdet_p] = lambda e, xs, out, ts: np.sum(_inv_T(xs[0]) * ts[0], axis=(-2, -1))
@@ -268,7 +315,7 @@ eval_rules[einsum_p] = lambda e, xs: _einsum_lead(
     *_split_subscripts(e.params["subscripts"]), xs, [len(s) for s in e.in_shapes])
 eval_rules[solve_p] = lambda e, xs: lsolve(xs[0], xs[1], e.params["vec"])
 eval_as_linear(diagonal_p)
-for _p in (inv_p, det_p, logabsdet_p, signdet_p):
+for _p in (inv_p, det_p, logabsdet_p, signdet_p, pinv_p):
     eval_on_trailing_axes(_p)
 
 

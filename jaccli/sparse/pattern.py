@@ -30,13 +30,11 @@ import scipy.sparse as sp
 from ..ir import Var
 from ..rules import nondiff
 from .csr import empty, identity_block
-from .pattern_rules import DensePattern, rule_for
+from .pattern_rules import DENSE_FRACTION, DENSE_MIN_NNZ, DensePattern, rule_for
 
 __all__ = ["DensePattern", "output_pattern"]
 
 DEFAULT_LIMIT = 20_000_000      # entries of any one pattern or grouping matrix (~100 MB)
-DENSE_FRACTION = 0.5            # a value this dense, and this large, makes J dense
-DENSE_MIN_NNZ = 100_000
 
 
 def output_pattern(graph, columns=None, limit=DEFAULT_LIMIT):

@@ -20,6 +20,10 @@ from .csr import (broadcast_rows, canonical, gather_from, gather_rows, group_uni
                   union)
 
 
+DENSE_FRACTION = 0.5            # a value this dense, and this large, makes J dense
+DENSE_MIN_NNZ = 100_000
+
+
 class DensePattern(Exception):
     """Propagation stopped: a value's pattern grew past the size limit (the Jacobian is
     clearly dense, or too large to track element by element)."""
@@ -167,6 +171,17 @@ def _matmul_entries(struct, I, J, K, traced_left):
     return ((s * I + ii) * K + kk).ravel(), ((s * J + j) * K + kk).ravel()
 
 
+def _dense_product(fill, rows, P):
+    """Stop before building a product that is clearly dense: a (nearly) dense operand mixes
+    every row of the other one, so each of the ``rows`` output rows holds about all the
+    columns the other operand depends on."""
+    if fill < 0.9:
+        return
+    columns = np.count_nonzero(np.bincount(P.indices, minlength=P.shape[1]))
+    if rows * columns * fill > DENSE_MIN_NNZ and columns > DENSE_FRACTION * P.shape[1]:
+        raise DensePattern("a product with a dense matrix makes the pattern dense")
+
+
 def _matmul_rule(e, pats, consts, limit):
     """Zeros of a constant operand are zeros; a traced operand counts as dense."""
     sa, sb = e.in_shapes
@@ -182,8 +197,10 @@ def _matmul_rule(e, pats, consts, limit):
         struct = np.ones(other, bool) if consts[1 - i] is None else \
             np.asarray(consts[1 - i]).reshape(other) != 0
         struct = np.broadcast_to(struct, stack + other[-2:]).reshape((S,) + other[-2:])
-        if np.count_nonzero(struct) * (I if i == 0 else K) > limit:
+        entries = np.count_nonzero(struct) * (I if i == 0 else K)
+        if entries > limit:
             raise DensePattern("a matrix product's pattern is too large to track")
+        _dense_product(entries / max(struct.size * (I if i == 0 else K), 1), S * I * K, P)
         rows, cols = _matmul_entries(struct, I, J, K, i == 0)
         G = sp.csr_array((np.ones(rows.size, bool), (rows, cols)), shape=(S * I * K, P.shape[0]))
         parts.append(canonical(G @ P))

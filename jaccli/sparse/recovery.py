@@ -7,8 +7,6 @@ and Hessians).
 """
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import breadth_first_order, connected_components
-from scipy.sparse.linalg import spsolve_triangular
 
 from jaccli.sparse.checks import star_sources
 from jaccli.sparse.orderings import pattern_csr, row_of_entry
@@ -123,6 +121,7 @@ def recover_acyclic(P, B, coloring):
         a, b = inverse[:E], inverse[E:]
         n = len(nodes)
         forest = sp.coo_array((np.ones(E), (a, b)), shape=(n, n))
+        from scipy.sparse.csgraph import breadth_first_order, connected_components
         components, labels = connected_components(forest, directed=False)
         if E != n - components:
             raise ValueError("the colouring is not an acyclic colouring of this pattern")
@@ -144,6 +143,7 @@ def recover_acyclic(P, B, coloring):
                          shape=(n + 1, n + 1))
         r = np.zeros(n + 1, data.dtype)
         r[position[child]] = rhs[child]
+        from scipy.sparse.linalg import spsolve_triangular    # heavy: only acyclic recovery
         x = spsolve_triangular(T, r, lower=True)
         data[upper] = x[position[child]]
     t = _transposed(P)

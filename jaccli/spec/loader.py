@@ -2,6 +2,7 @@
 
 import difflib
 import keyword
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,8 @@ def load_spec(ref, overrides=None, limits=NO_LIMITS):
     (whose inputs are the `overrides`). `overrides` maps names to arrays from --input;
     `limits` (a `jaccli.spec.limits.Limits`) bounds the arrays the spec creates and where
     its input files may lie."""
-    overrides = dict(overrides or {})
+    overrides = {unicodedata.normalize("NFKC", k) if isinstance(k, str) else k: v
+                 for k, v in (overrides or {}).items()}
     if modules.is_module_ref(ref):
         return modules.load_module_spec(ref, overrides)
     return load_yaml_spec(ref, overrides, limits)
@@ -175,12 +177,22 @@ def _mapping(data, section, source):
     if not isinstance(value, dict):
         raise SpecError(f"{source}: {section}: must be a mapping of names to values, "
                         f"e.g. {section}: {{x: 1.0}}.")
+    names = {}
     for name in value:
         if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name) \
                 or name.startswith("_"):
             raise SpecError(f"{source}: {section}.{name}: '{name}' is not a usable name; "
                             "use letters, digits and '_', starting with a letter.")
-    return value
+        # NOTE: Python's parser reads identifiers in NFKC form (a fullwidth 'ｘ' is 'x'), so
+        # the expressions see the normalised name: the spec's names are normalised alike.
+        key = unicodedata.normalize("NFKC", name)
+        if key in names:
+            raise SpecError(f"{source}: {section}.{name}: '{name}' and '{names[key][0]}' are the "
+                            f"same name to Python ('{key}'); rename one.")
+        if section == "inputs":
+            modules.check_input_name(key, f"{source}: {section}.{name}")
+        names[key] = (name, value[name])
+    return {key: v for key, (_, v) in names.items()}
 
 
 def _values(data, section, source, base_dir, overrides, as_input, limits):

@@ -11,6 +11,8 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from jaccli.errors import ComputeError
 from jaccli.spec.errors import SpecError
 from jaccli.spec.model import Spec, as_output_tuple
@@ -80,6 +82,15 @@ def _import_dotted(name, base_dir, where):
                         f"{type(e).__name__}: {e}. Fix the module (--debug shows where).") from e
 
 
+def check_input_name(name, where):
+    """Input names make the .npz block names OUTPUT__INPUT: without '__' in an input name
+    (and no leading '_') the block name splits one way only, at its last '__'."""
+    if "__" in name or name.startswith("_"):
+        raise SpecError(f"{where}: the input name '{name}' contains '__' or starts with '_'; "
+                        "the .npz output names its blocks OUTPUT__INPUT, which would then be "
+                        "ambiguous. Rename the input.")
+
+
 def check_parameters(function, given, where, how_to_give):
     """Every required parameter of `function` must be in `given`, and every given name must
     be a parameter (unless it takes **kwargs)."""
@@ -104,8 +115,13 @@ def check_parameters(function, given, where, how_to_give):
 def bind(function, input_names, constants):
     """f(*inputs) calling `function` by keyword, with the constants added; a tuple of outputs."""
     def f(*inputs):
+        # NOTE: fresh copies of NumPy arrays, each call: a function that writes into its
+        # argument (x *= 2) would otherwise change the spec's point (and its constants) before
+        # the trace, and the Jacobian would be taken at the wrong point.
+        given = {**constants, **dict(zip(input_names, inputs))}
+        given = {k: v.copy() if type(v) is np.ndarray else v for k, v in given.items()}
         try:
-            result = function(**constants, **dict(zip(input_names, inputs)))
+            result = function(**given)
         except SystemExit as e:
             raise ComputeError(f"the function {f.__name__}() called sys.exit({e.code!r}); "
                                "raise an exception instead, or return its outputs.") from None
@@ -137,6 +153,8 @@ def load_module_spec(ref, overrides, base_dir="."):
     except (TypeError, ValueError):
         order = []
     names = [n for n in order if n in overrides] + [n for n in overrides if n not in order]
+    for n in names:
+        check_input_name(n, f"{ref}, --input {n}")
     f = bind(function, names, {})
     return Spec(source=ref, name=f.__name__, input_names=names,
                 inputs=[overrides[n] for n in names], function=f,

@@ -167,3 +167,18 @@ case("nan_to_num", lambda x: np.nan_to_num(x + _SPECIAL, posinf=5.0, neginf=-5.0
      normal((5,)))
 case("nan_to_num-values", lambda x: np.nan_to_num(x * 2.0 + _SPECIAL, nan=x[0], posinf=7.0,
                                                   neginf=-3.0), normal((5,)))
+
+# ---- issue 18: real-array forms of the complex helpers, ldexp / frexp, list operands
+_OFF_POW2 = until(away(0.3, 5.0, (2, 3)),
+                  lambda x: np.min(np.abs(np.log2(np.abs(x)) - np.round(np.log2(np.abs(x))))) > 0.05)
+case("ldexp", lambda x: np.ldexp(x, 3), normal((2, 3)))
+case("ldexp-array", lambda x: np.ldexp(x, np.array([1, -2, 0])), normal((2, 3)))
+case("frexp-mantissa", lambda x: np.frexp(x)[0], _OFF_POW2)
+case("frexp-exponent", lambda x: np.frexp(x)[1] * x, _OFF_POW2)
+case("imag-real-array", lambda x: np.imag(x) + x, normal((3,)))
+case("angle-real-array", lambda x: np.angle(x) + np.angle(x, deg=True) * x, away(0.2, 2.0, (4,)))
+case("real_if_close", lambda x: np.real_if_close(x) * 2, normal((3,)))
+case("iscomplex-isreal", lambda x: np.iscomplex(x) * x + np.isreal(x) * x, normal((3,)))
+case("pow-list-exponent", lambda x: x ** [1.0, 2.0, 3.0], uniform(0.5, 2.0, (2, 3)))
+case("pow-zero-exponent", lambda x: x ** 0 + x, normal((3,)))
+case("sum-int-dtype", lambda x: np.sum(x * 3.0, dtype=np.int64) * x, off_integers((3,)))

@@ -114,3 +114,21 @@ case("linalg-outer", np.linalg.outer, normal((3,), (2,)), argnums=M)
 case("vecdot-ufunc", np.vecdot, normal((2, 3), (3,)), argnums=M)
 case("matvec-ufunc", np.matvec, normal((2, 3, 3), (3,)), argnums=M)
 case("vecmat-ufunc", np.vecmat, normal((3,), (3, 2)), argnums=M)
+
+# ---- issue 18: pinv's hermitian= and rank, det at singular matrices
+case("pinv-hermitian-nonsym", lambda a: np.linalg.pinv(a, hermitian=True),
+     lambda r: (r.standard_normal((3, 3)) + 3 * np.eye(3),))
+case("pinv-rank-deficient", lambda a: np.linalg.pinv(a[:, :2] @ a[:2]), normal((4, 4)))
+case("pinv-rank-deficient-wide", lambda a: np.linalg.pinv(a[:, :1] @ a[:1, :3]), normal((3, 3)))
+case("pinv-rcond", lambda a: np.linalg.pinv(a, rcond=1e-10), normal((3, 4)))
+case("det-singular", lambda a: np.linalg.det(a[:, :2] @ a[:2]), normal((3, 3)))
+case("det-singular-stack", lambda a: np.linalg.det(a[..., :3] @ a[..., :3, :] + 0 * a),
+     normal((2, 4, 4)))
+case("det-rank-n-2", lambda a: np.linalg.det(a[:, :2] @ a[:2]), normal((4, 4)))
+case("matmul-list-right", lambda a: a @ [1.0, 2.0, -1.0], normal((2, 3)))
+case("matmul-list-left", lambda a: [[1.0, 2.0]] @ a, normal((2, 3)))
+case("np-matmul-list", lambda a: np.matmul(a, [[1.0], [2.0], [0.5]]), normal((2, 3)))
+case("np-matmul-list-first", lambda a: np.matmul([1.0, -2.0], a), normal((2, 3)))
+case("einsum-sublist", lambda a: np.einsum(a, [0, 1], a, [2, 1], [0, 2]), normal((2, 3)))
+case("einsum-sublist-ellipsis", lambda a: np.einsum(a, [Ellipsis, 0], [0, Ellipsis]),
+     normal((2, 3)))

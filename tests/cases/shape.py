@@ -133,3 +133,9 @@ case("partition-kth", lambda x: np.partition(x, 2)[2] + np.partition(x, 2)[:2].s
 case("partition-axis0", lambda x: np.partition(x, 1, axis=0)[1], until(normal((3, 2)), distinct))
 case("tail-sort-axis0", lambda x: np.sort(x, axis=0) * np.arange(6.0).reshape(3, 2),
      until(normal((3, 2)), distinct))
+
+# ---- issue 18: fft shifts (rolls) and copies in either order
+case("fftshift", np.fft.fftshift, normal((3, 4)))
+case("fftshift-axes", lambda x: np.fft.fftshift(x, axes=1), normal((3, 5)))
+case("ifftshift", lambda x: np.fft.ifftshift(x, axes=(0,)), normal((5, 2)))
+case("copy-F-reshape", lambda x: x.T.copy(order="F").reshape(-1) * 2, normal((2, 3)))
