@@ -5,8 +5,9 @@ answers later calls with the same argument shapes and dtypes from the same graph
     scipy.optimize.root(F, x0, jac=jac)
 
 A cache entry (``_Entry``) holds whatever was prepared at the first call of one argument
-signature: the plan, the layout of J, and one or more *paths* (``_Path``: a traced graph and
-the straight-line program compiled from it). A later call evaluates a path's graph at the new
+signature: one or more *paths* (``_Path``: a traced graph, its plan and layout of J, and
+from its first reuse the straight-line program compiled from it; with ``sparse=True`` the
+pattern and colouring, kept on the graph by ``sparse.jacobian``). A later call evaluates a path's graph at the new
 point and sweeps it; tracing and planning are skipped.
 
 NOTE: never stale. A trace that read a traced value for control flow (a branch, a traced
@@ -55,14 +56,18 @@ def jacfun(f, argnums=0, mode="auto", sparse=False, chunk_size=None, memory_limi
     As with ``jax.jit``, arrays ``f`` reads other than its arguments (globals, closures) are
     taken as they were at the first call: pass an array that changes as an argument.
 
+    sparse: True returns what ``jacobian(..., sparse=True)`` does, the flat (M, N) Jacobian
+    over all outputs and ``argnums`` as a ``scipy.sparse.csr_array``; the pattern and its
+    colouring are found at the first call of a signature (per path) and reused.
+
     For SciPy: ``root(F, x0, jac=jacfun(F))``, ``minimize(f, x0, jac=jacfun(f))``,
-    ``solve_ivp(rhs, ..., method="BDF", jac=jacfun(rhs, argnums=1))``.
+    ``solve_ivp(rhs, ..., method="BDF", jac=jacfun(rhs, argnums=1))``,
+    ``least_squares(F, x0, jac=jacfun(F, sparse=True))``.
     """
-    if sparse:
-        raise InputError("jacfun(..., sparse=True) is not available yet: sparse Jacobians "
-                         "are being built (jacobian(..., sparse=True)); use sparse=False.")
+    if sparse not in (True, False):
+        raise InputError(f"sparse={sparse!r} is not True or False.")
     mode, chunk_size, memory_limit = api.check_engine(mode, chunk_size, memory_limit)
-    return JacobianFunction(f, argnums, mode, chunk_size, memory_limit)
+    return JacobianFunction(f, argnums, mode, chunk_size, memory_limit, sparse)
 
 
 def hessfun(f, argnums=0):
@@ -106,14 +111,14 @@ class _Entry:
 class JacobianFunction:
     """``jacfun(f, ...)``: call it as ``jacobian(f, *args)`` without the keywords."""
 
-    def __init__(self, f, argnums, mode, chunk_size, memory_limit):
-        self.f, self.argnums = f, argnums
+    def __init__(self, f, argnums, mode, chunk_size, memory_limit, sparse=False):
+        self.f, self.argnums, self.sparse = f, argnums, sparse
         self.mode, self.chunk_size, self.memory_limit = mode, chunk_size, memory_limit
         self._cache = OrderedDict()
         self._nums = {}          # number of arguments -> (argnums tuple, single)
         self.traces = 0          # how many times f was traced (for tests and curiosity)
         # compressed sweeps (a dense J of a sparse pattern) in the modes the options allow
-        self._compress = None if chunk_size is not None else (
+        self._compress = None if chunk_size is not None or sparse else (
             ("fwd", "rev") if mode == "auto" else (mode,))
 
     def __repr__(self):
@@ -172,16 +177,20 @@ class JacobianFunction:
         plan = path.plan
         t0 = time.perf_counter()
         with np.errstate(all="ignore"):
-            J = _sweeps(path.graph, path.graph.values, plan.mode, plan.chunk_size, path.dtype,
-                        entry.wrt, plan.M, plan.N)
+            if self.sparse:
+                J = _sparse_sweeps(path.graph, path.graph.values, plan, path.dtype, entry.wrt)
+            else:
+                J = _sweeps(path.graph, path.graph.values, plan.mode, plan.chunk_size,
+                            path.dtype, entry.wrt, plan.M, plan.N)
         path.swept = time.perf_counter() - t0
         return J if flat else path.unflatten(J)
 
     def _uncached(self, args, flat=False):
-        if flat:
+        if flat or self.sparse:
             return api.flat_jacobian(self.f, args, argnums=self.argnums, mode=self.mode,
                                      chunk_size=self.chunk_size,
-                                     memory_limit=self.memory_limit).matrix
+                                     memory_limit=self.memory_limit,
+                                     sparse=self.sparse).matrix
         return api.jacobian(self.f, *args, argnums=self.argnums, mode=self.mode,
                             chunk_size=self.chunk_size, memory_limit=self.memory_limit)
 
@@ -203,6 +212,13 @@ class JacobianFunction:
         path.out_shapes, path.dtype = _output_info(graph, entry.wrt)
         path.unflatten = _unflattener(path.out_shapes, entry.in_shapes, n_out, entry.single)
         M, N = flat_size(path.out_shapes), flat_size(entry.in_shapes)
+        if self.sparse:                   # the flat csr_array, a plan per graph (pattern)
+            path.unflatten = _flat_result
+            plan = make_plan(graph, M, N, self.mode, self.chunk_size, self.memory_limit,
+                             dense_result=False)
+            from .sparse.jacobian import plan_sparse
+            path.plan = plan_sparse(graph, plan, required=True, wrt=entry.wrt, mode=self.mode)
+            return path
         for other in entry.paths:
             if other.plan.M == M and other.dtype == path.dtype:
                 path.plan = other.plan
@@ -244,6 +260,23 @@ def _signature(args, nums):
         else:
             return None, None
     return tuple(key), values
+
+
+def _flat_result(J):
+    return J
+
+
+def _sparse_sweeps(graph, env, plan, dtype, wrt):
+    """The flat csr_array J of ``plan`` (``sparse.jacobian.plan_sparse``): compressed sweeps,
+    or dense ones where the pattern is dense, as ``jacobian(..., sparse=True)``."""
+    import scipy.sparse as sp
+    if plan.compressed is None:
+        return sp.csr_array(np.asarray(_sweeps(graph, env, plan.mode, plan.chunk_size, dtype,
+                                               wrt, plan.M, plan.N)))
+    from .sparse.jacobian import compressed_jacobian
+    chunks = {m: plan.modes[m]["chunk_size"] for m in ("fwd", "rev")}
+    return compressed_jacobian(graph, env, graph.sparsity[tuple(wrt)], plan.compressed, chunks,
+                               dtype, wrt)
 
 
 def _unflattener(out_shapes, in_shapes, n_out, single):
@@ -319,12 +352,17 @@ class _Sweeper:
         # (the first call's included): at most about as much time as sweeping has cost.
         self.swept = path.swept if entry.compress is not None and self.program is not None \
             else None
+        self.sparse = path.unflatten is _flat_result          # jacfun(..., sparse=True)
+        if self.sparse and self.program is not None and path.plan.compressed in ("fwd", "rev"):
+            info = graph.sparsity[tuple(entry.wrt)]
+            self.compressed = _compressed_seeds(self, info, path.plan.compressed)
+        self.plan = path.plan
 
     def _compressed(self, values):
         """The dense J from the compressed sweeps of ``self.compressed``: one seed per colour
         of columns (forward) or rows (reverse), then each entry of the pattern read from its
         colour's product; J is zero off the pattern."""
-        mode, seeds, count, rows, cols, take = self.compressed
+        mode, seeds, count, rows, cols, take, P = self.compressed
         if mode == "fwd":
             B = flat_blocks(self.program.forward(values, seeds, None), self.out_shapes,
                             (count,), self.dtype)            # (c, M): B[colour, row]
@@ -334,6 +372,9 @@ class _Sweeper:
             B = flat_blocks([cts[k] for k in self.entry.wrt], self.entry.in_shapes, (count,),
                             self.dtype)                      # (c, N): B[colour, column]
             picked = B[take, cols]
+        if self.sparse:
+            import scipy.sparse as sp
+            return sp.csr_array((picked, P.indices.copy(), P.indptr.copy()), shape=P.shape)
         J = np.zeros((self.M, self.N), self.dtype)
         J[rows, cols] = picked
         return J
@@ -366,16 +407,23 @@ class _Sweeper:
             env = _evaluate(self.graph, inputs)
             if not _holds(self.graph.decisions, env):
                 return None
+            if self.sparse:
+                with np.errstate(all="ignore"):
+                    return _sparse_sweeps(self.graph, env, self.plan, self.dtype,
+                                          self.entry.wrt)
             return _sweeps(self.graph, env, self.mode, self.entry_chunk, self.dtype,
                            self.entry.wrt, self.M, self.N)
         with np.errstate(all="ignore"):
             values = program.evaluate(inputs)
             if values is None:
                 return None
-            if self.width == 0 or not self.chunks:
-                return np.zeros((self.M, self.N), self.dtype)
             if self.compressed is not None:
                 return self._compressed(values)
+            if self.sparse:                  # bicoloured, or a dense pattern
+                return _sparse_sweeps(self.graph, self.program.env(values), self.plan,
+                                      self.dtype, self.entry.wrt)
+            if self.width == 0 or not self.chunks:
+                return np.zeros((self.M, self.N), self.dtype)
             if self.swept is None:
                 return self._dense(values)
             if self.swept > COMPRESS_AFTER_SECONDS:
@@ -435,26 +483,30 @@ def _compression(sweeper, modes):
     n), each call sweeps one seed per colour and scatters the pattern's entries into a zero
     J. Entries are the same products as the dense sweeps' (a sum with exact zeros). Reverse
     seeds count double (DESIGN: a reverse seed costs ~2x)."""
-    from .sparse.coloring import color_columns, color_rows
-    from .sparse.orderings import pattern_csr, row_of_entry
-    from .sparse.pattern import DensePattern, output_pattern
+    from .sparse.jacobian import sparsity
     entry, M, N = sweeper.entry, sweeper.M, sweeper.N
     dense = N if sweeper.mode == "fwd" else 2 * M
     if min(M, N) < COMPRESS_MIN_SEEDS or _clearly_dense(sweeper.graph):
         return None
-    try:
-        P = pattern_csr(output_pattern(sweeper.graph, entry.wrt))
-    except DensePattern:
+    info = sparsity(sweeper.graph, entry.wrt)        # kept on the graph; None: dense
+    if info is None:
         return None
-    quick = ("natural", "largest_first")
-    options = []
-    if "fwd" in modes:
-        options.append((color_columns(P, quick), "fwd", 1))
-    if "rev" in modes:
-        options.append((color_rows(P, quick), "rev", 2))
-    coloring, mode, weight = min(options, key=lambda o: o[0].count * o[2])
-    if coloring.count * weight * COMPRESS_GAIN > dense:
+    options = [(info.coloring(m).count * w, m) for m, w in (("fwd", 1), ("rev", 2))
+               if m in modes]
+    cost, mode = min(options)
+    if cost * COMPRESS_GAIN > dense:
         return None
+    return _compressed_seeds(sweeper, info, mode)
+
+
+def _compressed_seeds(sweeper, info, mode):
+    """(mode, seeds, count, rows, cols, take, P): the read-only seeds of one colouring of
+    ``info`` (a ``sparse.jacobian.Sparsity``) for the compiled sweeps, and where each entry
+    of the canonical pattern P is read from: row ``rows``, column ``cols``, colour ``take``."""
+    from .sparse.orderings import pattern_csr, row_of_entry
+    entry = sweeper.entry
+    coloring = info.coloring(mode)
+    P = pattern_csr(info.pattern)
     rows, cols = row_of_entry(P), P.indices
     S = Seeds.rows(coloring.seed_matrix().T, sweeper.dtype)    # (c, N) or (c, M)
     if mode == "fwd":
@@ -468,7 +520,7 @@ def _compression(sweeper, modes):
     for b in seeds:
         if b is not None:
             b.flags.writeable = False
-    return mode, seeds, coloring.count, rows, cols, take
+    return mode, seeds, coloring.count, rows, cols, take, P
 
 
 def _clearly_dense(graph):

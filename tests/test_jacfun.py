@@ -16,6 +16,14 @@ pytestmark = pytest.mark.filterwarnings(
 
 
 def _same(a, b):
+    import scipy.sparse as sp
+    if sp.issparse(b):
+        assert sp.issparse(a) and a.format == "csr" and a.shape == b.shape
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a.indptr, b.indptr)
+        np.testing.assert_array_equal(a.indices, b.indices)
+        np.testing.assert_allclose(a.data, b.data, rtol=1e-12, atol=1e-12)
+        return
     if isinstance(a, tuple):
         assert isinstance(b, tuple) and len(a) == len(b)
         for x, y in zip(a, b):
@@ -38,6 +46,21 @@ def test_table_case_at_new_points(case, mode, chunk_size):
             args = case.sample(rng)
             want = jaccli.jacobian(case.fn, *args, argnums=case.argnums, mode=mode,
                                    chunk_size=chunk_size)
+            _same(jac(*args), want)
+
+
+@pytest.mark.parametrize("mode", ["auto", "fwd", "rev"])
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_table_case_sparse(case, mode):
+    """sparse=True: the flat csr_array of jacobian(..., sparse=True), the same pattern."""
+    rng = rng_for(case.name + "/jacfun-sparse")
+    jac = jaccli.jacfun(case.fn, argnums=case.argnums, mode=mode, sparse=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(3):
+            args = case.sample(rng)
+            want = jaccli.jacobian(case.fn, *args, argnums=case.argnums, mode=mode,
+                                   sparse=True)
             _same(jac(*args), want)
 
 
@@ -263,8 +286,8 @@ def test_same_errors_as_jacobian():
 
 
 def test_not_available_yet_is_said_plainly():
-    with pytest.raises(jaccli.InputError, match="not available yet"):
-        jaccli.jacfun(lambda x: x, sparse=True)
+    with pytest.raises(jaccli.InputError, match="True or False"):
+        jaccli.jacfun(lambda x: x, sparse="yes")
     with pytest.raises(jaccli.InputError, match="not available yet"):
         jaccli.hessfun(lambda x: x.sum())
     with pytest.raises(jaccli.InputError, match="not available yet"):
@@ -341,6 +364,36 @@ def test_compression_waits_for_costly_sweeps():
     for _ in range(3):
         jac(np.full(120, 0.5))
     assert jac._cache[next(iter(jac._cache))].paths[0].sweeper.compressed is None
+
+
+@pytest.mark.parametrize("mode", ["auto", "fwd", "rev"])
+def test_sparse_true_reuses_pattern_and_colouring(mode):
+    import scipy.sparse as sp
+    F = _bratu(300)
+    jac = jaccli.jacfun(F, mode=mode, sparse=True)
+    rng = np.random.default_rng(7)
+    for _ in range(4):
+        u = rng.uniform(0, 1, 300)
+        S = jac(u)
+        assert isinstance(S, sp.csr_array) and S.nnz == 3 * 300 - 2
+        _same(S, jaccli.jacobian(F, u, mode=mode, sparse=True))
+    path = jac._cache[next(iter(jac._cache))].paths[0]
+    assert jac.traces == 1 and path.sweeper.compressed[2] == 3
+    _same(jac.flat(u), S)
+
+
+def test_sparse_true_with_a_branch_has_one_pattern_per_path():
+    def F(u):
+        if u[0] > 0:
+            return u * np.roll(u, 1)
+        return np.sin(u)
+
+    jac = jaccli.jacfun(F, sparse=True)
+    for first in (1.0, -1.0, 2.0, -2.0):
+        u = np.linspace(0.1, 1, 50)
+        u[0] = first
+        _same(jac(u), jaccli.jacobian(F, u, sparse=True))
+    assert jac.traces == 2
 
 
 def test_dense_pattern_stays_dense(compress_at_once):

@@ -115,3 +115,22 @@ def test_solve_ivp_with_time_dependent_rhs():
     sol = si.solve_ivp(rhs, (0, 2), np.array([0.0]), method="BDF", jac=jac)
     assert sol.success
     assert jac.traces == 1
+
+
+def test_least_squares_with_a_sparse_jac():
+    """jac=jacfun(F, sparse=True): a csr_array each call, for SciPy's trust-region solver
+    with a sparse Jacobian (lsmr)."""
+    import scipy.sparse as sp
+    n = 200
+
+    def F(u):
+        r = u ** 3 + 2.0 * u - 1.0
+        r[1:] -= 0.5 * u[:-1]
+        r[:-1] -= 0.5 * u[1:]
+        return r
+
+    jac = jaccli.jacfun(F, sparse=True)
+    assert isinstance(jac(np.zeros(n)), sp.csr_array)
+    sol = so.least_squares(F, np.zeros(n), jac=jac, tr_solver="lsmr")
+    assert sol.success and np.max(np.abs(F(sol.x))) < 1e-8
+    assert jac.traces == 1
