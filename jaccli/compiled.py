@@ -54,9 +54,21 @@ class Program:
         self._operands = {}
         lines = self._evaluate_source(slot, read, decided, ns)
         self.evaluate = self._compile("evaluate", lines)
-        self.forward = self._compile("forward", self._forward_source(slot))
-        self.reverse = self._compile("reverse", self._reverse_source(slot))
-        self._ns = None
+        self._slot = slot
+
+    # A sweep direction is generated and compiled when first used (compile() costs ~0.4 ms a
+    # function even for a small graph; most paths are swept in one direction only).
+    @property
+    def forward(self):
+        if "forward" not in self.source:
+            self._forward = self._compile("forward", self._forward_source(self._slot))
+        return self._forward
+
+    @property
+    def reverse(self):
+        if "reverse" not in self.source:
+            self._reverse = self._compile("reverse", self._reverse_source(self._slot))
+        return self._reverse
 
     def _compile(self, name, lines):
         src = "\n".join(lines)
