@@ -16,7 +16,7 @@ from .interpret import jvp_sweep, vjp_sweep
 from .memory import parse_size
 from .planner import decide_by_measurement, make_plan
 from .sweeps import Seeds, flat_offsets, flat_size, run_sweeps, sweep_chunk
-from .tracer import trace_function
+from .tracer import Tracer, trace_function
 
 _MODES = ("auto", "fwd", "rev")
 
@@ -47,6 +47,8 @@ def _argnums_tuple(argnums, nargs):
 
 
 def _differentiable(value, i, xp=np):
+    if type(value) is Tracer:            # nested: an outer trace's value (tracer.bind's NOTE)
+        return _nested_argument(value, i, xp)
     if xp is np and on_gpu(value):
         raise InputError(f"argument {i} is a CuPy (GPU) array; pass device='cuda' to compute "
                          "on the GPU.")
@@ -63,6 +65,29 @@ def _differentiable(value, i, xp=np):
         raise InputError(f"argument {i} has dtype {a.dtype}; jaccli differentiates real "
                          "floating-point arrays only.")
     return a
+
+
+def _nested_argument(value, i, xp):
+    if xp is not np:
+        raise InputError("nested differentiation of device='cuda' is not supported yet: "
+                         "differentiate the outer function on the CPU.")
+    if value.dtype.kind != "f":
+        raise InputError(f"argument {i} has dtype {value.dtype}; only floating-point inputs "
+                         "can be differentiated. Pass it as floats (x.astype(float)) or leave "
+                         "it out of argnums.")
+    return value
+
+
+def _nested(graph):
+    """Whether this trace runs inside another: its values are an outer trace's Tracers."""
+    return any(type(graph.values[v]) is Tracer for v in graph.inputs)
+
+
+def _as_array(a, dtype=None):
+    """``a`` as a NumPy array, or as it is when it is an outer trace's Tracer (nested)."""
+    if type(a) is Tracer:
+        return a if dtype is None or a.dtype == dtype else a.astype(dtype)
+    return np.asarray(a, dtype=dtype)
 
 
 def _prepare(f, args, argnums, xp=np):
@@ -137,6 +162,7 @@ class FlatJacobian:
     mode: str
     plan: object
     point_dependent: list
+    tasks: object = None        # the distributed.TaskSplit when a cluster ran the sweeps
 
 
 def _traced_plan(f, args, argnums, mode, chunk_size, memory_limit, device=None, out_path=None,
@@ -155,6 +181,14 @@ def _traced_plan(f, args, argnums, mode, chunk_size, memory_limit, device=None, 
     in_shapes = [tuple(v.shape) for v in graph.inputs]
     plan = make_plan(graph, flat_size(out_shapes), flat_size(in_shapes), mode, chunk_size,
                      memory_limit, out_path, dense_result=sparse != "on")
+    if _nested(graph):
+        # NOTE: nested. The sweeps' values are the outer trace's Tracers: every seed in one
+        # chunk (the chunks' rows are not assigned into a NumPy array), no trial timing
+        if sparse != "off":
+            raise InputError("nested differentiation of sparse=... is not supported yet; "
+                             "pass sparse=False inside.")
+        plan.chunk_size = max(1, plan.N if plan.mode == "fwd" else plan.M)
+        plan.measure = None
     if sparse != "off":
         from .sparse.jacobian import plan_sparse
         plan = plan_sparse(graph, plan, required=sparse == "on", mode=mode)
@@ -193,12 +227,21 @@ def _measure_modes(graph, plan, dtype):
 
 
 def _compute(f, args, argnums, mode, chunk_size, memory_limit, device, out_path=None,
-             progress=None, on_plan=None, sparse="off"):
+             progress=None, on_plan=None, sparse="off", client=None):
+    if client is not None:
+        from .distributed import Cluster
+        client = Cluster.of(client)                       # before any work: dask installed?
+        if module_for(device) is not np:
+            raise InputError("client= runs the sweeps on the cluster's CPUs in this version; "
+                             "leave out device='cuda'.")
+        if _check_sparse(sparse) != "off":
+            raise InputError("client= with sparse=... is not supported yet: pass one of them.")
     graph, plan, out_shapes, in_shapes, dtype, n_out, single = _traced_plan(
         f, args, argnums, mode, chunk_size, memory_limit, device, out_path, sparse)
     if on_plan is not None:
         on_plan(plan)
     memmap = out_path if plan.storage == "memmap" else None
+    tasks = None
     with np.errstate(all="ignore"):
         if plan.compressed is not None:
             from .sparse.jacobian import compressed_jacobian, to_dense
@@ -207,13 +250,18 @@ def _compute(f, args, argnums, mode, chunk_size, memory_limit, device, out_path=
                                     plan.compressed, chunks, dtype, progress=progress)
             if _check_sparse(sparse) != "on":
                 J = to_dense(J, None if memmap is None else _open_memmap(memmap, J))
+        elif client is not None:
+            from .distributed import run_seed_tasks
+            J, tasks = run_seed_tasks(graph, plan, client, dtype, out_path=memmap,
+                                      progress=progress)
         else:
             J = run_sweeps(graph, plan.mode, plan.chunk_size, dtype, out_path=memmap,
                            progress=progress)
             if _check_sparse(sparse) == "on":
                 import scipy.sparse as sp
                 J = sp.csr_array(np.asarray(J))
-    flat = FlatJacobian(J, out_shapes, in_shapes, plan.mode, plan, list(graph.point_dependent))
+    flat = FlatJacobian(J, out_shapes, in_shapes, plan.mode, plan, list(graph.point_dependent),
+                        tasks)
     return flat, n_out, single
 
 
@@ -223,7 +271,8 @@ def _open_memmap(path, J):
 
 
 def flat_jacobian(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit=None,
-                  device=None, out_path=None, progress=None, on_plan=None, sparse="off"):
+                  device=None, out_path=None, progress=None, on_plan=None, sparse="off",
+                  client=None):
     """The Jacobian of ``f`` at ``args`` as one 2-D matrix of shape (M, N): M = total size of
     the outputs, N = total size of the arguments in ``argnums``, each flattened in C order and
     laid out in order. Returns a ``FlatJacobian``.
@@ -235,13 +284,16 @@ def flat_jacobian(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit
     on_plan: ``on_plan(plan)`` once the plan is made, before the sweeps start.
     sparse: 'off' (default), 'on' (``result.matrix`` a ``scipy.sparse.csr_array``, from
         compressed sweeps) or 'auto' (compressed sweeps when the planner finds them cheaper,
-        a dense result)."""
+        a dense result).
+    client: a ``dask.distributed.Client``: the chunks of seeds run as tasks on its cluster
+        (see ``jaccli.distributed``; ``result.tasks`` says how J was split); the result is
+        equal to the serial one bit for bit. Needs ``pip install 'jaccli[dask]'``."""
     return _compute(f, tuple(args), argnums, mode, chunk_size, memory_limit, device,
-                    out_path, progress, on_plan, sparse)[0]
+                    out_path, progress, on_plan, sparse, client)[0]
 
 
 def jacobian(f, *args, argnums=0, mode="auto", chunk_size=None, device=None, memory_limit=None,
-             batched=False, sparse=False):
+             batched=False, sparse=False, client=None):
     """The Jacobian of ``f`` at ``args``, by batched automatic differentiation.
 
     f: a function of arrays written with plain NumPy, returning an array or a tuple of arrays.
@@ -262,6 +314,10 @@ def jacobian(f, *args, argnums=0, mode="auto", chunk_size=None, device=None, mem
         a ``scipy.sparse.csr_array``, from compressed sweeps (one seed per colour of the
         pattern, ``jaccli.sparsity``); 'auto': compressed sweeps when the planner finds them
         cheaper than dense ones, the usual dense result.
+    client: a ``dask.distributed.Client``: the chunks of seeds (or of points, with
+        ``batched``) run as tasks on its cluster, each sized to run well over Dask's per-task
+        cost; a job too small for that runs here. The result equals the serial one bit for
+        bit. Needs ``pip install 'jaccli[dask]'``.
 
     Returns an array of shape ``out.shape + args[argnums].shape``; for a tuple ``argnums`` a
     tuple of them, for a tuple of outputs a tuple over outputs (each over argnums), as JAX.
@@ -271,20 +327,32 @@ def jacobian(f, *args, argnums=0, mode="auto", chunk_size=None, device=None, mem
             raise InputError("sparse= with batched= is not supported yet: compute the "
                              "points one at a time, or pass sparse=False.")
         return _batched_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit,
-                                 device)
+                                 device, client)
     flat, n_out, single = _compute(f, args, argnums, mode, chunk_size, memory_limit, device,
-                                   sparse=sparse)
+                                   sparse=sparse, client=client)
     if _check_sparse(sparse) == "on":
         return flat.matrix
     return _unflatten(flat.matrix, flat.out_shapes, flat.in_shapes, n_out, single)
 
 
-def _batched_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit, device):
-    from .points import batched_flat_jacobian
+def _batched_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit, device,
+                      client=None):
+    if client is None:
+        from .points import batched_flat_jacobian as engine
+    else:
+        from .distributed import Cluster, batched_flat_jacobian as on_cluster
+        cluster = Cluster.of(client)
+
+        def engine(*a):
+            return on_cluster(*a, cluster)[:2]
     mode, chunk_size, memory_limit = _check_engine(mode, chunk_size, memory_limit)
     if module_for(device) is not np:
         raise InputError("batched=... runs on the CPU only in this version; leave out "
                          "device='cuda'.")
+    if any(type(a) is Tracer for a in args):
+        raise InputError("nested differentiation of jacobian(..., batched=...) is not "
+                         "supported yet: call the batched Jacobian outside the outer "
+                         "derivative, or leave out batched=.")
     nums, single = _argnums_tuple(argnums, len(args))
     extra = () if batched is True else _argnums_tuple(batched, len(args))[0]
     args = list(args)
@@ -292,7 +360,7 @@ def _batched_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit,
         args[i] = _differentiable(args[i], i)
     for i in extra:
         args[i] = np.asarray(args[i])
-    J, (out_shapes, in_shapes, _, n_out) = batched_flat_jacobian(
+    J, (out_shapes, in_shapes, _, n_out) = engine(
         f, args, nums, set(nums) | set(extra), mode, chunk_size, memory_limit)
     return _unflatten(J, out_shapes, in_shapes, n_out, single)
 
@@ -312,8 +380,7 @@ def _unflatten(J, out_shapes, in_shapes, n_out, single):
 
 # the argument checks and result layout of jacobian, for callers that give the same errors
 # and shapes (jaccli.jacfun)
-check_engine, argnums_tuple, differentiable, unflatten = (
-    _check_engine, _argnums_tuple, _differentiable, _unflatten)
+argnums_tuple, differentiable, unflatten = _argnums_tuple, _differentiable, _unflatten
 
 
 # ---------------------------------------------------------------- jvp, vjp, trace, plan
@@ -334,14 +401,15 @@ def jvp(f, primals, tangents):
     graph, n_out, _, _ = _prepare(f, primals, tuple(range(len(primals))))
     ts = []
     for i, (v, t) in enumerate(zip(graph.inputs, tangents)):
-        t = np.asarray(t, dtype=v.dtype)
+        t = _as_array(t, dtype=v.dtype)
         if t.shape != v.shape:
             raise InputError(f"tangent {i} has shape {t.shape}, its primal {v.shape}.")
         ts.append(t)
     with np.errstate(all="ignore"):
         outs = jvp_sweep(graph, graph.values, ts)
     ys = _primal_outputs(graph)
-    dots = [np.zeros_like(y, dtype=float) if t is None else np.asarray(t) for y, t in zip(ys, outs)]
+    dots = [np.zeros(np.shape(y), dtype=float) if t is None else _as_array(t)
+            for y, t in zip(ys, outs)]
     return _structure(ys, n_out), _structure(dots, n_out)
 
 
@@ -358,13 +426,13 @@ def vjp(f, *primals):
             raise InputError(f"vjp_fn expects {len(ys)} cotangent(s), got {len(cts)}.")
         arrs = []
         for i, (c, y) in enumerate(zip(cts, ys)):
-            c = np.asarray(c, dtype=float)
+            c = _as_array(c, dtype=np.float64)
             if c.shape != np.shape(y):
                 raise InputError(f"cotangent {i} has shape {c.shape}, its output {np.shape(y)}.")
             arrs.append(c)
         with np.errstate(all="ignore"):
             res = vjp_sweep(graph, graph.values, arrs)
-        return tuple(np.zeros(v.shape, v.dtype) if c is None else np.asarray(c)
+        return tuple(np.zeros(v.shape, v.dtype) if c is None else _as_array(c)
                      for v, c in zip(graph.inputs, res))
 
     return _structure(ys, n_out), vjp_fn
@@ -405,3 +473,25 @@ def sparsity(f, *args, argnums=0):
     M = flat_size(tuple(o.shape) for o in graph.outputs)
     N = flat_size(tuple(v.shape) for v in graph.inputs)
     return sp.csr_array(np.ones((M, N), dtype=bool))
+
+
+# ---------------------------------------------------------------- for jaccli.hessian
+
+def prepare(f, args, argnums=0):
+    """Check the arguments and trace ``f``: (graph, n_out, argnums tuple, single), as the
+    Jacobian functions do (the same InputError for an integer argument)."""
+    return _prepare(f, tuple(args), argnums)
+
+
+def checked_arguments(args, argnums=0):
+    """(args as a list, argnums tuple, single): the differentiated ones checked to be float
+    arrays (the InputError of ``jacobian`` otherwise), as ``prepare`` does before tracing."""
+    nums, single = _argnums_tuple(argnums, len(args))
+    args = list(args)
+    for i in nums:
+        args[i] = _differentiable(args[i], i)
+    return args, nums, single
+
+
+output_info = _output_info        # (out_shapes, dtype) of a graph
+check_engine = _check_engine      # the checked (mode, chunk_size, memory_limit)

@@ -25,9 +25,10 @@ class Values(dict):
 class Builder:
     """The graph under construction."""
     __slots__ = ("eqns", "values", "inputs", "point_dependent", "decisions", "verifiable",
-                 "device_put", "frozen")
+                 "device_put", "frozen", "level")
 
-    def __init__(self, device_put=None):
+    def __init__(self, device_put=None, level=1):
+        self.level = level         # 1, or deeper for a trace inside a trace (tracer.bind)
         self.eqns = []
         self.values = Values()
         self.inputs = []
@@ -68,7 +69,7 @@ class Builder:
 
     def decide(self, node, value, why):
         """A traced value chose the path (a branch, an index): record which value it had."""
-        self.decisions.append((node, np.array(value, copy=True)))
+        self.decisions.append((node, np.array(_concrete(value), copy=True)))
         self.note_point_dependent(why)
 
     def read_value(self, why):
@@ -84,3 +85,10 @@ def _view_depth(a):
         a = a.base
         depth += 1
     return depth
+
+
+def _concrete(value):
+    """A value of a nested trace is an outer trace's Tracer: its concrete value, innermost."""
+    while hasattr(value, "builder") and hasattr(value, "node"):
+        value = value.value
+    return value

@@ -70,17 +70,32 @@ def jacfun(f, argnums=0, mode="auto", sparse=False, chunk_size=None, memory_limi
     return JacobianFunction(f, argnums, mode, chunk_size, memory_limit, sparse)
 
 
-def hessfun(f, argnums=0):
-    """Not available yet: Hessians (``jaccli.hessian``) are being built."""
-    raise InputError("jaccli.hessfun is not available yet: Hessians (jaccli.hessian) are "
-                     "being built. For now use jacfun(jacfun-of-gradient) or finite "
-                     "differences of jacfun(f).")
+def hessfun(f, argnums=0, mode="auto", chunk_size=None, memory_limit=None):
+    """A function ``hess(*args)`` returning the Hessian of ``f`` at ``args``, with the shapes
+    of ``jaccli.hessian`` (scalar f: ``x.shape + x.shape``; a tuple ``argnums``: the nested
+    blocks ``H[i][j]``). It is the reusable Jacobian function (``jacfun``) of ``f``'s
+    derivative: the first call traces the derivative sweep (forward over reverse), later
+    calls with the same signatures evaluate that graph and sweep it.
+
+    For SciPy: ``minimize(f, x0, jac=jacfun(f), hess=hessfun(f), method="trust-exact")``."""
+    def derivative(*args):
+        return api.jacobian(f, *args, argnums=argnums)
+    derivative.__name__ = f"derivative of {getattr(f, '__name__', 'f')}"
+    return jacfun(derivative, argnums, mode, False, chunk_size, memory_limit)
 
 
 def hvpfun(f, argnums=0):
-    """Not available yet: Hessian-vector products (``jaccli.hvp``) are being built."""
-    raise InputError("jaccli.hvpfun is not available yet: Hessian-vector products "
-                     "(jaccli.hvp) are being built.")
+    """A function ``hessp(x, v, *args)`` returning ``H(x) @ v`` for a scalar ``f(x, *args)``
+    (``v`` and the result shaped as ``x``), as SciPy's ``minimize(hessp=)`` calls it: the
+    gradient of ``<grad f(x), v>`` by a reusable Jacobian function, so ``v`` and ``args`` are
+    graph inputs and a new ``v`` never traces again. ``argnums`` other than 0 is refused."""
+    if argnums != 0:
+        raise InputError("hvpfun differentiates the first argument only (argnums=0), as "
+                         "minimize(hessp=) calls it: hessp(x, v, *args).")
+
+    def directional(x, v, *args):
+        return (api.jacobian(f, x, *args) * v).sum()
+    return jacfun(directional, 0)
 
 
 class _Path:

@@ -36,12 +36,21 @@ def format_bytes(n):
 
 
 def format_seconds(s):
-    """``0.0123`` -> ``'12.3 ms'``; microseconds below 1 ms, seconds from 1 s."""
+    """``0.0123`` -> ``'12.3 ms'``: microseconds below 1 ms, seconds below a minute, then
+    minutes, hours and days, and ``'> 1 year'`` beyond a year."""
     if s < 1e-3:
         return f"{s * 1e6:.0f} us"
     if s < 1:
         return f"{s * 1e3:.1f} ms"
-    return f"{s:.2f} s"
+    if s < 60:
+        return f"{s:.2f} s"
+    for unit, size, below in (("min", 60, 3600), ("h", 3600, 86400), ("days", 86400, _YEAR)):
+        if s < below:
+            return f"{s / size:.1f} {unit}"
+    return "> 1 year"
+
+
+_YEAR = 365.25 * 86400
 
 
 def parse_size(text):

@@ -186,17 +186,17 @@ def _full_plan(graph, M, N, mode, chunk_size, memory_limit, out_path, dense_resu
         modes[m]["fits"] = fits[m]
 
     if mode == "auto":
-        candidates = [m for m in ("fwd", "rev") if fits[m]] or \
-            ([] if memory_limit is not None else ["fwd", "rev"])
-        if not candidates:
+        candidates = [m for m in ("fwd", "rev") if fits[m]]
+        if not candidates and chunk_size is None:
             need = min(modes, key=lambda m: modes[m]["peak_bytes"] / modes[m]["chunk_size"])
-            _too_small(need, budget, costs)
+            _too_small(need, budget, costs, memory_limit is None)
+        candidates = candidates or ["fwd", "rev"]
         est = {m: modes[m]["est_seconds"] for m in candidates}
         chosen = min(candidates, key=lambda m: (est[m], m != "fwd"))   # ties go forward
     else:
         chosen = mode
-        if not fits[mode] and memory_limit is not None and chunk_size is None:
-            _too_small(mode, budget, costs)
+        if not fits[mode] and chunk_size is None:
+            _too_small(mode, budget, costs, memory_limit is None)
 
     if chunk_size is not None and memory_limit is not None and \
             modes[chosen]["peak_bytes"] > budget:
@@ -204,7 +204,7 @@ def _full_plan(graph, M, N, mode, chunk_size, memory_limit, out_path, dense_resu
         room = int(BUDGET_SAFETY * budget) - costs["fixed"]
         k_fit = room // costs[chosen]["peak"] if room > 0 else 0
         if k_fit < 1:
-            _too_small(modes, chosen, budget, costs)
+            _too_small(chosen, budget, costs)
         raise InputError(f"chunk size {int(chunk_size)} needs "
                          f"{format_bytes(modes[chosen]['peak_bytes'])} per sweep in "
                          f"{'forward' if chosen == 'fwd' else 'reverse'} mode, more than the "
@@ -245,8 +245,17 @@ def _full_reason(chosen, mode, modes, M, N, storage, budget):
     return text
 
 
-def _too_small(mode, budget, costs):
+def _too_small(mode, budget, costs, default_budget=False):
     one = costs[mode]["peak"] + costs["fixed"]
+    if default_budget:
+        # NOTE: no mode fits the default budget (a quarter of the available memory): an
+        # error before any work, rather than a run that would swap or be killed.
+        raise ComputeError(f"even one seed per sweep in "
+                           f"{'forward' if mode == 'fwd' else 'reverse'} mode needs "
+                           f"{format_bytes(one)}, more than the default memory budget "
+                           f"{format_bytes(budget)} (a quarter of the memory available); pass "
+                           f"--memory-limit {format_bytes(one)} or more if the machine has "
+                           "it, or use smaller inputs.")
     raise InputError(f"the memory limit {format_bytes(budget)} is too small: even one seed per "
                      f"sweep in {'forward' if mode == 'fwd' else 'reverse'} mode needs "
                      f"{format_bytes(one)}. Raise --memory-limit to at least {format_bytes(one)}.")

@@ -45,13 +45,16 @@ def batch_size(args, batched):
     return B
 
 
-def batched_flat_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit):
+def batched_flat_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit,
+                          sweeper=None):
     """Flat Jacobians at every point: an array (B, M, N), and (output shapes, differentiated
     input shapes, mode used, number of outputs or None for a single array). ``batched``:
     indices of the arguments with a leading batch axis (a superset of ``argnums``).
 
     The plan (mode and seeds per sweep) is made once, from the first trace; the traces of
-    other paths, if any, have the same M x N and reuse it."""
+    other paths, if any, have the same M x N and reuse it. ``sweeper``: a stand-in for
+    ``sweep_points`` with its arguments (``distributed``: the point chunks as tasks)."""
+    sweeper = sweep_points if sweeper is None else sweeper
     B = batch_size(args, batched)
     traced = tuple(sorted(batched))
     wrt = [traced.index(i) for i in argnums]
@@ -69,7 +72,7 @@ def batched_flat_jacobian(f, args, argnums, batched, mode, chunk_size, memory_li
         everywhere = groups == 0 and not graph.point_dependent
         inputs = [args[i] if everywhere else args[i][remaining] for i in traced]
         taken = _points_on_this_path(graph, inputs, remaining.size)
-        part = _sweep_points(graph, inputs if everywhere else [x[taken] for x in inputs], wrt,
+        part = sweeper(graph, inputs if everywhere else [x[taken] for x in inputs], wrt,
                              plan, memory_limit)
         if everywhere:
             return part, info
@@ -94,7 +97,7 @@ def _points_on_this_path(graph, inputs, count):
     if not graph.verifiable or not graph.decisions:
         return taken
     ok = np.ones(count, dtype=bool)
-    step = _point_chunk(graph, 0, count, None)         # evaluation only: no seeds
+    step = point_chunk(graph, 0, count, None)         # evaluation only: no seeds
     for p0 in range(0, count, step):
         env = evaluate(graph, [x[p0:p0 + step] for x in inputs])
         for var, value in graph.decisions:
@@ -103,20 +106,22 @@ def _points_on_this_path(graph, inputs, count):
     return ok | taken
 
 
-def _point_chunk(graph, seeds, count, memory_limit):
+def point_chunk(graph, seeds, count, memory_limit):
+    """Points per chunk: what fits the memory budget (or POINTS_CHUNK_BYTES) with ``seeds``
+    seeds per sweep."""
     per_point = bytes_per_seed(graph) * (seeds + 1)
     budget = POINTS_CHUNK_BYTES if memory_limit is None else min(int(memory_limit),
                                                                  default_budget())
     return max(1, min(count, budget // per_point))
 
 
-def _sweep_points(graph, inputs, wrt, plan, memory_limit):
+def sweep_points(graph, inputs, wrt, plan, memory_limit, step=None):
     """(P, M, N) Jacobians for P points that share ``graph``'s path, in the plan's mode and
-    chunks of seeds, over chunks of points that fit the memory budget."""
+    chunks of seeds, over chunks of ``step`` points (default: what fits the memory budget)."""
     count = inputs[0].shape[0]
     mode, K = plan.mode, plan.chunk_size
     seeds_total, width = (plan.N, plan.M) if mode == "fwd" else (plan.M, plan.N)
-    step = _point_chunk(graph, K, count, memory_limit)
+    step = point_chunk(graph, K, count, memory_limit) if step is None else step
     # Sweeps give (seeds, points, other): fill that layout, return a (points, M, N) view.
     out = np.empty((seeds_total, count, width))
     for p0 in range(0, count, step):
@@ -128,3 +133,6 @@ def _sweep_points(graph, inputs, wrt, plan, memory_limit):
             out[s0:s1, p0:p0 + lead[0]] = sweep_chunk(
                 graph, env, mode, Seeds.identity(s0, s1, np.float64), lead, wrt)
     return out.transpose(1, 2, 0) if mode == "fwd" else out.transpose(1, 0, 2)
+
+
+_point_chunk, _sweep_points = point_chunk, sweep_points        # their names before issue 15

@@ -13,6 +13,7 @@ we cannot mirror -- reading a view after its base was changed through another pa
 instead of silently diverging.
 """
 import math
+import operator
 
 import numpy as np
 from numpy.lib.mixins import NDArrayOperatorsMixin
@@ -33,17 +34,26 @@ def _shape(a):
 
 
 def bind(p, *args, **params):
-    """Apply primitive ``p``: evaluate it and, when any argument is traced, record it."""
+    """Apply primitive ``p``: evaluate it and, when any argument is traced, record it.
+
+    NOTE: nested traces. Tracing inside a trace (``jacobian`` of a function that calls
+    ``jacobian``) gives the inner trace a higher ``level``; here only the Tracers of the
+    innermost trace among the arguments are unwrapped and recorded, those of outer traces are
+    its constants. Their values are outer Tracers, so evaluating the primitive records it in
+    the outer trace in turn: each trace sees its own tangents only (no perturbation
+    confusion)."""
     builder = None
+    for a in args:
+        if type(a) is Tracer and (builder is None or a.builder.level > builder.level):
+            builder = a.builder
     traced = False
     vals = []
     if any(isinstance(a, (list, tuple)) for a in args):       # NumPy accepts lists: x @ [1, 2]
         args = [np.asarray(a) if isinstance(a, (list, tuple)) else a for a in args]
     for a in args:
-        if type(a) is Tracer:
+        if type(a) is Tracer and a.builder is builder:
             if a._base is not None:
                 a.check_fresh()
-            builder = a.builder
             traced = traced or a.node is not None
             vals.append(a.value)
         else:
@@ -67,7 +77,8 @@ def bind(p, *args, **params):
         builder.values[var] = out
     if var.dtype.kind == "c":
         raise TracingError(_COMPLEX.format(op=p.name))
-    inputs = [(a.node if a.node is not None else a.value) if type(a) is Tracer else a for a in args]
+    inputs = [(a.node if a.node is not None else a.value)
+              if type(a) is Tracer and a.builder is builder else a for a in args]
     builder.eqns.append(Eqn(p, inputs, params, var, tuple([_shape(v) for v in vals])))
     return Tracer(out, var, builder)
 
@@ -89,6 +100,10 @@ def bind_view(p, x, writeback, **params):
 
 
 def _shares_memory(a, b):
+    while type(a) is Tracer:             # nested: the values are outer Tracers; NumPy's
+        a = a.value                      # answer is the concrete values' own
+    while type(b) is Tracer:
+        b = b.value
     if not (hasattr(a, "ndim") and hasattr(b, "ndim")):
         return False
     if type(a) is np.ndarray and type(b) is np.ndarray:
@@ -205,7 +220,7 @@ class Tracer(NDArrayOperatorsMixin):
         self.check_fresh()
         if self.node is not None:
             self.builder.decide(self.node, self.value, "a traced integer was used as an index")
-        return int(self.value)
+        return operator.index(self.value)     # an outer trace's Tracer records its own
 
     def __bool__(self):
         self.check_fresh()
@@ -306,12 +321,15 @@ def _np_name(func):
     return f"{prefix}.{func.__name__}"
 
 
+_ACTIVE = []          # the traces under way, outermost first (nested differentiation)
+
+
 def trace_function(f, args, argnums, device_put=None):
     """Run ``f(*args)`` with the arguments in ``argnums`` traced.
 
     Returns ``(graph, outputs_tree)`` where ``outputs_tree`` is ``None`` for a single output or
     the number of outputs when ``f`` returned a tuple/list."""
-    builder = Builder(device_put)
+    builder = Builder(device_put, level=len(_ACTIVE) + 1)
     call_args = list(args)
     for i in argnums:
         if getattr(args[i], "dtype", None) is not None and args[i].dtype.kind == "c":
@@ -319,6 +337,7 @@ def trace_function(f, args, argnums, device_put=None):
                                "to real arrays only.")
         call_args[i] = Tracer(args[i], builder.new_input(args[i]), builder)
     with np.errstate(all="ignore"):
+        _ACTIVE.append(builder)
         try:
             result = f(*call_args)
         except TracingError:
@@ -331,10 +350,11 @@ def trace_function(f, args, argnums, device_put=None):
                 raise TracingError(_WROTE_CONSTANT) from exc
             raise
         finally:
+            _ACTIVE.remove(builder)
             builder.thaw()
     multiple = isinstance(result, (tuple, list))
     results = list(result) if multiple else [result]
-    outputs = [_output_of(r, k) for k, r in enumerate(results)]
+    outputs = [_output_of(r, k, builder) for k, r in enumerate(results)]
     graph = Graph(builder.inputs, builder.eqns, outputs, builder.values, builder.point_dependent,
                   builder.decisions, builder.verifiable)
     return graph, (len(results) if multiple else None)
@@ -350,11 +370,13 @@ def _tracing_cause(exc):
     return None
 
 
-def _output_of(r, k):
+def _output_of(r, k, builder):
     if r is None:
         raise TracingError(f"output {k} of the function is None: did the function forget "
                            "its return statement?" if k == 0 else
                            f"output {k} of the function is None, not an array or number.")
+    if type(r) is Tracer and r.builder is not builder:
+        return r                         # an outer trace's value: a constant of this graph
     if type(r) is Tracer:
         r.check_fresh()
         return r.node if r.node is not None else r.value

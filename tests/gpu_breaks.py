@@ -35,6 +35,16 @@ QUANTILE_Q = pytest.mark.xfail(strict=True, reason=(
     "a traced q in np.quantile: _order_stat (jaccli/numpy_api/tail_stats.py) calls "
     "np.asarray(q.value) on a device value"))
 
+PINV_RANK = pytest.mark.xfail(strict=True, reason=(
+    "np.linalg.pinv's rank check _stable_rank (jaccli/numpy_api/linalg.py) mixes a NumPy "
+    "rtol array with the device singular values"))
+SVD_HERMITIAN = pytest.mark.xfail(strict=True, reason=(
+    "svd(hermitian=True): _svd_hermitian (jaccli/numpy_api/decompositions.py) sorts with "
+    "NumPy calls on device values"))
+DET_SINGULAR = pytest.mark.xfail(strict=True, reason=(
+    "det of a singular matrix: the adjugate path (jaccli/primitives/linalg.py) is CPU-only; "
+    "on the GPU the rule still inverts"))
+
 # test_gpu.py::test_cupy_matches_numpy: case name -> mark, for both modes unless "-fwd"/"-rev"
 TABLE_BREAKS = {
     **dict.fromkeys([
@@ -45,6 +55,12 @@ TABLE_BREAKS = {
     "composite-mlp-fwd": SEED_ASCONTIG,
     "take_along_axis-argsort": PLAIN_INDICES,
     "quantile-traced-q": QUANTILE_Q,
+    **dict.fromkeys(["pinv-hermitian-nonsym", "pinv-rank-deficient", "pinv-rank-deficient-wide",
+                     "pinv-rcond", "pinv-square", "pinv-tall", "pinv-wide",
+                     "tail-composite-svd-pinv"], PINV_RANK),
+    **dict.fromkeys(["svd-hermitian-S", "svd-hermitian-U", "svd-hermitian-Vh",
+                     "svd-hermitian-s-only"], SVD_HERMITIAN),
+    "det-rank-n-2": DET_SINGULAR,
 }
 
 

@@ -285,13 +285,51 @@ def test_same_errors_as_jacobian():
         jac(np.arange(2))
 
 
-def test_not_available_yet_is_said_plainly():
+def test_bad_sparse_option():
     with pytest.raises(jaccli.InputError, match="True or False"):
         jaccli.jacfun(lambda x: x, sparse="yes")
-    with pytest.raises(jaccli.InputError, match="not available yet"):
-        jaccli.hessfun(lambda x: x.sum())
-    with pytest.raises(jaccli.InputError, match="not available yet"):
-        jaccli.hvpfun(lambda x: x.sum())
+    with pytest.raises(jaccli.InputError, match="argnums=0"):
+        jaccli.hvpfun(lambda x: x.sum(), argnums=1)
+
+
+def test_hessfun_as_hessian():
+    def f(x, W):
+        return np.tanh(W @ x).sum() * x[0] + np.sum(W ** 3) * x[1]
+
+    rng = np.random.default_rng(8)
+    W = rng.standard_normal((3, 3))
+    for argnums in (0, 1, (0, 1)):
+        hess = jaccli.hessfun(f, argnums=argnums)
+        for _ in range(3):
+            x = rng.standard_normal(3)
+            _same(hess(x, W), jaccli.hessian(f, x, W, argnums=argnums))
+        assert hess.traces == 1
+
+
+def test_hessfun_of_a_vector_function_and_a_branch():
+    def f(x):
+        if x[0] > 0:
+            return np.sin(x) * x.sum()
+        return x ** 3
+
+    hess = jaccli.hessfun(f)
+    for first in (1.0, -1.0, 0.5, -0.5):
+        x = np.array([first, 0.3, -0.2])
+        _same(hess(x), jaccli.hessian(f, x))
+    assert hess.traces == 2
+
+
+def test_hvpfun_is_the_hessian_times_v():
+    def f(x, c):
+        return np.sum(np.exp(c * x) * x ** 2)
+
+    rng = np.random.default_rng(9)
+    hvp = jaccli.hvpfun(f)
+    for _ in range(3):
+        x, v, c = rng.standard_normal(4), rng.standard_normal(4), rng.standard_normal(4)
+        np.testing.assert_allclose(hvp(x, v, c), jaccli.hessian(f, x, c) @ v, rtol=1e-12,
+                                   atol=1e-12)
+    assert hvp.traces == 1
 
 
 def test_large_chunked_and_memory_limited():

@@ -134,3 +134,18 @@ def test_least_squares_with_a_sparse_jac():
     sol = so.least_squares(F, np.zeros(n), jac=jac, tr_solver="lsmr")
     assert sol.success and np.max(np.abs(F(sol.x))) < 1e-8
     assert jac.traces == 1
+
+
+@pytest.mark.parametrize("method", ["trust-exact", "trust-ncg", "Newton-CG"])
+def test_minimize_with_hessfun_and_hvpfun(method):
+    def rosen(x):
+        return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+
+    x0 = np.array([1.3, 0.7, 0.8, 1.9])
+    extra = dict(hess=jaccli.hessfun(rosen)) if method == "trust-exact" else \
+        dict(hessp=jaccli.hvpfun(rosen))
+    res = so.minimize(rosen, x0, jac=jaccli.jacfun(rosen), method=method, **extra)
+    assert res.success
+    np.testing.assert_allclose(res.x, np.ones(4), atol=1e-4)
+    (fun,) = extra.values()
+    assert fun.traces == 1

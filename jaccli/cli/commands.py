@@ -1,4 +1,4 @@
-"""The `jaccli` command group: jacobian, plan, trace, check, serve."""
+"""The `jaccli` command group: jacobian, hessian, plan, trace, check, serve."""
 
 import json
 
@@ -6,22 +6,24 @@ import click
 import numpy as np
 
 from jaccli.cli import display, running
-from jaccli.cli.options import engine_options, sparse_option, spec_options
+from jaccli.cli.options import cluster_options, engine_options, sparse_option, spec_options
 from jaccli.errors import ComputeError, InputError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 @click.group(context_settings=CONTEXT)
-@click.version_option(package_name="jaccli")
+@click.version_option(None, "-V", "--version", package_name="jaccli")
 def main():
     """Full Jacobians of plain NumPy functions by automatic differentiation.
 
-    SPEC is a YAML spec file (see configs/seed.yaml), or path/to/module.py:function or
-    package.module:function whose inputs come from --input.
+    SPEC is a YAML spec file (`jaccli example` lists the shipped ones; `jaccli example seed`
+    writes seed.yaml), or path/to/module.py:function or package.module:function whose inputs
+    come from --input.
 
     \b
     Examples:
+      jaccli example seed && jaccli jacobian seed.yaml
       jaccli jacobian configs/seed.yaml
       jaccli jacobian configs/seed.yaml -o J.npy
       jaccli plan configs/large.yaml
@@ -43,6 +45,9 @@ def main():
               help="npy: the flat matrix; npz: also each OUT__IN block and the row/column "
                    "labels (with --sparse on: scipy.sparse.save_npz); csv: text; mtx: Matrix "
                    "Market (--sparse on). Default: from -o's suffix, else npy.")
+@click.option("--npz-blocks/--no-npz-blocks", default=None,
+              help="With npz: also store each OUT__IN block (default: when J is at most "
+                   "64 MB; they double the file).")
 @click.option("--allow-nonfinite", is_flag=True,
               help="Write J even if it has NaN or inf entries (exit 0, with a warning).")
 @click.option("--explain", is_flag=True,
@@ -51,9 +56,10 @@ def main():
 @click.option("--batch", is_flag=True,
               help="Every input carries a leading batch axis (one row per point): write the "
                    "(B, M, N) stack of Jacobians, computed in one batched sweep. npy only.")
+@cluster_options
 @running.reporting_errors
 def jacobian(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, device, output,
-             fmt, allow_nonfinite, explain, batch):
+             fmt, npz_blocks, allow_nonfinite, explain, batch, scheduler=None, workers=None):
     """Compute the flat (M, N) float64 Jacobian of SPEC at its point.
 
     Rows are the outputs, each flattened in C order, in the spec's order; columns are the
@@ -74,23 +80,42 @@ def jacobian(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse,
       jaccli jacobian configs/large.yaml --explain -o J.npy
       jaccli jacobian configs/lorenz_rhs.yaml --batch --input state=points.npy -o J.npy
       jaccli jacobian configs/brusselator.yaml --sparse on -o J.npz   # scipy.sparse.load_npz
+      jaccli jacobian configs/large.yaml --scheduler tcp://HOST:8786 -o J.npy   # jaccli[dask]
+      jaccli jacobian configs/large.yaml --workers 4 -o J.npy
+
+    With --scheduler or --workers, chunks of seeds (or of points, with --batch) run as tasks
+    on a Dask cluster, each block written into the output as it arrives; J is the serial J.
 
     A J larger than the memory budget (--memory-limit, default a quarter of the available
     memory) that goes to a .npy file is written into it chunk by chunk, memory-mapped.
     """
-    from jaccli.cli import output as out
-    if batch:
-        if sparse == "on":
-            raise InputError("--sparse on with --batch is not supported yet; drop one.")
-        return _batched(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device,
-                        output, fmt, allow_nonfinite)
+    if batch and sparse == "on":
+        raise InputError("--sparse on with --batch is not supported yet; drop one.")
+    if sparse == "on" and (scheduler or workers):
+        raise InputError("--sparse on with --scheduler or --workers is not supported yet: "
+                         "compressed sweeps run here; drop one.")
     if sparse == "on":
         return _sparse(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device,
                        output, fmt, allow_nonfinite, explain)
     if fmt == "mtx":
         raise InputError("--format mtx writes a sparse matrix: add --sparse on.")
-    if device != "cpu":
-        sparse = "off"                      # compressed sweeps run on the CPU only
+    if device != "cpu" or scheduler or workers:
+        sparse = "off"                      # compressed sweeps run here, on the CPU only
+    if (scheduler or workers) and device != "cpu":
+        raise InputError("--scheduler and --workers run on the cluster's CPUs in this "
+                         "version; drop --device cuda.")
+    with running.cluster(scheduler, workers) as cluster:
+        if batch:
+            return _batched(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device,
+                            output, fmt, allow_nonfinite, cluster)
+        return _flat(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, device,
+                     output, fmt, npz_blocks, allow_nonfinite, explain, cluster)
+
+
+def _flat(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, device, output,
+          fmt, npz_blocks, allow_nonfinite, explain, cluster):
+    """``jacobian`` without --batch: the flat (M, N) J."""
+    from jaccli.cli import output as out
     spec_obj = running.load(spec, inputs, memory_limit=memory_limit, inputs_under=inputs_under)
     running.check_point(spec_obj, allow_nonfinite)
     fmt = out.format_for(output, fmt)
@@ -99,7 +124,8 @@ def jacobian(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse,
     with mapped or out.nothing():
         matrix, layout, used, plan = running.flat_jacobian(
             spec_obj, mode, chunk_size, memory_limit, device=None if device == "cpu" else device,
-            out_path=mapped and mapped.temporary, explain=explain, sparse=sparse)
+            out_path=mapped and mapped.temporary, explain=explain, sparse=sparse,
+            client=cluster)
         problem = out.nonfinite_problem(matrix, layout)
         if problem and not allow_nonfinite:
             raise ComputeError(problem + " Check that the point lies in the function's "
@@ -112,10 +138,15 @@ def jacobian(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse,
             display.message(f"wrote J ({layout.M} x {layout.N}, {used} mode) to {output} "
                             f"as npy, chunk by chunk")
             return
+    blocks, said = out.npz_blocks(npz_blocks, layout)
+    if said and fmt == "npz" and (to_stdout or output is not None):
+        display.message(said)
     if to_stdout:
-        out.write_stdout(matrix, layout, fmt, out.stdout_stream())
+        out.write_stdout(matrix, layout, fmt, out.stdout_stream(), blocks=blocks)
+        if output is None:
+            out.tell_where_bytes_went(f"J ({layout.M} x {layout.N})", fmt)
     elif output is not None:
-        out.write_file(matrix, layout, fmt, output)
+        out.write_file(matrix, layout, fmt, output, blocks=blocks)
         display.message(f"wrote J ({layout.M} x {layout.N}, {used} mode) to {output} "
                         f"as {fmt}")
     else:
@@ -145,6 +176,8 @@ def _sparse(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device, 
     to_stdout = output == "-" or (output is None and not out.stdout_is_terminal())
     if to_stdout or output is not None:
         sparse_output.write_sparse(matrix, fmt, "-" if to_stdout else output)
+        if output is None:
+            out.tell_where_bytes_went(f"sparse J ({layout.M} x {layout.N})", fmt)
         if not to_stdout:
             display.message(f"wrote sparse J ({layout.M} x {layout.N}, {matrix.nnz} "
                             f"nonzeros, {used}) to {output} as {fmt}")
@@ -153,7 +186,7 @@ def _sparse(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device, 
 
 
 def _batched(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device, output, fmt,
-             allow_nonfinite):
+             allow_nonfinite, cluster=None):
     """``jacobian --batch``: the (B, M, N) stack of Jacobians, as .npy."""
     from jaccli.cli import output as out
     if device != "cpu":
@@ -162,19 +195,64 @@ def _batched(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device,
         raise InputError("--batch writes a (B, M, N) .npy only; use -o FILE.npy or -o -.")
     spec_obj = running.load(spec, inputs, batch=True, memory_limit=memory_limit,
                             inputs_under=inputs_under)
+    if cluster is not None:
+        return _batched_on_cluster(spec_obj, mode, chunk_size, memory_limit, output,
+                                   allow_nonfinite, cluster)
     stack, layout, used = running.batched_flat_jacobian(spec_obj, mode, chunk_size,
                                                         memory_limit)
-    bad = ~np.isfinite(stack)
-    if bad.any():
-        b, i, j = (int(k) for k in np.argwhere(bad)[0])
-        problem = (f"{int(bad.sum())} Jacobian entries are NaN or inf; the first is at point "
+    _check_stack(stack, layout, allow_nonfinite)
+    _write_stack(stack, layout, used, output)
+
+
+def _batched_on_cluster(spec_obj, mode, chunk_size, memory_limit, output, allow_nonfinite,
+                        cluster):
+    """``jacobian --batch`` with the point chunks as tasks: into a .npy file as they arrive
+    (a temporary renamed at the end: never a partial file)."""
+    from jaccli.cli import output as out
+    to_file = output not in (None, "-")
+    mapped = out.MappedFile(output) if to_file else None
+    with mapped or out.nothing():
+        stack, layout, used = running.batched_on_cluster(
+            spec_obj, mode, chunk_size, memory_limit, cluster,
+            out_path=mapped.temporary if mapped is not None else None)
+        _check_stack(stack, layout, allow_nonfinite)
+        if isinstance(stack, np.memmap):
+            del stack
+            mapped.commit()
+            display.message(f"wrote {spec_obj.inputs[0].shape[0]} Jacobians ({layout.M} x "
+                            f"{layout.N} each, {used} mode) to {output} as npy, task by task")
+            return
+    _write_stack(stack, layout, used, output)
+
+
+def _check_stack(stack, layout, allow_nonfinite, block=1 << 22):
+    """NaN or inf anywhere in the (B, M, N) stack: an error, or with --allow-nonfinite a
+    warning. Scanned in blocks of points (the stack may be a file)."""
+    count, first = 0, None
+    for b0 in range(0, stack.shape[0], block):
+        bad = ~np.isfinite(stack[b0:b0 + block])
+        n = int(bad.sum())
+        if n and first is None:
+            first = tuple(int(k) for k in np.argwhere(bad)[0])
+            first = (first[0] + b0,) + first[1:]
+        count += n
+    if count:
+        b, i, j = first
+        problem = (f"{count} Jacobian entries are NaN or inf; the first is at point "
                    f"{b}, row {layout.row_label(i)}, column {layout.col_label(j)}.")
         if not allow_nonfinite:
             raise ComputeError(problem + " Check that the points lie in the function's "
                                          "domain, or pass --allow-nonfinite.")
         display.warning(problem)
+
+
+def _write_stack(stack, layout, used, output):
+    from jaccli.cli import output as out
     if output == "-" or (output is None and not out.stdout_is_terminal()):
         out.write_stdout(stack, layout, "npy", out.stdout_stream())
+        if output is None:
+            out.tell_where_bytes_went(f"{stack.shape[0]} Jacobians ({layout.M} x {layout.N} "
+                                      "each)", "npy")
     elif output is not None:
         out.write_file(stack, layout, "npy", output)
         display.message(f"wrote {stack.shape[0]} Jacobians ({layout.M} x {layout.N} each, "
@@ -191,8 +269,16 @@ def _batched(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device,
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object (mode, M, N, chunk_size, reason, modes, inputs, "
                    "outputs) instead of tables.")
+@click.option("--hessian", "for_hessian", is_flag=True,
+              help="Plan jaccli hessian instead: the traced first derivative and the sweeps "
+                   "over it.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Also show how the sweeps split into tasks on a Dask cluster of N "
+                   "workers (tasks, seeds per task, est. time per task), or that it does "
+                   "not pay.")
 @running.reporting_errors
-def plan(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, as_json):
+def plan(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, as_json,
+         for_hessian, workers=None):
     """Show how jaccli would compute SPEC's Jacobian, and why.
 
     Lists the inputs and outputs with their sizes, M and N, the sweeps, chunk size and peak
@@ -204,22 +290,35 @@ def plan(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, as_
       jaccli plan configs/wide.yaml --json
       jaccli plan configs/large.yaml --memory-limit 64MiB
       jaccli plan configs/brusselator.yaml --sparse on      # nnz, colours, compressed sweeps
+      jaccli plan configs/large.yaml --workers 4
     """
     from jaccli.api import plan as make_plan
     spec_obj = running.load(spec, inputs, memory_limit=memory_limit, inputs_under=inputs_under)
     layout = running.layout_of(spec_obj)
-    result = make_plan(spec_obj.function, spec_obj.inputs, argnums=spec_obj.argnums, mode=mode,
-                       chunk_size=chunk_size, memory_limit=memory_limit, sparse=sparse)
-    data = dict(result.to_dict())
+    if for_hessian:
+        from jaccli.cli import hessian as second
+        second.scalar_spec(spec, spec_obj)
+        data = second.plan_data(spec_obj, mode, chunk_size, memory_limit)
+    else:
+        result = make_plan(spec_obj.function, spec_obj.inputs, argnums=spec_obj.argnums,
+                           mode=mode, chunk_size=chunk_size, memory_limit=memory_limit,
+                           sparse=sparse)
+        data = dict(result.to_dict())
     data["inputs"] = _sizes(layout.in_names, layout.in_shapes)
     data["outputs"] = _sizes(layout.out_names, layout.out_shapes)
+    if workers is not None and for_hessian:
+        raise InputError("plan --workers splits a Jacobian's sweeps; it does not plan "
+                         "Hessians on a cluster yet (drop --hessian or --workers).")
+    if workers is not None:
+        from jaccli.distributed import split_seeds
+        data["cluster"] = split_seeds(result, workers, local=True).to_dict()
     if as_json:
         click.echo(json.dumps(data, indent=2, default=_plain))
         return
     console = display.stdout_console()
-    for table in display.plan_view(data, layout):
-        console.print(table)
-    console.print(display.plan_sentence(data), markup=False, soft_wrap=True)
+    display.print_plan(data, layout, console)
+    if "cluster" in data:
+        console.print(display.cluster_sentence(data["cluster"]), markup=False, soft_wrap=True)
 
 
 def _sizes(names, shapes):
@@ -299,9 +398,13 @@ def trace(spec, inputs, inputs_under):
 @click.option("--chunk-size", type=click.IntRange(min=1), default=None, metavar="K",
               help="Seed vectors per sweep (default: the planner picks).")
 @click.option("--rtol", type=click.FloatRange(min=0.0), default=1e-5, show_default=True,
+              metavar="R",
               help="Relative tolerance; the finite-difference rounding error is added to it.")
+@click.option("--hessian", "for_hessian", is_flag=True,
+              help="Check the Hessian instead: forward over reverse, reverse over reverse and "
+                   "central differences of the gradient.")
 @running.reporting_errors
-def check(spec, inputs, inputs_under, chunk_size, rtol):
+def check(spec, inputs, inputs_under, chunk_size, rtol, for_hessian):
     """Check SPEC's Jacobian: forward mode, reverse mode and central differences.
 
     Prints the largest absolute and relative differences between each pair and exits with 1
@@ -314,22 +417,71 @@ def check(spec, inputs, inputs_under, chunk_size, rtol):
     """
     from jaccli.cli import fdcheck
     spec_obj = running.load(spec, inputs, inputs_under=inputs_under)
-    j_fwd, layout, _, _ = running.flat_jacobian(spec_obj, "fwd", chunk_size)
-    j_rev, _, _, _ = running.flat_jacobian(spec_obj, "rev", chunk_size)
-    h = fdcheck.steps(spec_obj.inputs)
-    with running.progress(f"central differences over {layout.N} columns"):
-        j_fd = fdcheck.central_differences(spec_obj.evaluate, spec_obj.inputs, h)
-    rows = fdcheck.check_rows(j_fwd, j_rev, j_fd, spec_obj.outputs, h, rtol, layout)
-    passed = all(row["ok"] for row in rows)
+    if for_hessian:
+        from jaccli.cli import hessian as second
+        rows, layout, passed = second.check(spec, spec_obj, chunk_size, rtol)
+    else:
+        j_fwd, layout, _, _ = running.flat_jacobian(spec_obj, "fwd", chunk_size)
+        j_rev, _, _, _ = running.flat_jacobian(spec_obj, "rev", chunk_size)
+        h = fdcheck.steps(spec_obj.inputs)
+        with running.progress(f"central differences over {layout.N} columns"):
+            j_fd = fdcheck.central_differences(spec_obj.evaluate, spec_obj.inputs, h)
+        rows = fdcheck.check_rows(j_fwd, j_rev, j_fd, spec_obj.outputs, h, rtol, layout)
+        passed = all(row["ok"] for row in rows)
     console = display.stdout_console()
-    console.print(display.check_view(rows, passed))
+    table = display.check_view(rows, passed)
+    if for_hessian:
+        table.title = ("Hessian check: forward over reverse, reverse over reverse, central "
+                       "differences of the gradient")
+    console.print(table)
     if not passed:
         worst = next(row for row in rows if not row["ok"])
         raise ComputeError(f"{worst['pair']} disagree beyond the tolerance (worst at "
                            f"{worst['where']}, abs diff {worst['abs']:.3g}); the derivative "
                            "rules or the function's smoothness at this point are suspect.")
-    console.print(f"OK: forward, reverse and central differences agree ({layout.M} x "
-                  f"{layout.N}, rtol {rtol:g}).", markup=False, soft_wrap=True)
+    what = "the Hessian's" if for_hessian else "forward, reverse and central differences"
+    console.print(f"OK: {what} agree ({layout.M} x {layout.N}, rtol {rtol:g}).",
+                  markup=False, soft_wrap=True)
+
+
+@main.command()
+@spec_options
+@engine_options
+@click.option("--sparse", type=click.Choice(["auto", "on", "off"]), default="auto",
+              show_default=True,
+              help="on: star/acyclic colouring of the gradient graph's pattern, compressed "
+                   "sweeps, a sparse file (.npz in scipy.sparse.save_npz layout, or .mtx); "
+                   "auto: compressed sweeps where the pattern makes them cheaper, output as "
+                   "asked; off: dense sweeps.")
+@click.option("-o", "--output", metavar="FILE|-", default=None,
+              help="Write H to FILE, or to stdout with -. Default: stdout when it is not a "
+                   "terminal, else a table (small H) or a summary.")
+@click.option("--format", "fmt", type=click.Choice(["npy", "npz", "csv", "mtx"]), default=None,
+              help="npy: the flat matrix; npz: also each IN__IN block and the labels (with "
+                   "--sparse on: scipy.sparse.save_npz); csv: text; mtx: Matrix Market. "
+                   "Default: from -o's suffix, else npy.")
+@click.option("--allow-nonfinite", is_flag=True,
+              help="Write H even if it has NaN or inf entries (exit 0, with a warning).")
+@click.option("--explain", is_flag=True,
+              help="Print the plan (or the sparse colouring) to stderr, then compute.")
+@click.option("--batch", is_flag=True, help="Not supported yet for Hessians.")
+@running.reporting_errors
+def hessian(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, output, fmt,
+            allow_nonfinite, explain, batch):
+    """Compute the flat (N, N) float64 Hessian of SPEC, which has one scalar output.
+
+    Rows and columns are the inputs, each flattened in C order, in the spec's order. By
+    forward over reverse: the gradient sweep is traced once, then batched sweeps over it.
+
+    \b
+    Examples:
+      jaccli hessian configs/seed.yaml
+      jaccli hessian configs/rosenbrock.yaml --sparse on -o H.npz
+      jaccli hessian configs/rosenbrock.yaml --input x=x0.npy -o H.npy
+    """
+    from jaccli.cli import hessian as second
+    second.run(spec, inputs, inputs_under, mode, chunk_size, memory_limit, output, fmt, sparse,
+               allow_nonfinite, explain, batch)
 
 
 from jaccli.cli.serve import serve  # noqa: E402  (its own module: the stream protocol)

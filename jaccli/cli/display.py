@@ -3,7 +3,7 @@ rich is imported on first use, so a run that prints nothing does not pay for it.
 
 import numpy as np
 
-SMALL_ROWS, SMALL_COLS = 40, 8
+SMALL_ROWS = 40          # a table on the terminal has at most this many rows
 _console = None
 
 
@@ -41,21 +41,34 @@ def warning(text):
     console().print(Text("warning: ", style="bold yellow") + Text(str(text)), soft_wrap=True)
 
 
-def jacobian_view(matrix, layout, mode):
-    """A table of J when it is small, else a summary; for a terminal."""
+def jacobian_view(matrix, layout, mode, width=None):
+    """J as a table when it fits the terminal (``width`` columns, default the console's):
+    with 8 significant digits if they fit, else transposed, else with 6 or 4 digits; a
+    summary when none of these fits."""
     from rich.table import Table
     M, N = matrix.shape
+    width = width or console().width
     title = f"J: {M} x {N}, {mode} mode"
-    if M <= SMALL_ROWS and N <= SMALL_COLS:
-        table = Table(title=title, title_justify="left")
-        table.add_column("")
-        for label in layout.col_labels():
-            table.add_column(label, justify="right")
-        for i, label in enumerate(layout.row_labels()):
-            table.add_row(label, *(f"{v:.8g}" for v in matrix[i]))
+    fitted = fit_table(matrix, layout.row_labels, layout.col_labels, width)
+    if fitted is not None:
+        digits, transposed, rows, cols, cells = fitted
+        notes = []
+        if transposed:
+            title += ", transposed (rows: inputs, columns: outputs)"
+        if digits < TABLE_DIGITS[0]:
+            notes.append(f"{digits} significant digits to fit {width} columns; "
+                         "-o J.csv keeps all 17")
+        table = Table(title=title, title_justify="left", caption="; ".join(notes) or None,
+                      caption_justify="left")
+        table.add_column("", no_wrap=True)
+        for label in cols:
+            table.add_column(label, justify="right", no_wrap=True)
+        for label, row in zip(rows, cells):
+            table.add_row(label, *row)
         return table
     table = Table(title=title, title_justify="left", show_header=False,
-                  caption="too large to show; save it with -o J.npy", caption_justify="left")
+                  caption=f"too large for a table {width} columns wide; save it with "
+                          "-o J.npy or -o J.csv", caption_justify="left")
     finite = matrix[np.isfinite(matrix)]
     table.add_row("rows (outputs)", _names(layout.out_names, layout.out_shapes))
     table.add_row("columns (inputs)", _names(layout.in_names, layout.in_shapes))
@@ -65,6 +78,36 @@ def jacobian_view(matrix, layout, mode):
         table.add_row("min / max", f"{finite.min():.6g} / {finite.max():.6g}")
         table.add_row("Frobenius norm", f"{np.linalg.norm(finite):.6g}")
     return table
+
+
+TABLE_DIGITS = (8, 6, 4)
+
+
+def fit_table(matrix, row_labels, col_labels, width):
+    """(digits, transposed, row labels, column labels, cell texts) of the first layout of
+    ``matrix`` whose table is at most ``width`` characters wide and SMALL_ROWS rows long:
+    8 digits, 8 transposed, 6, 6 transposed, 4, 4 transposed; None if none is. The labels
+    are functions, called only when a table may fit."""
+    M, N = matrix.shape
+    # NOTE: a rich table with a box takes 1 + (w + 3) per column (a border and a space on
+    # each side); a column is at least 2 characters wide, which bounds what can fit at all.
+    if not any(rows <= SMALL_ROWS and 5 * cols <= width for rows, cols in ((M, N), (N, M))):
+        return None
+    labels = None
+    for digits in TABLE_DIGITS:
+        for transposed in (False, True):
+            shown = matrix.T if transposed else matrix
+            if shown.shape[0] > SMALL_ROWS or shown.shape[1] * 5 > width:
+                continue
+            if labels is None:
+                labels = (list(row_labels()), list(col_labels()))
+            rows, cols = labels[::-1] if transposed else labels
+            cells = [[f"{v:.{digits}g}" for v in row] for row in shown]
+            widths = [max([len(r) for r in rows] + [0])] + [
+                max([len(cols[j])] + [len(row[j]) for row in cells]) for j in range(len(cols))]
+            if 1 + sum(w + 3 for w in widths) <= width:
+                return digits, transposed, rows, cols, cells
+    return None
 
 
 def _names(names, shapes):
@@ -85,7 +128,8 @@ def plan_view(plan_dict, layout):
     for column in ("mode", "seeds", "sweeps", "chunk size", "peak memory", "est. time"):
         modes.add_column(column, justify="left" if column == "mode" else "right")
     for name, info in plan_dict.get("modes", {}).items():
-        chosen = " (chosen)" if name == plan_dict["mode"] else ""
+        chosen = "" if name != plan_dict["mode"] else \
+            " (dense pick)" if plan_dict.get("compressed") else " (chosen)"
         peak = _bytes(info.get("peak_bytes"))
         if info.get("fits") is False:
             peak += " (over budget)"
@@ -94,16 +138,49 @@ def plan_view(plan_dict, layout):
     return sizes, modes
 
 
+ROUGH = ("Estimates are rough: measured runs are often 2-5x slower (writing a memory-mapped J "
+         "to disk is not counted).")
+
+
+def print_plan(plan_dict, layout, to=None):
+    """The plan's tables, its sentence and how rough the estimates are, on ``to`` (default:
+    the message console), the text wrapped between words to the console's width."""
+    to = to or console()
+    for table in plan_view(plan_dict, layout):
+        to.print(table)
+    to.print(plan_sentence(plan_dict), markup=False)
+    to.print(ROUGH, markup=False)
+
+
+_MODE_WORDS = {"fwd": "one seed per input column", "rev": "one seed per output row"}
+_COMPRESSED_WORDS = {
+    "fwd": "J is sparse: input columns that share no output row get one seed together",
+    "rev": "J is sparse: output rows that share no input column get one seed together",
+    "bi": "J is sparse: forward seeds shared by columns, and reverse seeds shared by "
+          "rows, that do not overlap"}
+
+
 def plan_sentence(plan_dict):
-    """'chosen: fwd mode, chunk size 64. <reason>'."""
-    text = (f"chosen: {plan_dict['mode']} mode, chunk size {plan_dict['chunk_size']}. "
-            f"{plan_dict['reason']}")
-    if plan_dict.get("compressed"):
-        text = (f"chosen: compressed {plan_dict['compressed']} sweeps. "
-                f"{plan_dict['sparse_reason']}. Dense, it would be: {plan_dict['reason']}")
+    """'chosen: fwd mode (one seed per input column), chunk size 64. Why: <reason>.'"""
+    mode = plan_dict["mode"]
+    text = (f"chosen: {mode} mode ({_MODE_WORDS.get(mode, mode)}), chunk size "
+            f"{plan_dict['chunk_size']}. Why: {plan_dict['reason']}.")
+    compressed = plan_dict.get("compressed")
+    if compressed:
+        word = {"fwd": "forward", "rev": "reverse", "bi": "forward-and-reverse"}.get(
+            compressed, compressed)
+        text = (f"chosen: compressed {word} sweeps "
+                f"({_COMPRESSED_WORDS.get(compressed, compressed)}). Why: "
+                f"{plan_dict['sparse_reason']}. Dense, it would be: {plan_dict['reason']}.")
     elif plan_dict.get("sparse_reason"):
-        text += f". Sparse: {plan_dict['sparse_reason']}"
+        text += f" Sparse: {plan_dict['sparse_reason']}."
     return text
+
+
+def cluster_sentence(split):
+    """'cluster (--workers 4): 16 tasks of 512 seeds ..., or why a cluster does not pay."""
+    return (f"cluster (--workers {split['workers']}): {split['reason']}; "
+            f"{_bytes(split['block_bytes'])} per task's block.")
 
 
 def _seconds(s):

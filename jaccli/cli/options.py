@@ -78,3 +78,15 @@ def sparse_option(function):
         help="on: a sparse J from compressed sweeps (one seed per colour of its pattern), "
              "written as .npz (scipy.sparse.save_npz) or .mtx; auto: compressed sweeps when "
              "the planner finds them cheaper, J as asked; off: dense sweeps.")(function)
+
+
+def cluster_options(function):
+    """--scheduler and --workers: the sweeps as tasks on a Dask cluster (jaccli[dask])."""
+    function = click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
+                            help="Run the tasks on a local Dask cluster of N single-threaded "
+                                 "worker processes, started and stopped for this run (not "
+                                 "started when the job is too small to pay).")(function)
+    return click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                        help="Run the chunks of seeds (or of points, with --batch) as tasks "
+                             "on an existing Dask cluster; needs "
+                             "pip install 'jaccli[dask]'.")(function)

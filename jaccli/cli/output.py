@@ -14,6 +14,21 @@ from jaccli.errors import ComputeError
 from jaccli.spec import SpecError
 
 FORMATS = ("npy", "npz", "csv")
+NPZ_BLOCKS_MAX_BYTES = 64 * 10 ** 6   # above this, .npz holds no OUT__IN blocks by default
+
+
+def npz_blocks(choice, layout):
+    """(whether a .npz gets the OUT__IN blocks, a sentence when that was decided by size).
+    ``choice``: True, False, or None for by size (the blocks double the file)."""
+    if choice is not None:
+        return choice, None
+    size = 8 * layout.M * layout.N
+    if size <= NPZ_BLOCKS_MAX_BYTES:
+        return True, None
+    from jaccli.memory import format_bytes
+    return False, (f"J is {format_bytes(size)}, so the .npz holds the flat matrix and the "
+                   "labels but not the OUT__IN blocks, which would double it; --npz-blocks "
+                   "adds them.")
 
 
 class Layout:
@@ -90,12 +105,27 @@ def nonfinite_problem(matrix, layout, block_bytes=64 * 1024 ** 2):
             i, j = np.argwhere(bad)[0] if not by_columns else np.argwhere(bad.T)[0][::-1]
             first = (int(i) + (0 if by_columns else lo), int(j) + (lo if by_columns else 0))
         count += n
+        del part, bad
+        _drop_pages(matrix)
     if not count:
         return None
     i, j = first
     what = "entry is" if count == 1 else "entries are"
     return (f"{count} Jacobian {what} NaN or inf; the first is at row "
             f"{layout.row_label(i)}, column {layout.col_label(j)} ({matrix[i, j]}).")
+
+
+def _drop_pages(matrix):
+    """Hand back the pages a scan mapped of a read-only memory-mapped J (a file the engine
+    wrote): they would count in this process's memory, up to the whole J."""
+    mapping = getattr(matrix, "_mmap", None)
+    if mapping is not None and getattr(matrix, "mode", None) == "r" and \
+            hasattr(mapping, "madvise"):
+        import mmap
+        try:
+            mapping.madvise(mmap.MADV_DONTNEED)
+        except (OSError, ValueError, AttributeError):
+            pass
 
 
 def format_for(output, fmt):
@@ -106,7 +136,8 @@ def format_for(output, fmt):
     return suffix if suffix in FORMATS else "npy"
 
 
-def serialize(matrix, layout, fmt, stream):
+def serialize(matrix, layout, fmt, stream, blocks=True):
+    """J in ``fmt`` on ``stream``; a .npz has the OUT__IN blocks only with ``blocks``."""
     if fmt == "npy":
         np.save(stream, matrix)
     elif fmt == "csv":
@@ -115,17 +146,24 @@ def serialize(matrix, layout, fmt, stream):
         seekable = stream.seekable()
         target = stream if seekable else io.BytesIO()     # zipfile wants a seekable file
         np.savez(target, jacobian=matrix, rows=np.array(layout.row_labels(), dtype=str),
-                 cols=np.array(layout.col_labels(), dtype=str), **layout.blocks(matrix))
+                 cols=np.array(layout.col_labels(), dtype=str),
+                 **(layout.blocks(matrix) if blocks else {}))
         if not seekable:
             stream.write(target.getvalue())
 
 
-def write_stdout(matrix, layout, fmt, stream):
+def write_stdout(matrix, layout, fmt, stream, writer=None, blocks=True):
+    """J as ``fmt`` on ``stream``; ``writer(matrix, layout, fmt, stream)`` serializes
+    (default: ``serialize``, the dense formats; ``blocks``: whether an npz holds J's
+    blocks too)."""
     if stream is None:
         raise ComputeError("standard output is closed, so J cannot be written to it; "
                            "write it to a file with -o J.npy.")
     try:
-        serialize(matrix, layout, fmt, stream)
+        if writer is not None:
+            writer(matrix, layout, fmt, stream)
+        else:
+            serialize(matrix, layout, fmt, stream, blocks=blocks)
         stream.flush()
     except OSError as e:                 # BrokenPipeError, or NumPy's short-write OSError
         # NOTE: the reader went away (e.g. `| head`); point stdout at /dev/null so that
@@ -262,11 +300,17 @@ def _unlink(path):
         _OURS.discard(path)
 
 
-def write_file(matrix, layout, fmt, path, writer=None):
+def write_file(matrix, layout, fmt, path, writer=None, blocks=True):
     """Write J to ``path``: regular files through a temporary file and a rename (never a
     partial file), devices and FIFOs directly (see the NOTE above). ``writer(matrix, layout,
-    fmt, stream)`` serializes (default: ``serialize``, the dense formats)."""
-    writer = writer or serialize
+    fmt, stream)`` serializes (default: ``serialize``, the dense formats, with the .npz
+    blocks when ``blocks``)."""
+    if writer is None:
+        def writer(matrix, layout, fmt, stream):
+            if blocks:
+                serialize(matrix, layout, fmt, stream)
+            else:
+                serialize(matrix, layout, fmt, stream, blocks=False)
     target, direct = output_target(path)
     if direct:
         try:
@@ -346,6 +390,23 @@ def _umask():
 def stdout_stream():
     """The binary stdout, or None when it is closed."""
     return getattr(sys.stdout, "buffer", None)
+
+
+def stderr_is_terminal():
+    """Whether stderr is a terminal (a person may be watching); a closed stderr is not."""
+    return sys.stderr is not None and hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
+
+
+def tell_where_bytes_went(what, fmt):
+    """Without -o, J's bytes went to a stdout that is not a terminal (the pipe contract):
+    when stderr is a terminal, say so once, since `| cat`, `| tee` or a notebook's `!` cell
+    print them as binary."""
+    if not stderr_is_terminal():
+        return
+    from jaccli.cli import display
+    display.message(f"wrote {what} to stdout as .{fmt} bytes, since stdout is not a terminal "
+                    "(for a program reading the pipe); write a file with -o J.npy (or "
+                    "-o J.csv for text), or run without a pipe to see a table.")
 
 
 def stdout_is_terminal():

@@ -157,7 +157,19 @@ def load(spec_ref, assignments, batch=False, memory_limit=None, inputs_under=Non
         raise SpecError(f"{spec_ref}: with --batch every input needs the same leading batch "
                         f"axis (leading lengths {shown}); pass e.g. --input x=points.npy "
                         "with one row per point.")
-    spec.outputs = spec.evaluate([x[0] for x in spec.inputs])
+    try:
+        spec.outputs = spec.evaluate([x[0] for x in spec.inputs])
+    except (SpecError, TracingError, IndexError, ValueError, TypeError):
+        # NOTE: a spec written for one point (state: [1, 2, 3]) reads its first axis as the
+        # points under --batch, so each "point" is a scalar; say that, not only the symptom.
+        shown = ", ".join(f"{n} {list(x.shape[1:])}" for n, x in zip(spec.input_names,
+                                                                        spec.inputs))
+        name, x = spec.input_names[0], spec.inputs[0]
+        raise SpecError(f"{spec_ref}: with --batch the first axis of every input runs over "
+                        f"the points, so one point has the shapes {shown}, and the spec "
+                        f"cannot be evaluated there. Give the points an axis of their own, "
+                        f"e.g. --input {name}=points.npy of shape "
+                        f"{tuple(['B', *x.shape])}.".replace("'", "")) from None
     return spec
 
 
@@ -219,13 +231,54 @@ def batched_flat_jacobian(spec, mode, chunk_size=None, memory_limit=None):
     return J.astype(np.float64, copy=False), layout_of(spec, out_shapes, in_shapes), used
 
 
+@contextlib.contextmanager
+def cluster(scheduler=None, workers=None):
+    """The Dask cluster asked for by --scheduler or --workers (None: neither), closed at the
+    end. An unreachable scheduler fails here, before any work."""
+    if scheduler is None and workers is None:
+        yield None
+        return
+    if scheduler is not None and workers is not None:
+        raise InputError("--scheduler and --workers exclude each other: use an existing "
+                         "cluster or start a local one, not both.")
+    from jaccli.distributed import Cluster
+    with Cluster(scheduler=scheduler, workers=workers) as running:
+        yield running
+
+
+def report_tasks(split, cluster):
+    """One line on how the run was split into tasks (stderr)."""
+    if split is None:
+        return
+    text = f"cluster: {split.reason}"
+    if cluster is not None and cluster.local and split.pays:
+        text += f"; the local cluster took {cluster.start_seconds:.1f} s to start"
+    display.message(text + ".")
+
+
+def batched_on_cluster(spec, mode, chunk_size, memory_limit, cluster, out_path=None):
+    """``batched_flat_jacobian`` with the point chunks as tasks on ``cluster``; with
+    ``out_path`` the stack goes into that .npy as tasks finish (then the result is an
+    ``np.memmap`` of it)."""
+    from jaccli.distributed import batched_flat_jacobian as engine
+    with progress(f"Jacobians at {spec.inputs[0].shape[0]} points"):
+        J, (out_shapes, in_shapes, used, _), splits = engine(
+            spec.function, list(spec.inputs), spec.argnums, set(spec.argnums), mode,
+            chunk_size, memory_limit, cluster, out_path=out_path)
+    report_tasks(splits[0] if splits else None, cluster)
+    if not isinstance(J, np.memmap):
+        J = J.astype(np.float64, copy=False)
+    return J, layout_of(spec, out_shapes, in_shapes), used
+
+
 def flat_jacobian(spec, mode, chunk_size=None, memory_limit=None, device=None, out_path=None,
-                  explain=False, sparse="off"):
+                  explain=False, sparse="off", client=None):
     """(matrix as float64 NumPy, layout, mode used, plan). With ``out_path`` (a .npy file)
     the engine may write J chunk by chunk into it, memory-mapped: then ``plan.storage`` is
     'memmap' and the matrix is the ``np.memmap`` of that file. ``explain`` prints the plan to
     stderr before the sweeps start. ``sparse``: 'off', 'auto' (compressed sweeps when
-    cheaper) or 'on' (the matrix is then a ``scipy.sparse.csr_array``)."""
+    cheaper) or 'on' (the matrix is then a ``scipy.sparse.csr_array``). ``client``: a
+    ``distributed.Cluster`` to run the sweeps on, as tasks."""
     from jaccli.api import flat_jacobian as engine
     from jaccli.cli.output import to_numpy
     layout = layout_of(spec)
@@ -235,16 +288,16 @@ def flat_jacobian(spec, mode, chunk_size=None, memory_limit=None, device=None, o
         if explain:
             data = plan.to_dict()
             bar.pause()
-            for table in display.plan_view(data, layout):
-                display.console().print(table)
-            display.message(display.plan_sentence(data))
+            display.print_plan(data, layout)
         bar.start(plan)
 
     with bar:
         result = engine(spec.function, spec.inputs, argnums=spec.argnums, mode=mode,
                         chunk_size=chunk_size, memory_limit=memory_limit, device=device,
                         out_path=out_path, progress=bar.update, on_plan=on_plan,
-                        sparse=sparse)
+                        sparse=sparse, client=client)
+    if client is not None:
+        report_tasks(result.tasks, client)
     if result.point_dependent:
         display.warning("J is valid only at this point: the trace branched on values ("
                         + "; ".join(result.point_dependent) + "), so another point may take "

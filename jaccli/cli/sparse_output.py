@@ -24,14 +24,18 @@ def sparse_format_for(output, fmt):
     return chosen
 
 
-def serialize_sparse(matrix, fmt, stream):
+def serialize_sparse(matrix, fmt, stream, comment=""):
+    """A sparse matrix as npz (``scipy.sparse.save_npz``) or mtx (Matrix Market, marked
+    symmetric when it is) on ``stream``, which need not be seekable."""
     import scipy.io
     import scipy.sparse as sp
     target = io.BytesIO()
     if fmt == "npz":
         sp.save_npz(target, sp.csr_matrix(matrix), compressed=True)
     else:
-        scipy.io.mmwrite(target, sp.coo_matrix(matrix), precision=17)
+        symmetric = matrix.shape[0] == matrix.shape[1] and (matrix != matrix.T).nnz == 0
+        scipy.io.mmwrite(target, sp.coo_matrix(matrix), comment=comment, precision=17,
+                         symmetry="symmetric" if symmetric else "general")
     stream.write(target.getvalue())
 
 

@@ -18,7 +18,22 @@ def is_traced(a):
 
 def value_of(a):
     """The concrete value of a tracer; anything else as it is."""
-    return a.value if type(a) is Tracer else a
+    return concrete(a) if type(a) is Tracer else a
+
+
+def concrete(a, what="a nested trace"):
+    """The concrete (NumPy) value of a tracer, anything else as it is. NOTE: nested traces.
+    An inner trace's value is an outer trace's Tracer: reading through it reads the outer
+    traced value too, so each outer trace is marked as having read a value (its graph holds
+    at this point only; the caller records the inner trace's own read or decision)."""
+    if type(a) is not Tracer:
+        return a
+    a = a.fresh_value
+    while type(a) is Tracer:
+        if a.node is not None:
+            a.builder.read_value(f"{what} read a traced value of an outer trace")
+        a = a.fresh_value
+    return a
 
 
 def normalize_axis(axis, ndim):
@@ -86,7 +101,7 @@ def plain_index(k, what):
     if type(k) is Tracer:
         if k.node is not None:
             k.builder.decide(k.node, k.fresh_value, f"{what} used a traced value as an index")
-        return k.fresh_value
+        return concrete(k, what)
     return k
 
 

@@ -68,8 +68,11 @@ def copy(a, order="K", subok=False):
     'C'), so that whether a later reshape or slice of it is a view follows NumPy (a.T.copy()
     is C-ordered: its reshape(-1) is a view, and writing into it reaches the copy)."""
     if type(a) is Tracer:
-        return Tracer(xp_of(a.fresh_value).array(a.fresh_value, order=order, copy=True), a.node,
-                      a.builder)
+        value = a.fresh_value
+        # nested traces: the value is an outer trace's Tracer, copied by that trace
+        value = value.copy(order) if type(value) is Tracer else \
+            xp_of(value).array(value, order=order, copy=True)
+        return Tracer(value, a.node, a.builder)
     return np.copy(a, order=order)
 
 

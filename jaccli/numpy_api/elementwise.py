@@ -33,11 +33,14 @@ def round_(a, decimals=0, out=None):
 
 @implements(np.sinc)
 def sinc(x):
-    """sin(pi x) / (pi x), 1 at 0 (where its derivative is 0 as well)."""
+    """sin(pi x) / (pi x); at 0 its Taylor polynomial 1 - t^2/6 + t^4/120 (t = pi x, so 1),
+    whose derivatives there are sinc's own: 0, then -pi^2/3 (second order: Hessians)."""
     x = arr(x)
     zero = x == 0
-    safe = np.where(zero, 1.0, np.pi * x)
-    return np.where(zero, 1.0, np.sin(safe) / safe)
+    t = np.pi * x
+    safe = np.where(zero, 1.0, t)
+    t2 = t * t
+    return np.where(zero, 1.0 - t2 / 6.0 + t2 * t2 / 120.0, np.sin(safe) / safe)
 
 
 @implements(np.nan_to_num)

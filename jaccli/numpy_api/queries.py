@@ -8,16 +8,15 @@ from ..dispatch import implements, method
 from ..primitives.elementwise import where_p
 from ..tracer import Tracer, bind
 from ..errors import TracingError
-from .common import arr, is_traced, note_value_read, value_of
+from .common import arr, concrete, is_traced, note_value_read, value_of
 
 
 def _value_reader(np_func, name):
     def impl(*args, **kwargs):
         for x in (*args, *kwargs.values()):
             note_value_read(x, name)
-        plain = [x.fresh_value if type(x) is Tracer else x for x in args]
-        return np_func(*plain, **{k: v.fresh_value if type(v) is Tracer else v
-                                  for k, v in kwargs.items()})
+        plain = [concrete(x, name) for x in args]
+        return np_func(*plain, **{k: concrete(v, name) for k, v in kwargs.items()})
     return implements(np_func)(impl)
 
 
@@ -55,7 +54,7 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
 def where(condition, x=None, y=None):
     if x is None and y is None:
         note_value_read(condition, "np.where(condition)")
-        return np.nonzero(condition.fresh_value if type(condition) is Tracer else condition)
+        return np.nonzero(concrete(condition, "np.where(condition)"))
     return bind(where_p, arr(condition), x, y)
 
 

@@ -13,7 +13,7 @@ from ..errors import TracingError
 from ..primitives import elementwise as ew
 from ..rules import logical_axes
 from ..tracer import Tracer, bind
-from .common import arr, as_dtype, no_out, plain_index, without_nan
+from .common import arr, as_dtype, no_out, plain_index, value_of, without_nan
 from .reductions import nansum, sum
 
 
@@ -96,7 +96,7 @@ def _order_stat(a, q, axis, keepdims, method, scale, name):
     n = flat.shape[-1]
     if n == 0:
         raise ValueError(f"{name} of an empty slice")
-    qv = np.asarray(q.value if type(q) is Tracer else q, dtype=float) / scale
+    qv = np.asarray(value_of(q), dtype=float) / scale
     if np.any(qv < 0) or np.any(qv > 1):
         raise ValueError("Quantiles must be in the range [0, 1]" if scale == 1 else
                          "Percentiles must be in the range [0, 100]")

@@ -67,7 +67,7 @@ jvp_rules[getitem_p], vjp_rules[getitem_p] = _getitem_jvp, _getitem_vjp
 
 
 def _setitem_impl(x, v, index, adv_first, adv_ndim, unique, region_shape):
-    out = copy_array(x)
+    out = writable_for(copy_array(x), v)       # v an outer trace's Tracer: nested traces
     out[index] = v
     return out
 
@@ -90,6 +90,7 @@ def _setitem_jvp(e, xs, out, ts):
     else:
         region = p["region_shape"]
         tv = np.broadcast_to(lift(tv, len(sv), len(region)), lead + region)
+        res = writable_for(res, tv)            # constant seeds, traced tv: a Hessian's sweep
         res[idx] = _adv_first(tv, p, len(lead))
     return res
 
@@ -137,9 +138,8 @@ eval_rules[setitem_p] = _setitem_eval
 # the cotangent of x is ct, that of v the gather ct[index].
 
 def _scatter_add_impl(x, v, index, adv_first, adv_ndim):
-    out = copy_array(x)
-    backend.scatter_add(out, index, v)
-    return out
+    out = writable_for(copy_array(x), v)       # (nested traces: x or v an outer Tracer)
+    return scatter_add(out, index, v, {"adv_first": adv_first, "adv_ndim": adv_ndim})
 
 
 scatter_add_p = primitive("scatter_add", _scatter_add_impl, "scatter")

@@ -228,12 +228,14 @@ def _costs(plan):
 def _summary(info, est, dense, chosen):
     fwd, rev = info.coloring("fwd"), info.coloring("rev")
     colors = {"fwd": fwd.count, "rev": rev.count}
-    text = (f"nnz {info.nnz} ({info.density:.2%} dense, {info.kind} pattern); colours: "
+    where = {"global": "a pattern valid at every point",
+             "local": "a pattern valid at this point only"}.get(info.kind, f"{info.kind} pattern")
+    text = (f"{info.nnz} nonzeros ({info.density:.2%} of J, {where}); colours: "
             f"forward {fwd.count}, reverse {rev.count}")
     if "bi" in est:
         bi = info.coloring("bi")
         colors["bi"] = [bi.columns.count, bi.rows.count]
-        text += f", bicoloured {bi.columns.count}+{bi.rows.count}"
+        text += f", both together {bi.columns.count}+{bi.rows.count}"
     if chosen is None:
         text += "; dense sweeps are cheaper"
     else:
@@ -245,6 +247,6 @@ def _summary(info, est, dense, chosen):
             "sparse_reason": text}
 
 
-_WORDS = {"fwd": "forward", "rev": "reverse", "bi": "bicoloured"}
+_WORDS = {"fwd": "forward", "rev": "reverse", "bi": "forward-and-reverse"}
 
 

@@ -4,8 +4,10 @@ then evaluated by walking the checked tree. Nothing is ever passed to `eval` or 
 Allowed: numbers, names in scope, `+ - * / ** @`, unary minus, subscripts whose indices are
 integers, slices, None, `...` and tuples of them, calls of whitelisted NumPy functions with
 constant keyword arguments, constant tuples and strings as arguments (shapes, axes, einsum
-subscripts), list literals as arguments of stack/concatenate, and comparisons (with `& | ~`)
-only inside the condition of `where`. Everything else is refused with a sentence saying why.
+subscripts), list literals (nested too: `[[0.0], x]`) as arguments of stack/concatenate,
+and comparisons (with `& | ~`) only inside the condition of `where`. The one dotted name is
+`linalg.NAME` for the whitelisted linear algebra (`linalg.norm(x)` is `norm(x)`); no other
+attribute is ever read. Everything else is refused with a sentence saying why.
 """
 
 import ast
@@ -185,10 +187,27 @@ class Expr:
                            "e.g. x[0], A[:, 1:3], x[None, :]")
 
     def _check_call(self, node):
-        if not isinstance(node.func, ast.Name):
+        name = _call_name(node.func)
+        dotted = _dotted(node.func) if isinstance(node.func, ast.Attribute) else None
+        if name is None and dotted is not None:
+            head, short = dotted.split(".", 1)[0], dotted.rsplit(".", 1)[-1]
+            if head == "linalg" and "." not in dotted[7:] and short not in FUNCTIONS \
+                    and not short.startswith("_"):
+                self._fail(f"unknown function {dotted!r}; from linalg: "
+                           f"{', '.join(_LINALG_NAMES)}")
+            if head in self._user_scope:
+                self._fail(f"methods are not allowed: write {short}({head}, ...) rather than "
+                           f"{dotted}(...)" if short in FUNCTIONS else
+                           f"attribute access ({dotted}) is not allowed; call a whitelisted "
+                           "function instead, e.g. transpose(A) rather than A.T")
+            if short in FUNCTIONS:
+                also = f" (or linalg.{short})" if short in _LINALG_NAMES else ""
+                self._fail(f"write {short}(...){also} rather than {dotted}(...): functions go "
+                           "by their NumPy names without a prefix")
+        name = _call_name(node.func)
+        if name is None:
             self._check(node.func, "value")      # names the real problem (attribute, ...)
             self._fail("only calls of named functions such as sin(x) are allowed")
-        name = node.func.id
         if name.startswith("_"):
             self._fail(f"names starting with '_' ({name!r}) are not allowed")
         if name not in FUNCTIONS:
@@ -214,11 +233,42 @@ class Expr:
             if not all(_is_static(elt) for elt in node.elts):
                 self._fail("tuple arguments must hold constants only, e.g. (2, 3)")
             return None
+        self._check_list(node)
+
+    def _check_list(self, node, depth=0):
+        """[a, b, ...] whose items are values or, nested, list literals of values."""
+        if not node.elts:
+            self._fail("an empty list [] has no values; leave it out")
         for elt in node.elts:
-            self._check(elt, "value")
+            if isinstance(elt, ast.List):
+                self._check_list(elt, depth + 1)
+            else:
+                self._check(elt, "value")
 
 
 # --------------------------------------------------------------------- helpers ----------
+def _dotted(node):
+    """'np.linalg.norm' for an attribute chain of plain names, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return ".".join([node.id, *reversed(parts)])
+
+
+def _call_name(func):
+    """The whitelist name a call's function spells: `sin`, or `norm` for `linalg.norm`
+    (only whitelisted linalg names: no attribute is ever looked up); else None."""
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
+            and func.value.id == "linalg" and func.attr in _LINALG_NAMES:
+        return func.attr
+    return None
+
+
 def _op_text(op):
     return {ast.FloorDiv: "//", ast.Mod: "%", ast.BitAnd: "&", ast.BitOr: "|",
             ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>", ast.Invert: "~",
@@ -306,7 +356,7 @@ def _evaluate(node, env, guard):
     if kind is ast.Subscript:
         return _evaluate(node.value, env, guard)[_index(node.slice)]
     if kind is ast.Call:
-        name = node.func.id
+        name = _call_name(node.func)
         args = [_evaluate(arg, env, guard) for arg in node.args]
         kwargs = {kw.arg: _static_value(kw.value) for kw in node.keywords}
         count = sizes.call_size(name, args, kwargs)
@@ -316,8 +366,20 @@ def _evaluate(node, env, guard):
     if kind is ast.Tuple:
         return _static_value(node)
     if kind is ast.List:
-        return [_evaluate(elt, env, guard) for elt in node.elts]
+        return [_inner_list(elt, env, guard) if isinstance(elt, ast.List) else
+                _evaluate(elt, env, guard) for elt in node.elts]
     return _static_value(node)
+
+
+def _inner_list(node, env, guard):
+    """A list literal inside a list argument, as one array: [0.0] -> array([0.]),
+    [x[0], x[1]] -> stack([x[0], x[1]])."""
+    items = [_inner_list(elt, env, guard) if isinstance(elt, ast.List) else
+             _evaluate(elt, env, guard) for elt in node.elts]
+    if all(isinstance(item, (_NUMBER, np.ndarray)) and not isinstance(item, bool)
+           for item in items):
+        return np.asarray(items, dtype=float)
+    return np.stack(items)
 
 
 def _compare(node, env, guard):

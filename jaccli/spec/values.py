@@ -139,8 +139,10 @@ def load_file(name, where, base_dir, key=None, limits=NO_LIMITS, spec_file=False
         info = None
     if info is None or not stat.S_ISREG(info.st_mode):
         what = "not found" if info is None else f"is {_kind(info.st_mode)}, not a file"
+        relative = "relative to the spec file" if spec_file else \
+            f"relative to the current directory, {os.getcwd()}"
         raise SpecError(f"{where}: input file '{name}' {what} (looked for {path}); "
-                        f"give a .npy or .npz file{', relative to the spec file' * spec_file}.")
+                        f"give a .npy or .npz file, {relative}.")
     limits.check_values(info.st_size, where, f"'{name}' ({info.st_size} bytes)", itemsize=1)
     try:
         data = np.load(path, allow_pickle=False)
@@ -155,8 +157,11 @@ def load_file(name, where, base_dir, key=None, limits=NO_LIMITS, spec_file=False
             if key is None and len(data.files) == 1:
                 key = data.files[0]
             if key not in data.files:
-                raise SpecError(f"{where}: '{name}' has arrays {', '.join(data.files)}; "
-                                "pick one with key: NAME.")
+                pick = f"{{file: {name}, key: NAME}}" if spec_file else \
+                    f"{where}={name}:NAME"
+                what = f"has no array {key!r}; it has" if key is not None else "has arrays"
+                raise SpecError(f"{where}: '{name}' {what} {', '.join(data.files)}; "
+                                f"pick one with {pick}.")
             member = data.zip.getinfo(key if key in data.zip.namelist() else f"{key}.npy")
             limits.check_values(member.file_size, where,
                                 f"'{name}', key {key} ({member.file_size} bytes unpacked)",
@@ -198,8 +203,9 @@ def _check_under(path, name, where, folder):
 
 
 def parse_cli_value(name, text, stdin=None, limits=NO_LIMITS):
-    """The float64 array of `--input NAME=TEXT`: a .npy/.npz path, '-' for a .npy on stdin
-    (None: stdin is closed), or a JSON number or (nested) list."""
+    """The float64 array of `--input NAME=TEXT`: a .npy/.npz path, FILE.npz:KEY for one
+    array of an .npz, '-' for a .npy (or one-array .npz) on stdin (None: stdin is closed),
+    or a JSON number or (nested) list."""
     where = f"--input {name}"
     if text == "-":
         if stdin is None:
@@ -208,10 +214,22 @@ def parse_cli_value(name, text, stdin=None, limits=NO_LIMITS):
         data = stdin.read()
         try:
             value = np.load(io.BytesIO(data), allow_pickle=False)
-        except (OSError, ValueError, EOFError):
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile):
             raise SpecError(f"{where}=-: standard input does not hold a .npy array "
                             f"({len(data)} bytes read); pipe in np.save output.") from None
+        if isinstance(value, np.lib.npyio.NpzFile):
+            with value:
+                if len(value.files) != 1:
+                    raise SpecError(f"{where}=-: standard input holds a .npz with arrays "
+                                    f"{', '.join(value.files)}; pipe in one array saved with "
+                                    f"np.save, or save the .npz and pass --input "
+                                    f"{name}=FILE.npz:NAME.")
+                value = value[value.files[0]]
         return _finish(np.asarray(value), where, as_input=True)
+    path, colon, key = text.rpartition(":")
+    if colon and path.endswith(".npz") and key and not os.path.isfile(text):
+        return _finish(np.asarray(load_file(path, where, ".", key, limits=limits)), where,
+                       as_input=True)
     if text.endswith((".npy", ".npz")) or os.path.isfile(text):
         return _finish(np.asarray(load_file(text, where, ".", limits=limits)), where,
                        as_input=True)
