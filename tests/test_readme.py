@@ -36,6 +36,7 @@ def shell_lines(block):
 
 
 PYTHON = blocks("python")
+OPTIONAL = {"dask": "dask", "plot": "matplotlib"}      # extra -> the module its snippets import
 SHELL = [lines for lines in map(shell_lines, blocks("sh")) if lines]
 
 
@@ -45,6 +46,9 @@ def test_the_readme_has_snippets():
 
 @pytest.mark.parametrize("index", range(len(PYTHON)))
 def test_python_snippet_runs(index, tmp_path, monkeypatch, capsys):
+    for extra, module in OPTIONAL.items():       # a snippet of an optional extra
+        if f"import {module}" in PYTHON[index] or f"from {module}" in PYTHON[index]:
+            pytest.importorskip(module, reason=f"needs pip install 'jaccli[{extra}]'")
     monkeypatch.chdir(tmp_path)
     code = compile(PYTHON[index], f"README.md python block {index + 1}", "exec")
     exec(code, {"__name__": "readme_snippet"})
