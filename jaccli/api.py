@@ -378,6 +378,11 @@ def _unflatten(J, out_shapes, in_shapes, n_out, single):
     return rows[0] if n_out is None else tuple(rows)
 
 
+# the argument checks and result layout of jacobian, for callers that give the same errors
+# and shapes (jaccli.jacfun)
+argnums_tuple, differentiable, unflatten = _argnums_tuple, _differentiable, _unflatten
+
+
 # ---------------------------------------------------------------- jvp, vjp, trace, plan
 
 def _structure(values, n_out):

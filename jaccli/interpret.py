@@ -62,6 +62,10 @@ def _seeded(e, xs, ts, identity):
     return seed_rules[e.prim](e, xs, live[0], start, stop)
 
 
+# for programs compiled from a graph (jaccli.compiled), which follow jvp_sweep line by line
+last_uses, seeded = _last_uses, _seeded
+
+
 def vjp_sweep(graph, env, output_cotangents):
     """Pull cotangents of the outputs (arrays or None) back. Returns one per graph input."""
     cts = {}

@@ -1,4 +1,4 @@
-"""The `jaccli` command group: jacobian, hessian, plan, trace, check."""
+"""The `jaccli` command group: jacobian, hessian, plan, trace, check, serve."""
 
 import json
 
@@ -482,3 +482,8 @@ def hessian(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, 
     from jaccli.cli import hessian as second
     second.run(spec, inputs, inputs_under, mode, chunk_size, memory_limit, output, fmt, sparse,
                allow_nonfinite, explain, batch)
+
+
+from jaccli.cli.serve import serve  # noqa: E402  (its own module: the stream protocol)
+
+main.add_command(serve)
