@@ -6,7 +6,7 @@ Usage:
     python scripts/bench_sparse.py [--only brusselator64,...] [--reps 7] [--threads 1]
 
 Per problem: jaccli's first call (a fresh function object: everything from the trace on, as a
-new user's call) and its peak traced memory; the re-sweep of the same graph (pattern and
+new user's call, after one throwaway call on a tiny problem keeps the process's cold start out) and its peak traced memory; the re-sweep of the same graph (pattern and
 colouring kept on it: what a second Jacobian of the same graph costs); colours; the error
 against a dense reference where one fits (jaccli's dense Jacobian, else JAX's); JAX jit
 jacfwd's first and steady calls where the dense J fits in memory; SciPy's
@@ -48,6 +48,14 @@ def median_seconds(call, reps):
         call()
         times.append(time.perf_counter() - t0)
     return float(np.median(times))
+
+
+def warmup():
+    """One throwaway sparse call on a tiny problem: the process's cold start (imports of SciPy's
+    sparse modules, bytecode) stays out of the first calls, as in scripts/bench.py."""
+    import jaccli
+    f, x = broyden(50)
+    jaccli.jacobian(f, x, sparse=True)
 
 
 def run_jaccli(name, reps):
@@ -131,6 +139,7 @@ def main():
     args = ap.parse_args()
     print(f"# {sys.version.split()[0]}, NumPy {np.__version__}, {os.cpu_count()} CPUs; "
           f"times in ms (median of {args.reps})")
+    warmup()
     print("problem | n | jaccli first | peak MB | re-sweep | method, colours | max err "
           "| JAX first | JAX steady | SciPy FD | SciPy err")
     for name in args.only.split(","):
