@@ -243,13 +243,13 @@ def _cofactor(a, det):
     holds at singular matrices too, where A^-1 does not exist (as JAX does). Only NumPy calls:
     a rule traced again (Hessians) gets the same formula on Tracers."""
     v = getattr(a, "value", a)                 # a Tracer's value, when the rule is traced again
-    if type(v) is not np.ndarray or v.shape[-1] == 0:
+    if not (type(v) is np.ndarray or on_gpu(v)) or v.shape[-1] == 0:
         return det[..., None, None] * _inv_T(a)
     s = np.linalg.svd(v, compute_uv=False)
     if np.all(s[..., -1] > s[..., 0] * 1e-8):
         return det[..., None, None] * _inv_T(a)
     U, s, Vt = np.linalg.svd(a)
-    ones = np.ones(v.shape[:-2] + (1,), v.dtype)
+    ones = xp_of(v).ones(v.shape[:-2] + (1,), v.dtype)
     before = np.cumprod(np.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
     after = np.cumprod(np.concatenate([ones, s[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
     sign = np.linalg.det(U) * np.linalg.det(Vt)
