@@ -1,8 +1,6 @@
 """Tests known to fail on another NumPy than the code was written for (2.4), as non-strict xfails
 conditioned on the NumPy version (conftest.py applies them by test id), so that CI on the newest
 supported NumPy is green and the list of fixes is explicit. Remove an entry with its fix."""
-import warnings
-
 import numpy as np
 import pytest
 
@@ -13,20 +11,6 @@ OTHER_NUMPY = ".".join(np.__version__.split(".")[:2]) != COVERAGE_DOC_NUMPY
 COVERAGE_REASON = (f"docs/coverage.md is rendered with NumPy {COVERAGE_DOC_NUMPY}; on NumPy "
                    f"{np.__version__} scripts/coverage.py counts the names that NumPy has")
 
-
-def _crosses_2_vectors():
-    """Whether the installed np.cross takes 2-element vectors (deprecated in 2.0, refused by
-    2.5): the cross-2-3 case exists only where it does."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            np.cross(np.ones(2), np.ones(3))
-    except ValueError:
-        return False
-    return True
-
-
-CROSSES_2_VECTORS = _crosses_2_vectors()
 
 # (substring of the test id, reason); none open (eig's complex results and 2-vector cross:
 # fixed; np.row_stack, gone in 2.5, is registered only where NumPy has it)

@@ -30,3 +30,14 @@ def arrowhead(n):
     rows = np.concatenate([np.zeros(n), np.arange(n), np.arange(n)])
     cols = np.concatenate([np.arange(n), np.zeros(n), np.arange(n)])
     return sp.csr_array(sp.coo_array((np.ones(3 * n, bool), (rows, cols)), shape=(n, n)))
+
+
+def rosenbrock_hessian(x):
+    """The analytic Hessian of sum(100 (x[1:] - x[:-1]^2)^2 + (1 - x[:-1])^2): tridiagonal."""
+    n = len(x)
+    H = np.zeros((n, n))
+    i = np.arange(n - 1)
+    H[i, i] += 1200.0 * x[:-1] ** 2 - 400.0 * x[1:] + 2.0
+    H[i + 1, i + 1] += 200.0
+    H[i, i + 1] = H[i + 1, i] = -400.0 * x[:-1]
+    return H

@@ -11,6 +11,7 @@ import scipy.sparse as sp
 from click.testing import CliRunner
 
 from jaccli.cli import main
+from patterns import rosenbrock_hessian
 
 # seed: f = ln(x1) + x1 x2 - sin(x2) at (2, 5)
 SEED_H = np.array([[-0.25, 1.0], [1.0, np.sin(5.0)]])
@@ -34,14 +35,6 @@ def run(*args, **kwargs):
     return CliRunner().invoke(main, [str(a) for a in args], **kwargs)
 
 
-def rosenbrock_hessian(x):
-    n = len(x)
-    H = np.zeros((n, n))
-    i = np.arange(n - 1)
-    H[i, i] += 1200.0 * x[:-1] ** 2 - 400.0 * x[1:] + 2.0
-    H[i + 1, i + 1] += 200.0
-    H[i, i + 1] = H[i + 1, i] = -400.0 * x[:-1]
-    return H
 
 
 def rosenbrock_point():

@@ -8,20 +8,13 @@ import jaccli
 from jaccli.hessian import ACYCLIC_EDGES, derivative_graph, flat_hessian, sparse_hessian
 from jaccli.sparse.coloring import star_color
 from jaccli.sparse.pattern import output_pattern
+from patterns import rosenbrock_hessian
 
 
 def rosenbrock(x):
     return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
 
 
-def rosenbrock_hessian(x):
-    n = len(x)
-    H = np.zeros((n, n))
-    i = np.arange(n - 1)
-    H[i, i] += 1200.0 * x[:-1] ** 2 - 400.0 * x[1:] + 2.0
-    H[i + 1, i + 1] += 200.0
-    H[i, i + 1] = H[i + 1, i] = -400.0 * x[:-1]
-    return H
 
 
 def arrowhead(x):

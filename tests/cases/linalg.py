@@ -1,7 +1,7 @@
 """Derivative cases: products, norms, solve / inv / det, diagonals and triangles, and the
 compositions on them (pinv, lstsq, matrix_power, cond, cross, convolve, aliases)."""
 import numpy as np
-from numpy_versions import CROSSES_2_VECTORS
+from jaccli.numpy_api.products import CROSSES_2_VECTORS
 
 from .table import M, away, case, distinct, normal, sv_distinct, until, well_conditioned
 
