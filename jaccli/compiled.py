@@ -90,7 +90,7 @@ class Program:
 
     def _evaluate_source(self, slot, read, decided, ns):
         n_in = len(self.graph.inputs)
-        lines = [f"def evaluate(inputs):",
+        lines = ["def evaluate(inputs):",
                  f"    ({''.join(f'v{k}, ' for k in range(n_in))}) = inputs"]
         for k, e in enumerate(self.graph.eqns):
             s = n_in + k

@@ -202,7 +202,7 @@ def _split(unit, total, step, seconds, row_bytes, workers, budget, local, start=
             per_task = min(per_task, max(step, most))
     tasks = max(1, -(-count // per_task))
     task_seconds = seconds * min(per_task, count) / max(count, 1)
-    pays, forced = tasks > 1, per_task is not None
+    pays = tasks > 1
     if tasks == 1:
         reason = (f"a cluster does not pay: the job is {est} {format_seconds(seconds)}, one "
                   f"task (a task should run at least {format_seconds(TASK_SECONDS)} for "

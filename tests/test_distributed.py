@@ -4,7 +4,6 @@ worker killed mid-run; an unreachable scheduler; the command line end to end aga
 `dask scheduler` and `dask worker` processes.
 
 Skipped where dask.distributed is not installed (pip install 'jaccli[dask]')."""
-import contextlib
 import os
 import signal
 import socket

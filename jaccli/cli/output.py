@@ -173,7 +173,7 @@ def write_stdout(matrix, layout, fmt, stream, writer=None, blocks=True):
         except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
             pass
         if e.errno == errno.ENOSPC:
-            raise ComputeError(f"writing J to stdout failed: no space left on the device "
+            raise ComputeError("writing J to stdout failed: no space left on the device "
                                "it points at; free some space or write elsewhere.") from None
         raise ComputeError(f"writing J to stdout failed ({e}); did the reader stop "
                            "early?") from None

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..dispatch import implements, method
 from ..primitives.elementwise import where_p
-from ..tracer import Tracer, bind
+from ..tracer import bind
 from ..errors import TracingError
 from .common import arr, concrete, is_traced, note_value_read, value_of
 
