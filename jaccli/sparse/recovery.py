@@ -144,6 +144,9 @@ def recover_acyclic(P, B, coloring):
         r = np.zeros(n + 1, data.dtype)
         r[position[child]] = rhs[child]
         from scipy.sparse.linalg import spsolve_triangular    # heavy: only acyclic recovery
+        # SciPy <= 1.15's SuperLU path takes C int indices only
+        T = sp.csr_array((T.data, T.indices.astype(np.intc), T.indptr.astype(np.intc)),
+                         shape=T.shape)
         x = spsolve_triangular(T, r, lower=True)
         data[upper] = x[position[child]]
     t = _transposed(P)
