@@ -74,29 +74,36 @@ def check_star(P, colors):
     """Star colouring of the symmetric pattern P (N, N): distance-1, and for every edge (i, j) i
     has no other neighbour of j's colour or j none of i's -- equivalent to "no 2-coloured path on
     4 vertices" (k-i-j-l would be one)."""
-    edges = _edges(P)
-    colors = np.asarray(colors, np.int64)
-    if edges is None or colors.shape != (P.shape[0],) or np.any(colors < 0):
+    checked = _distance1_edges(P, colors)
+    if checked is None:
         return False
-    src, dst = edges
-    if np.any(colors[src] == colors[dst]):
-        return False
+    src, dst, colors = checked
     direct = star_sources(src, dst, colors)
     # edges come sorted by (src, dst); sorted by (dst, src) they list each edge's reverse
     mirrored = direct[np.lexsort((src, dst))]
     return bool(np.all(direct | mirrored))
 
 
-def check_acyclic(P, colors):
-    """Acyclic colouring of the symmetric pattern P (N, N): distance-1, and the subgraph of each
-    pair of colours is a forest (edges = vertices - components, all pairs in one graph)."""
+def _distance1_edges(P, colors):
+    """(src, dst, colors) of the symmetric pattern's edges when ``colors`` is a distance-1
+    colouring of it (one colour per vertex, neighbours apart), else None."""
     edges = _edges(P)
     colors = np.asarray(colors, np.int64)
     if edges is None or colors.shape != (P.shape[0],) or np.any(colors < 0):
-        return False
+        return None
     src, dst = edges
     if np.any(colors[src] == colors[dst]):
+        return None
+    return src, dst, colors
+
+
+def check_acyclic(P, colors):
+    """Acyclic colouring of the symmetric pattern P (N, N): distance-1, and the subgraph of each
+    pair of colours is a forest (edges = vertices - components, all pairs in one graph)."""
+    checked = _distance1_edges(P, colors)
+    if checked is None:
         return False
+    src, dst, colors = checked
     one = src < dst
     i, j = src[one], dst[one]
     width = int(colors.max()) + 1
