@@ -2,6 +2,7 @@
 one sentence and an exit code, and calling the engine."""
 
 import contextlib
+import faulthandler
 import functools
 import signal
 import sys
@@ -97,7 +98,15 @@ def _signals_stop():
 
 @contextlib.contextmanager
 def _deadline(seconds):
-    """Raise TimedOut in the main thread after ``seconds`` (None: never)."""
+    """Raise TimedOut in the main thread after ``seconds`` (None: never).
+
+    NOTE: a Python signal handler runs only where the interpreter checks for pending work, and
+    so does every other Python thread (the GIL changes hands there too). CPython 3.10 skips that
+    check on a backward jump to a ``try:``, so ``while True: try: x = x + 0 ...`` over NumPy
+    scalars never sees SIGALRM. The backstop is faulthandler's watchdog, a C thread: if the
+    command has not unwound ``_GRACE`` seconds after the deadline, it prints where the
+    function was stuck and ends the process with exit 1 (no temporary file exists then unless
+    the hang was in writing)."""
     if not seconds or not hasattr(signal, "setitimer"):
         yield
         return
@@ -105,12 +114,26 @@ def _deadline(seconds):
     def expire(signum, frame):
         raise TimedOut()
     previous = signal.signal(signal.SIGALRM, expire)
+    armed = _arm_backstop(seconds + _GRACE)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if armed:
+            faulthandler.cancel_dump_traceback_later()
+
+
+_GRACE = 2.0        # seconds the main thread gets to unwind after --timeout before the backstop
+
+
+def _arm_backstop(seconds):
+    try:
+        faulthandler.dump_traceback_later(seconds, exit=True, file=sys.__stderr__)
+    except (AttributeError, ValueError, OSError, RuntimeError):   # no real stderr to write to
+        return False
+    return True
 
 
 def _describe(error, spec):
