@@ -1,5 +1,6 @@
-"""The public API: ``jacobian``, ``jvp``, ``vjp``, ``trace``, plus ``flat_jacobian`` and
-``plan`` for the command line.
+"""The public API: ``jacobian``, ``jvp``, ``vjp`` (from ``directional``), ``trace``,
+``sparsity``, plus ``flat_jacobian`` and ``plan`` for the command line. The arguments
+(argnums, checks, pytrees, keyword arguments) are prepared by ``jaccli.arguments``.
 
 A Jacobian is built by tracing the function once at the point, then running batched sweeps:
 forward mode pushes chunks of identity columns (seeds) through the graph, reverse mode pulls
@@ -9,15 +10,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .arguments import FlatCall, argnums_tuple, as_array, differentiable
+from .arguments import FlatCall, argnums_tuple, as_array, differentiable, trace_call
 from .backend import module_for
 from .errors import InputError
-from .ir import Var
-from .interpret import jvp_sweep, vjp_sweep
 from .memory import parse_size
 from .planner import decide_by_measurement, make_plan
 from .sweeps import Seeds, flat_offsets, flat_size, run_sweeps, sweep_chunk
-from .tracer import Tracer, trace_function
+from .directional import jvp, vjp
+from .tracer import Tracer
 
 _MODES = ("auto", "fwd", "rev")
 
@@ -33,19 +33,7 @@ def _prepare(f, args, argnums, xp=np):
     """Check the arguments and trace ``f``: (graph, the ``FlatCall``, argnums tuple,
     single)."""
     call = FlatCall(f, tuple(args), None, argnums, xp)
-    return _trace_call(call, xp), call, call.nums, call.single
-
-
-def _trace_call(call, xp=np):
-    """Trace the ``FlatCall`` ``call`` (its differentiated leaves already checked). On a GPU
-    every NumPy array leaf moves once, and NumPy constants ``f`` creates move as the trace
-    meets them."""
-    leaves = list(call.leaves)
-    if xp is not np:
-        leaves = [xp.asarray(a) if isinstance(a, np.ndarray) else a for a in leaves]
-    graph, _ = trace_function(call, leaves, call.flat_nums,
-                              None if xp is np else xp.asarray)
-    return graph
+    return trace_call(call, xp), call, call.nums, call.single
 
 
 def _check_mode(mode):
@@ -123,7 +111,7 @@ def _traced_plan(call, mode, chunk_size, memory_limit, device=None, out_path=Non
     if sparse != "off" and xp is not np:
         raise InputError("sparse Jacobians run on the CPU only in this version; leave out "
                          "device='cuda' (or pass sparse=False).")
-    graph = _trace_call(call, xp)
+    graph = trace_call(call, xp)
     out_shapes, dtype = _output_info(graph)
     in_shapes = [tuple(v.shape) for v in graph.inputs]
     plan = make_plan(graph, flat_size(out_shapes), flat_size(in_shapes), mode, chunk_size,
@@ -342,78 +330,6 @@ unflatten = _unflatten
 
 # ---------------------------------------------------------------- jvp, vjp, trace, plan
 
-def _primal_outputs(graph):
-    return [graph.values[o] if type(o) is Var else o for o in graph.outputs]
-
-
-def _matching(tree, values, what, of):
-    """The leaves of ``values`` (tangents or cotangents), which must have the structure
-    ``tree`` (a tuple may stand for a list); an InputError naming the difference otherwise."""
-    from .pytree import flatten
-    leaves, given = flatten(values)
-    if not tree.same_shape(given, loose=True):
-        raise InputError(f"the {what} have the structure {given.describe()}, {of} "
-                         f"{tree.describe()}: give one array per leaf, in the same "
-                         "containers.")
-    return leaves
-
-
-def jvp(f, primals, tangents):
-    """Forward mode: ``(f(*primals), J @ tangents)`` for one tangent per primal (same shapes;
-    a pytree primal takes a tangent of its structure). The output and its tangent have the
-    output's structure. Keyword arguments: close over them (``lambda x: f(x, y=3.0)``)."""
-    primals, tangents = tuple(primals), tuple(tangents)
-    if len(primals) != len(tangents):
-        raise InputError(f"jvp got {len(primals)} primals but {len(tangents)} tangents.")
-    call = FlatCall(f, primals, None, tuple(range(len(primals))))
-    flat_tangents = _matching(call.tree.children[0], tangents, "tangents", "the primals")
-    graph = _trace_call(call)
-    ts = []
-    for j, v, t in zip(call.flat_nums, graph.inputs, flat_tangents):
-        t = as_array(t, dtype=v.dtype)
-        if t.shape != v.shape:
-            name = call.leaf_name(j).replace("argument", "tangent", 1)
-            raise InputError(f"{name} has shape {t.shape}, its primal {v.shape}.")
-        ts.append(t)
-    with np.errstate(all="ignore"):
-        outs = jvp_sweep(graph, graph.values, ts)
-    ys = _primal_outputs(graph)
-    dots = [np.zeros(np.shape(y), dtype=float) if t is None else as_array(t)
-            for y, t in zip(ys, outs)]
-    return call.outputs(ys), call.outputs(dots)
-
-
-def vjp(f, *primals, **kwargs):
-    """Reverse mode: ``(f(*primals, **kwargs), vjp_fn)``; ``vjp_fn(ybar)`` returns the tuple
-    of cotangents ``ybar @ J`` for each primal (each in its primal's structure and shapes);
-    ``ybar`` has the output's structure. Keyword arguments are constants. ``vjp_fn`` reads
-    the arrays ``f`` used by reference: do not change them before calling it."""
-    call = FlatCall(f, primals, kwargs, tuple(range(len(primals))))
-    graph = _trace_call(call)
-    ys = _primal_outputs(graph)
-    out_tree = call.out_tree
-
-    def vjp_fn(cotangent):
-        if out_tree.kind in ("tuple", "list") and type(cotangent) in (tuple, list) \
-                and len(cotangent) != len(out_tree.children):
-            raise InputError(f"vjp_fn expects {len(out_tree.children)} cotangent(s), got "
-                             f"{len(cotangent)}.")
-        cts = _matching(out_tree, cotangent, "cotangents", "the output")
-        arrs = []
-        for i, (c, y, name) in enumerate(zip(cts, ys, call.out_names())):
-            c = as_array(c, dtype=np.float64)
-            if c.shape != np.shape(y):
-                where = f"cotangent {i}" + (f" (the output at {name})" if name else "")
-                raise InputError(f"{where} has shape {c.shape}, its output {np.shape(y)}.")
-            arrs.append(c)
-        with np.errstate(all="ignore"):
-            res = vjp_sweep(graph, graph.values, arrs)
-        return call.all_arguments([np.zeros(v.shape, v.dtype) if c is None else as_array(c)
-                                   for v, c in zip(graph.inputs, res)])
-
-    return call.outputs(ys), vjp_fn
-
-
 def trace(f, *args, argnums=None, **kwargs):
     """The graph recorded for ``f(*args, **kwargs)``; ``argnums=None`` traces every argument
     whose leaves are all float. ``print(jaccli.trace(f, x))`` shows one equation per line."""
@@ -421,7 +337,7 @@ def trace(f, *args, argnums=None, **kwargs):
         from .pytree import flatten
         argnums = tuple(i for i, a in enumerate(args) if flatten(a)[0] and all(
             np.asarray(b).dtype.kind == "f" for b in flatten(a)[0]))
-    return _trace_call(FlatCall(f, args, kwargs, argnums))
+    return trace_call(FlatCall(f, args, kwargs, argnums))
 
 
 def plan(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit=None, out_path=None,
@@ -446,7 +362,7 @@ def sparsity(f, *args, argnums=0, **kwargs):
     says which). A clearly dense pattern is returned as all True."""
     import scipy.sparse as sp
     from .sparse.jacobian import sparsity as graph_sparsity
-    graph = _trace_call(FlatCall(f, args, kwargs, argnums))
+    graph = trace_call(FlatCall(f, args, kwargs, argnums))
     info = graph_sparsity(graph)
     if info is not None:
         return info.pattern
@@ -461,7 +377,7 @@ def prepare(f, args, argnums=0, kwargs=None):
     """Check the arguments and trace ``f``: (graph, the ``FlatCall``), as the Jacobian
     functions do (the same InputError for an integer argument)."""
     call = FlatCall(f, tuple(args), kwargs, argnums)
-    return _trace_call(call), call
+    return trace_call(call), call
 
 
 output_info = _output_info        # (out_shapes, dtype) of a graph

@@ -21,7 +21,7 @@ import numpy as np
 from .backend import on_gpu
 from .errors import InputError, TracingError
 from .pytree import flatten, render
-from .tracer import Tracer
+from .tracer import Tracer, trace_function
 
 
 def argnums_tuple(argnums, nargs):
@@ -89,6 +89,29 @@ def as_array(a, dtype=None):
     if type(a) is Tracer:
         return a if dtype is None or a.dtype == dtype else a.astype(dtype)
     return np.asarray(a, dtype=dtype)
+
+
+def trace_call(call, xp=np):
+    """Trace the ``FlatCall`` ``call`` (its differentiated leaves already checked). On a GPU
+    every NumPy array leaf moves once, and NumPy constants ``f`` creates move as the trace
+    meets them."""
+    leaves = list(call.leaves)
+    if xp is not np:
+        leaves = [xp.asarray(a) if isinstance(a, np.ndarray) else a for a in leaves]
+    graph, _ = trace_function(call, leaves, call.flat_nums,
+                              None if xp is np else xp.asarray)
+    return graph
+
+
+def matching(tree, values, what, of):
+    """The leaves of ``values`` (tangents or cotangents), which must have the structure
+    ``tree`` (a tuple may stand for a list); an InputError naming the difference otherwise."""
+    leaves, given = flatten(values)
+    if not tree.same_shape(given, loose=True):
+        raise InputError(f"the {what} have the structure {given.describe()}, {of} "
+                         f"{tree.describe()}: give one array per leaf, in the same "
+                         "containers.")
+    return leaves
 
 
 class FlatCall:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .api import check_engine, output_info
-from .arguments import FlatCall
+from .arguments import FlatCall, matching
 from .errors import InputError
 from .interpret import jvp_sweep, vjp_sweep
 from .ir import Var
@@ -366,7 +366,6 @@ def hvp(f, primals, tangents):
     sweep (forward over reverse), ``H @ v`` a tuple with one array per primal (its shape),
     ``v`` the ``tangents`` (one per primal, same shapes; a pytree primal takes a tangent of
     its structure and gets ``H @ v`` in it). Every primal is differentiated."""
-    from .api import _matching
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise InputError(f"hvp got {len(primals)} primals but {len(tangents)} tangents.")
@@ -374,7 +373,7 @@ def hvp(f, primals, tangents):
         raise InputError("hvp needs at least one primal.")
     d = derivative_graph(f, primals, tuple(range(len(primals))), inner="rev")
     _require_scalar(d, "hvp")
-    flat_tangents = _matching(d.call.tree.children[0], tangents, "tangents", "the primals")
+    flat_tangents = matching(d.call.tree.children[0], tangents, "tangents", "the primals")
     ts = []
     for j, v, t in zip(d.call.flat_nums, d.dgraph.inputs, flat_tangents):
         t = np.asarray(t, dtype=v.dtype)

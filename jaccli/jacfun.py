@@ -42,7 +42,7 @@ from .ir import Var
 from .planner import decide_by_measurement, make_plan
 from .rules import eval_rule, lazy_shapes
 from .sweeps import Seeds, flat_blocks, flat_offsets, flat_size, sweep_chunk
-from .pytree import _node, flatten
+from .pytree import flatten, is_container
 from .tracer import trace_function
 
 CACHE_SIZE = 8          # argument signatures kept per jacfun (least recently used dropped)
@@ -295,7 +295,7 @@ class JacobianFunction:
 
 def _plain(args):
     """Whether no argument is a container (a pytree with structure): the direct path."""
-    return all(a is None or _node(a) is None for a in args)
+    return not any(is_container(a) for a in args)
 
 
 def _signature(args, nums):

@@ -75,6 +75,8 @@ class TreeDef:
         return out
 
     def _steps(self):
+        if not self.children:
+            return []
         if self.kind in (_TUPLE, _LIST):
             return [("index", i) for i in range(len(self.children))]
         if self.kind == _NAMED:
@@ -142,6 +144,11 @@ def _node(x, none_is_leaf=False):
     if isinstance(x, tuple) and hasattr(t, "_fields"):
         return _NAMED, t, tuple(x)
     return None
+
+
+def is_container(x):
+    """Whether ``x`` has structure (a tuple, list, dict, namedtuple; None is not one here)."""
+    return x is not None and _node(x) is not None
 
 
 def flatten(tree, none_is_leaf=False):
