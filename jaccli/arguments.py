@@ -155,9 +155,13 @@ class FlatCall:
         return f"{name} at {render(rest)}" if rest else name
 
     def in_names(self):
-        """The differentiated leaves' names, in column order: the leaf's path in its
-        argument ('' for a plain array argument), for an index map."""
-        return [render(self._paths[j][2:]) for j in self.flat_nums]
+        """The differentiated leaves' names, in column order, as the result of ``jacobian``
+        is indexed: the leaf's path in its argument ('' for a plain array) for an int
+        ``argnums``, prefixed by the argument's place in a tuple ``argnums`` (``[1]['W']``)."""
+        if self.single:
+            return [render(self._paths[j][2:]) for j in self.flat_nums]
+        return [f"[{k}]" + render(self._paths[j][2:])
+                for k, i in enumerate(self.nums) for j in self.arg_ranges[i]]
 
     def __call__(self, *leaves):
         args, kwargs = self.tree.unflatten(leaves)

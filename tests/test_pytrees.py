@@ -92,6 +92,9 @@ def test_dict_keys_in_any_order_give_one_layout():
         close(flat.matrix, JF[:, :9])
         assert flat.in_names == ["['W']", "['b']"]
         assert flat.out_names == ["['a']", "['z'][0]", "['z'][1][0]"]
+    flat = flat_jacobian(layer, ({"W": W, "b": B}, X), argnums=(0, 1))
+    assert flat.in_names == ["[0]['W']", "[0]['b']", "[1]"]
+    close(flat.matrix, JF)
     Jsp = jaccli.jacobian(layer, {"b": B, "W": W}, X, sparse=True)
     assert sp.issparse(Jsp)
     close(Jsp.toarray(), JF[:, :9])
@@ -298,3 +301,17 @@ def test_cli_labels_rows_by_path(tmp_path):
     expected = np.array([[np.cos(1.0) * y, 0, np.sin(1.0)], [0, np.cos(2.0) * y, np.sin(2.0)],
                          [1, 1, 0], [0, 0, 2 * y]])
     close(data["jacobian"], expected)
+
+
+def test_trace_takes_pytrees_and_keywords():
+    graph = jaccli.trace(layer, {"W": W, "b": B}, X)
+    assert [tuple(v.shape) for v in graph.inputs] == [(3, 2), (3,), (2,)]
+    graph = jaccli.trace(lambda p, n, k=1.0: p["a"][n] * k, {"a": X, "c": (B,)}, 1, k=2.0)
+    assert [tuple(v.shape) for v in graph.inputs] == [(2,), (3,)]      # n is not float
+
+
+def test_tangent_leaf_shape_is_named():
+    with pytest.raises(InputError, match=r"tangent 0 at \['b'\] has shape"):
+        jaccli.jvp(layer, ({"W": W, "b": B}, X), ({"W": W, "b": np.ones(2)}, X))
+    with pytest.raises(InputError, match=r"tangent 0 at \['b'\] has shape"):
+        jaccli.hvp(loss, ({"W": W, "b": B}, X), ({"W": W, "b": np.ones(2)}, X))
