@@ -196,7 +196,7 @@ def _compute(call, mode, chunk_size, memory_limit, device, out_path=None,
                 import scipy.sparse as sp
                 J = sp.csr_array(np.asarray(J))
     return FlatJacobian(J, out_shapes, in_shapes, plan.mode, plan,
-                        list(graph.point_dependent), tasks, call.in_names(), call.out_names())
+                        list(graph.point_dependent), tasks)
 
 
 def _open_memmap(path, J):
@@ -226,8 +226,10 @@ def flat_jacobian(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit
         (see ``jaccli.distributed``; ``result.tasks`` says how J was split); the result is
         equal to the serial one bit for bit. Needs ``pip install 'jaccli[dask]'``."""
     call = FlatCall(f, tuple(args), kwargs, argnums, module_for(device))
-    return _compute(call, mode, chunk_size, memory_limit, device, out_path, progress, on_plan,
+    flat = _compute(call, mode, chunk_size, memory_limit, device, out_path, progress, on_plan,
                     sparse, client)
+    flat.in_names, flat.out_names = call.in_names(), call.out_names()
+    return flat
 
 
 def jacobian(f, *args, argnums=0, mode="auto", chunk_size=None, device=None, memory_limit=None,

@@ -128,7 +128,7 @@ class FlatCall:
         self.nums, self.single = argnums_tuple(argnums, len(args))
         self.leaves, self.tree = flatten((tuple(args), dict(kwargs or {})))
         self.arg_trees = self.tree.children[0].children
-        self._paths = self.tree.paths()
+        self._leaf_paths = None
         self.arg_ranges, start = [], 0
         for t in self.arg_trees:
             self.arg_ranges.append(range(start, start + t.num_leaves))
@@ -140,8 +140,16 @@ class FlatCall:
                                  f"container: {self.arg_trees[i].describe()}); pass arrays "
                                  "in it or leave it out of argnums.")
         for j in self.flat_nums:
-            self.leaves[j] = differentiable(self.leaves[j], self.leaf_name(j), xp)
+            a = self.leaves[j]
+            if xp is not np or type(a) is not np.ndarray or a.dtype.kind != "f":
+                self.leaves[j] = differentiable(a, self.leaf_name(j), xp)
         self.out_tree = None
+
+    @property
+    def _paths(self):
+        if self._leaf_paths is None:             # only for names: errors, index maps
+            self._leaf_paths = self.tree.paths()
+        return self._leaf_paths
 
     def positions(self, argnums):
         """The leaf positions of the arguments ``argnums`` (indices of positional ones)."""

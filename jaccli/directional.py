@@ -54,9 +54,10 @@ def vjp(f, *primals, **kwargs):
                              f"{len(cotangent)}.")
         cts = matching(out_tree, cotangent, "cotangents", "the output")
         arrs = []
-        for i, (c, y, name) in enumerate(zip(cts, ys, call.out_names())):
+        for i, (c, y) in enumerate(zip(cts, ys)):
             c = as_array(c, dtype=np.float64)
             if c.shape != np.shape(y):
+                name = call.out_names()[i]
                 where = f"cotangent {i}" + (f" (the output at {name})" if name else "")
                 raise InputError(f"{where} has shape {c.shape}, its output {np.shape(y)}.")
             arrs.append(c)

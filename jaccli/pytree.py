@@ -17,7 +17,7 @@ one flat layout), an OrderedDict's in insertion order. A dict whose keys cannot 
 (mixed types) keeps its insertion order. Unflattening a dict builds it in sorted key order.
 """
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _LEAF, _NONE, _TUPLE, _LIST, _DICT, _ODICT, _NAMED = (
     "leaf", "none", "tuple", "list", "dict", "odict", "named")
@@ -30,12 +30,11 @@ class TreeDef:
     kind: str
     meta: object = None
     children: tuple = ()
+    num_leaves: int = field(init=False, compare=False, repr=False)
 
-    @property
-    def num_leaves(self):
-        if self.kind == _LEAF:
-            return 1
-        return sum(c.num_leaves for c in self.children)
+    def __post_init__(self):
+        n = 1 if self.kind == _LEAF else sum(c.num_leaves for c in self.children)
+        object.__setattr__(self, "num_leaves", n)
 
     @property
     def is_leaf(self):
@@ -43,11 +42,9 @@ class TreeDef:
 
     def unflatten(self, leaves):
         """The pytree of this structure holding ``leaves`` (a sequence, in flatten's order)."""
-        leaves = list(leaves)
         if len(leaves) != self.num_leaves:
             raise ValueError(f"{len(leaves)} leaves for a structure of {self.num_leaves}")
-        it = iter(leaves)
-        return self._build(it)
+        return self._build(iter(leaves))
 
     def _build(self, it):
         if self.kind == _LEAF:
