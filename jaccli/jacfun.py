@@ -106,8 +106,11 @@ def hvpfun(f, argnums=0):
                          "minimize(hessp=) calls it: hessp(x, v, *args).")
 
     def directional(x, v, *args, **kwargs):
-        g, _ = flatten(api.jacobian(f, x, *args, **kwargs))
-        vs, _ = flatten(v)
+        g, tree = flatten(api.jacobian(f, x, *args, **kwargs))
+        vs, given = flatten(v)
+        if not tree.same_shape(given, loose=True):
+            raise InputError(f"hessp's v has the structure {given.describe()}, x "
+                             f"{tree.describe()}: give v in x's containers.")
         return sum((gk * vk).sum() for gk, vk in zip(g, vs))
     return jacfun(directional, 0)
 

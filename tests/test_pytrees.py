@@ -315,3 +315,17 @@ def test_tangent_leaf_shape_is_named():
         jaccli.jvp(layer, ({"W": W, "b": B}, X), ({"W": W, "b": np.ones(2)}, X))
     with pytest.raises(InputError, match=r"tangent 0 at \['b'\] has shape"):
         jaccli.hvp(loss, ({"W": W, "b": B}, X), ({"W": W, "b": np.ones(2)}, X))
+
+
+def test_sparse_hessian_over_dict_leaves():
+    """The flat (N, N) Hessian takes the leaves in the sorted-key order: W then b."""
+    H = jaccli.hessian(loss, {"b": B, "W": W}, X, sparse=True)
+    ref = jaccli.hessian(loss_flat, W, B, X, argnums=(0, 1))
+    dense = np.block([[ref[0][0].reshape(6, 6), ref[0][1].reshape(6, 3)],
+                      [ref[1][0].reshape(3, 6), ref[1][1]]])
+    close(H.toarray(), dense)
+
+
+def test_hvpfun_refuses_v_of_another_structure():
+    with pytest.raises(InputError, match="structure"):
+        jaccli.hvpfun(loss)({"W": W, "b": B}, {"W": W}, X)
