@@ -122,7 +122,7 @@ class FlatCall:
     arrays; flat_nums: the positions in ``leaves`` of the ``argnums`` arguments' leaves;
     arg_ranges[i]: the positions of argument i's leaves."""
 
-    def __init__(self, f, args, kwargs=None, argnums=0, xp=np, batched=()):
+    def __init__(self, f, args, kwargs=None, argnums=0, xp=np):
         self.f = f
         self.__name__ = getattr(f, "__name__", "f")
         self.nums, self.single = argnums_tuple(argnums, len(args))
@@ -204,8 +204,9 @@ class FlatCall:
         return parts[0] if self.single else tuple(parts)
 
     def all_arguments(self, values):
-        """A tuple over every positional argument, each in its structure (``values`` over
-        all their leaves in order), as ``vjp`` and ``hvp`` return cotangents."""
+        """A tuple over every positional argument, each in its structure (``values``: one
+        per positional leaf, in order; the keywords' leaves come after them), as ``vjp`` and
+        ``hvp`` return cotangents, which differentiate every positional argument."""
         return tuple(t.unflatten([values[j] for j in r])
                      for t, r in zip(self.arg_trees, self.arg_ranges))
 
