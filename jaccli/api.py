@@ -1,5 +1,6 @@
-"""The public API: ``jacobian``, ``jvp``, ``vjp``, ``trace``, plus ``flat_jacobian`` and
-``plan`` for the command line.
+"""The public API: ``jacobian``, ``jvp``, ``vjp`` (from ``directional``), ``trace``,
+``sparsity``, plus ``flat_jacobian`` and ``plan`` for the command line. The arguments
+(argnums, checks, pytrees, keyword arguments) are prepared by ``jaccli.arguments``.
 
 A Jacobian is built by tracing the function once at the point, then running batched sweeps:
 forward mode pushes chunks of identity columns (seeds) through the graph, reverse mode pulls
@@ -9,99 +10,30 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .backend import module_for, on_gpu
+from .arguments import FlatCall, argnums_tuple, differentiable, trace_call  # noqa: F401
+from .backend import module_for
 from .errors import InputError
-from .ir import Var
-from .interpret import jvp_sweep, vjp_sweep
 from .memory import parse_size
 from .planner import decide_by_measurement, make_plan
 from .sweeps import Seeds, flat_offsets, flat_size, run_sweeps, sweep_chunk
-from .tracer import Tracer, trace_function
+from .directional import jvp, vjp  # noqa: F401  (public here, as before the split)
+from .tracer import Tracer
 
 _MODES = ("auto", "fwd", "rev")
 
 
 # ---------------------------------------------------------------- arguments
 
-def _argnums_tuple(argnums, nargs):
-    single = isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool)
-    try:
-        nums = (argnums,) if single else tuple(argnums)
-    except TypeError:
-        nums = None
-    if nums is None or isinstance(argnums, bool):
-        raise InputError(f"argnums={argnums!r} does not name an argument: pass an int or a "
-                         f"tuple of ints below {nargs} (the function was given {nargs} "
-                         "positional argument(s)).")
-    if not nums:
-        raise InputError("argnums is empty: name at least one argument to differentiate.")
-    out = []
-    for a in nums:
-        if not isinstance(a, (int, np.integer)) or not -nargs <= a < nargs:
-            raise InputError(f"argnums={argnums!r} does not name an argument: the function "
-                             f"was given {nargs} positional argument(s).")
-        out.append(int(a) % nargs)
-    if len(set(out)) != len(out):
-        raise InputError(f"argnums={argnums!r} names an argument twice.")
-    return tuple(out), single
-
-
-def _differentiable(value, i, xp=np):
-    if type(value) is Tracer:            # nested: an outer trace's value (tracer.bind's NOTE)
-        return _nested_argument(value, i, xp)
-    if xp is np and on_gpu(value):
-        raise InputError(f"argument {i} is a CuPy (GPU) array; pass device='cuda' to compute "
-                         "on the GPU.")
-    try:
-        a = xp.asarray(value)
-    except Exception as exc:
-        raise InputError(f"argument {i} cannot be read as an array: {exc}") from None
-    kind = a.dtype.kind
-    if kind in "iub":
-        raise InputError(f"argument {i} has dtype {a.dtype}; only floating-point inputs can be "
-                         f"differentiated. Pass it as floats (x.astype(float)) or leave it out "
-                         f"of argnums.")
-    if kind != "f":
-        raise InputError(f"argument {i} has dtype {a.dtype}; jaccli differentiates real "
-                         "floating-point arrays only.")
-    return a
-
-
-def _nested_argument(value, i, xp):
-    if xp is not np:
-        raise InputError("nested differentiation of device='cuda' is not supported yet: "
-                         "differentiate the outer function on the CPU.")
-    if value.dtype.kind != "f":
-        raise InputError(f"argument {i} has dtype {value.dtype}; only floating-point inputs "
-                         "can be differentiated. Pass it as floats (x.astype(float)) or leave "
-                         "it out of argnums.")
-    return value
-
-
 def _nested(graph):
     """Whether this trace runs inside another: its values are an outer trace's Tracers."""
     return any(type(graph.values[v]) is Tracer for v in graph.inputs)
 
 
-def _as_array(a, dtype=None):
-    """``a`` as a NumPy array, or as it is when it is an outer trace's Tracer (nested)."""
-    if type(a) is Tracer:
-        return a if dtype is None or a.dtype == dtype else a.astype(dtype)
-    return np.asarray(a, dtype=dtype)
-
-
 def _prepare(f, args, argnums, xp=np):
-    """Check and (on a GPU: move) the arguments, then trace ``f``. On a GPU every NumPy array
-    argument moves once, and NumPy constants ``f`` creates move as the trace meets them."""
-    nums, single = _argnums_tuple(argnums, len(args))
-    args = list(args)
-    for i in range(len(args)):
-        if i in nums:
-            args[i] = _differentiable(args[i], i, xp)
-        elif xp is not np and isinstance(args[i], np.ndarray):
-            args[i] = xp.asarray(args[i])
-    graph, n_out = trace_function(f, args, nums, None if xp is np else xp.asarray)
-    return graph, n_out, nums, single
+    """Check the arguments and trace ``f``: (graph, the ``FlatCall``, argnums tuple,
+    single)."""
+    call = FlatCall(f, tuple(args), None, argnums, xp)
+    return trace_call(call, xp), call, call.nums, call.single
 
 
 def _check_mode(mode):
@@ -163,20 +95,23 @@ class FlatJacobian:
     plan: object
     point_dependent: list
     tasks: object = None        # the distributed.TaskSplit when a cluster ran the sweeps
+    in_names: list = None       # each differentiated leaf's path in its argument ('' plain)
+    out_names: list = None      # each output leaf's path ('' for a single array)
 
 
-def _traced_plan(f, args, argnums, mode, chunk_size, memory_limit, device=None, out_path=None,
+def _traced_plan(call, mode, chunk_size, memory_limit, device=None, out_path=None,
                  sparse="off"):
     """Trace ``f`` and plan its Jacobian (timing a trial chunk of each mode when the planner
-    asks for it; with ``sparse`` 'on' or 'auto', weighing compressed sweeps too). Returns
-    (graph, plan, out_shapes, in_shapes, dtype, n_out, single)."""
+    asks for it; with ``sparse`` 'on' or 'auto', weighing compressed sweeps too). ``call``:
+    a ``FlatCall`` (its leaves checked for ``device``). Returns (graph, plan, out_shapes,
+    in_shapes, dtype)."""
     mode, chunk_size, memory_limit = _check_engine(mode, chunk_size, memory_limit)
     sparse = _check_sparse(sparse)
     xp = module_for(device)
     if sparse != "off" and xp is not np:
         raise InputError("sparse Jacobians run on the CPU only in this version; leave out "
                          "device='cuda' (or pass sparse=False).")
-    graph, n_out, nums, single = _prepare(f, args, argnums, xp)
+    graph = trace_call(call, xp)
     out_shapes, dtype = _output_info(graph)
     in_shapes = [tuple(v.shape) for v in graph.inputs]
     plan = make_plan(graph, flat_size(out_shapes), flat_size(in_shapes), mode, chunk_size,
@@ -195,7 +130,7 @@ def _traced_plan(f, args, argnums, mode, chunk_size, memory_limit, device=None, 
     if plan.measure and plan.compressed is None:
         with np.errstate(all="ignore"):
             plan = _measure_modes(graph, plan, dtype)
-    return graph, plan, out_shapes, in_shapes, dtype, n_out, single
+    return graph, plan, out_shapes, in_shapes, dtype
 
 
 def _check_sparse(sparse):
@@ -226,7 +161,7 @@ def _measure_modes(graph, plan, dtype):
     return decide_by_measurement(plan, best, plan.measure)
 
 
-def _compute(f, args, argnums, mode, chunk_size, memory_limit, device, out_path=None,
+def _compute(call, mode, chunk_size, memory_limit, device, out_path=None,
              progress=None, on_plan=None, sparse="off", client=None):
     if client is not None:
         from .distributed import Cluster
@@ -236,8 +171,8 @@ def _compute(f, args, argnums, mode, chunk_size, memory_limit, device, out_path=
                              "leave out device='cuda'.")
         if _check_sparse(sparse) != "off":
             raise InputError("client= with sparse=... is not supported yet: pass one of them.")
-    graph, plan, out_shapes, in_shapes, dtype, n_out, single = _traced_plan(
-        f, args, argnums, mode, chunk_size, memory_limit, device, out_path, sparse)
+    graph, plan, out_shapes, in_shapes, dtype = _traced_plan(
+        call, mode, chunk_size, memory_limit, device, out_path, sparse)
     if on_plan is not None:
         on_plan(plan)
     memmap = out_path if plan.storage == "memmap" else None
@@ -260,9 +195,8 @@ def _compute(f, args, argnums, mode, chunk_size, memory_limit, device, out_path=
             if _check_sparse(sparse) == "on":
                 import scipy.sparse as sp
                 J = sp.csr_array(np.asarray(J))
-    flat = FlatJacobian(J, out_shapes, in_shapes, plan.mode, plan, list(graph.point_dependent),
-                        tasks)
-    return flat, n_out, single
+    return FlatJacobian(J, out_shapes, in_shapes, plan.mode, plan,
+                        list(graph.point_dependent), tasks)
 
 
 def _open_memmap(path, J):
@@ -272,10 +206,13 @@ def _open_memmap(path, J):
 
 def flat_jacobian(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit=None,
                   device=None, out_path=None, progress=None, on_plan=None, sparse="off",
-                  client=None):
+                  client=None, kwargs=None):
     """The Jacobian of ``f`` at ``args`` as one 2-D matrix of shape (M, N): M = total size of
     the outputs, N = total size of the arguments in ``argnums``, each flattened in C order and
-    laid out in order. Returns a ``FlatJacobian``.
+    laid out in order; pytree arguments and outputs by their leaves in ``pytree.flatten``
+    order (``result.in_names`` / ``out_names`` are the leaves' paths, see
+    ``jaccli.arguments``). ``kwargs``: keyword arguments passed to ``f`` (constants).
+    Returns a ``FlatJacobian``.
 
     out_path: a .npy file that J is written into chunk by chunk (memory-mapped) when it is
         larger than the memory budget; ``result.plan.storage`` is then 'memmap' and
@@ -288,16 +225,23 @@ def flat_jacobian(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit
     client: a ``dask.distributed.Client``: the chunks of seeds run as tasks on its cluster
         (see ``jaccli.distributed``; ``result.tasks`` says how J was split); the result is
         equal to the serial one bit for bit. Needs ``pip install 'jaccli[dask]'``."""
-    return _compute(f, tuple(args), argnums, mode, chunk_size, memory_limit, device,
-                    out_path, progress, on_plan, sparse, client)[0]
+    call = FlatCall(f, tuple(args), kwargs, argnums, module_for(device))
+    flat = _compute(call, mode, chunk_size, memory_limit, device, out_path, progress, on_plan,
+                    sparse, client)
+    flat.in_names, flat.out_names = call.in_names(), call.out_names()
+    return flat
 
 
 def jacobian(f, *args, argnums=0, mode="auto", chunk_size=None, device=None, memory_limit=None,
-             batched=False, sparse=False, client=None):
+             batched=False, sparse=False, client=None, **kwargs):
     """The Jacobian of ``f`` at ``args``, by batched automatic differentiation.
 
-    f: a function of arrays written with plain NumPy, returning an array or a tuple of arrays.
-    argnums: the argument (int) or arguments (tuple) to differentiate; they must be float.
+    f: a function of arrays written with plain NumPy, returning an array or a pytree of
+        arrays (nested tuples, lists, dicts, namedtuples; ``jaccli.pytree``).
+    args: arrays or pytrees of arrays. kwargs: keyword arguments passed on to ``f`` as
+        constants (not differentiated); the names of jacobian's own options are its own.
+    argnums: the positional argument (int) or arguments (tuple) to differentiate; their
+        leaves must be float.
     mode: "fwd" (one sweep of tangents per chunk of input columns), "rev" (cotangents per
         chunk of output rows) or "auto" (the planner's choice: fewer seeds for small or
         lopsided problems, else its cost model, with a timed trial when the two are close).
@@ -321,22 +265,26 @@ def jacobian(f, *args, argnums=0, mode="auto", chunk_size=None, device=None, mem
 
     Returns an array of shape ``out.shape + args[argnums].shape``; for a tuple ``argnums`` a
     tuple of them, for a tuple of outputs a tuple over outputs (each over argnums), as JAX.
+    Pytrees likewise: the output's structure outside, the argument's inside, each leaf
+    ``out_leaf.shape + arg_leaf.shape`` (a dict output {'a': ya} of a dict argument
+    {'W': W}: ``J['a']['W']``). With ``sparse=True`` the flat matrix over all leaves (the
+    layout of ``flat_jacobian``).
     """
     if batched is not False and batched is not None:
         if _check_sparse(sparse) != "off":
             raise InputError("sparse= with batched= is not supported yet: compute the "
                              "points one at a time, or pass sparse=False.")
-        return _batched_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit,
-                                 device, client)
-    flat, n_out, single = _compute(f, args, argnums, mode, chunk_size, memory_limit, device,
-                                   sparse=sparse, client=client)
+        return _batched_jacobian(f, args, kwargs, argnums, batched, mode, chunk_size,
+                                 memory_limit, device, client)
+    call = FlatCall(f, args, kwargs, argnums, module_for(device))
+    flat = _compute(call, mode, chunk_size, memory_limit, device, sparse=sparse, client=client)
     if _check_sparse(sparse) == "on":
         return flat.matrix
-    return _unflatten(flat.matrix, flat.out_shapes, flat.in_shapes, n_out, single)
+    return call.jacobian(_unflatten(flat.matrix, flat.out_shapes, flat.in_shapes, 0, False))
 
 
-def _batched_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit, device,
-                      client=None):
+def _batched_jacobian(f, args, kwargs, argnums, batched, mode, chunk_size, memory_limit,
+                      device, client=None):
     if client is None:
         from .points import batched_flat_jacobian as engine
     else:
@@ -349,20 +297,19 @@ def _batched_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit,
     if module_for(device) is not np:
         raise InputError("batched=... runs on the CPU only in this version; leave out "
                          "device='cuda'.")
-    if any(type(a) is Tracer for a in args):
+    call = FlatCall(f, args, kwargs, argnums)
+    if any(type(a) is Tracer for a in call.leaves):
         raise InputError("nested differentiation of jacobian(..., batched=...) is not "
                          "supported yet: call the batched Jacobian outside the outer "
                          "derivative, or leave out batched=.")
-    nums, single = _argnums_tuple(argnums, len(args))
-    extra = () if batched is True else _argnums_tuple(batched, len(args))[0]
-    args = list(args)
-    for i in nums:
-        args[i] = _differentiable(args[i], i)
-    for i in extra:
-        args[i] = np.asarray(args[i])
-    J, (out_shapes, in_shapes, _, n_out) = engine(
-        f, args, nums, set(nums) | set(extra), mode, chunk_size, memory_limit)
-    return _unflatten(J, out_shapes, in_shapes, n_out, single)
+    extra = () if batched is True else call.positions(argnums_tuple(batched, len(args))[0])
+    leaves = list(call.leaves)
+    for j in extra:
+        leaves[j] = np.asarray(leaves[j])
+    J, (out_shapes, in_shapes, _, _) = engine(
+        call, leaves, call.flat_nums, set(call.flat_nums) | set(extra), mode, chunk_size,
+        memory_limit)
+    return call.jacobian(_unflatten(J, out_shapes, in_shapes, 0, False))
 
 
 def _unflatten(J, out_shapes, in_shapes, n_out, single):
@@ -378,95 +325,46 @@ def _unflatten(J, out_shapes, in_shapes, n_out, single):
     return rows[0] if n_out is None else tuple(rows)
 
 
-# the argument checks and result layout of jacobian, for callers that give the same errors
-# and shapes (jaccli.jacfun)
-argnums_tuple, differentiable, unflatten = _argnums_tuple, _differentiable, _unflatten
+# the result layout of jacobian, for callers that give the same shapes (jaccli.jacfun);
+# argnums_tuple and differentiable (jaccli.arguments) are imported here for them too
+unflatten = _unflatten
 
 
 # ---------------------------------------------------------------- jvp, vjp, trace, plan
 
-def _structure(values, n_out):
-    return values[0] if n_out is None else tuple(values)
-
-
-def _primal_outputs(graph):
-    return [graph.values[o] if type(o) is Var else o for o in graph.outputs]
-
-
-def jvp(f, primals, tangents):
-    """Forward mode: ``(f(*primals), J @ tangents)`` for one tangent per primal (same shapes)."""
-    primals, tangents = tuple(primals), tuple(tangents)
-    if len(primals) != len(tangents):
-        raise InputError(f"jvp got {len(primals)} primals but {len(tangents)} tangents.")
-    graph, n_out, _, _ = _prepare(f, primals, tuple(range(len(primals))))
-    ts = []
-    for i, (v, t) in enumerate(zip(graph.inputs, tangents)):
-        t = _as_array(t, dtype=v.dtype)
-        if t.shape != v.shape:
-            raise InputError(f"tangent {i} has shape {t.shape}, its primal {v.shape}.")
-        ts.append(t)
-    with np.errstate(all="ignore"):
-        outs = jvp_sweep(graph, graph.values, ts)
-    ys = _primal_outputs(graph)
-    dots = [np.zeros(np.shape(y), dtype=float) if t is None else _as_array(t)
-            for y, t in zip(ys, outs)]
-    return _structure(ys, n_out), _structure(dots, n_out)
-
-
-def vjp(f, *primals):
-    """Reverse mode: ``(f(*primals), vjp_fn)``; ``vjp_fn(ybar)`` returns the tuple of
-    cotangents ``ybar @ J`` for each primal (same shapes as the primals). ``vjp_fn`` reads the
-    arrays ``f`` used by reference: do not change them before calling it."""
-    graph, n_out, _, _ = _prepare(f, primals, tuple(range(len(primals))))
-    ys = _primal_outputs(graph)
-
-    def vjp_fn(cotangent):
-        cts = [cotangent] if n_out is None else list(cotangent)
-        if len(cts) != len(ys):
-            raise InputError(f"vjp_fn expects {len(ys)} cotangent(s), got {len(cts)}.")
-        arrs = []
-        for i, (c, y) in enumerate(zip(cts, ys)):
-            c = _as_array(c, dtype=np.float64)
-            if c.shape != np.shape(y):
-                raise InputError(f"cotangent {i} has shape {c.shape}, its output {np.shape(y)}.")
-            arrs.append(c)
-        with np.errstate(all="ignore"):
-            res = vjp_sweep(graph, graph.values, arrs)
-        return tuple(np.zeros(v.shape, v.dtype) if c is None else _as_array(c)
-                     for v, c in zip(graph.inputs, res))
-
-    return _structure(ys, n_out), vjp_fn
-
-
-def trace(f, *args, argnums=None):
-    """The graph recorded for ``f(*args)``; ``argnums=None`` traces every float argument.
-    ``print(jaccli.trace(f, x))`` shows one equation per line."""
+def trace(f, *args, argnums=None, **kwargs):
+    """The graph recorded for ``f(*args, **kwargs)``; ``argnums=None`` traces every argument
+    whose leaves are all float. ``print(jaccli.trace(f, x))`` shows one equation per line."""
     if argnums is None:
-        argnums = tuple(i for i, a in enumerate(args) if np.asarray(a).dtype.kind == "f")
-    graph, _, _, _ = _prepare(f, args, argnums)
-    return graph
+        from .pytree import flatten
+        argnums = tuple(i for i, a in enumerate(args) if flatten(a)[0] and all(
+            np.asarray(b).dtype.kind == "f" for b in flatten(a)[0]))
+    return trace_call(FlatCall(f, args, kwargs, argnums))
 
 
 def plan(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit=None, out_path=None,
-         sparse=False):
+         sparse=False, kwargs=None):
     """The planner's decision for ``jacobian(f, *args, ...)`` without computing J (when the
     two modes' estimates are close, it does time one small chunk of each, as jacobian does).
     ``plan.to_dict()`` has mode, M, N, chunk_size, reason and per-mode estimates; with
     ``sparse`` True or 'auto' also nnz, density, the pattern's kind ('global' or 'local'),
-    colours per direction and the compressed method chosen (``compressed``)."""
-    return _traced_plan(f, tuple(args), argnums, mode, chunk_size, memory_limit,
-                        out_path=out_path, sparse=sparse)[1]
+    colours per direction and the compressed method chosen (``compressed``). ``kwargs``:
+    keyword arguments passed to ``f``."""
+    call = FlatCall(f, tuple(args), kwargs, argnums)
+    return _traced_plan(call, mode, chunk_size, memory_limit, out_path=out_path,
+                        sparse=sparse)[1]
 
 
-def sparsity(f, *args, argnums=0):
-    """The sparsity pattern of the flat Jacobian (M, N) of ``f`` at ``args``: a boolean
+def sparsity(f, *args, argnums=0, **kwargs):
+    """The sparsity pattern of the flat Jacobian (M, N) of ``f`` at ``args`` (pytrees by
+    their leaves, as ``flat_jacobian``): a boolean
     ``scipy.sparse.csr_array`` holding every entry that can be nonzero, found from the traced
     graph (never by probing values). Valid at every point when the trace recorded no
     value-dependent decision, else at this point only (``jaccli.plan(..., sparse=True)``
     says which). A clearly dense pattern is returned as all True."""
     import scipy.sparse as sp
     from .sparse.jacobian import sparsity as graph_sparsity
-    graph, _, _, _ = _prepare(f, args, argnums)
+    graph = trace_call(FlatCall(f, args, kwargs, argnums))
     info = graph_sparsity(graph)
     if info is not None:
         return info.pattern
@@ -477,20 +375,11 @@ def sparsity(f, *args, argnums=0):
 
 # ---------------------------------------------------------------- for jaccli.hessian
 
-def prepare(f, args, argnums=0):
-    """Check the arguments and trace ``f``: (graph, n_out, argnums tuple, single), as the
-    Jacobian functions do (the same InputError for an integer argument)."""
-    return _prepare(f, tuple(args), argnums)
-
-
-def checked_arguments(args, argnums=0):
-    """(args as a list, argnums tuple, single): the differentiated ones checked to be float
-    arrays (the InputError of ``jacobian`` otherwise), as ``prepare`` does before tracing."""
-    nums, single = _argnums_tuple(argnums, len(args))
-    args = list(args)
-    for i in nums:
-        args[i] = _differentiable(args[i], i)
-    return args, nums, single
+def prepare(f, args, argnums=0, kwargs=None):
+    """Check the arguments and trace ``f``: (graph, the ``FlatCall``), as the Jacobian
+    functions do (the same InputError for an integer argument)."""
+    call = FlatCall(f, tuple(args), kwargs, argnums)
+    return trace_call(call), call
 
 
 output_info = _output_info        # (out_shapes, dtype) of a graph

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .api import check_engine, checked_arguments, output_info
+from .api import check_engine, output_info
+from .arguments import FlatCall, matching
 from .errors import InputError
 from .interpret import jvp_sweep, vjp_sweep
 from .ir import Var
@@ -47,6 +48,7 @@ class Derivative:
     dtype: object
     n_out: object
     single: bool
+    call: object = None         # the FlatCall: the arguments' and output's pytrees
 
     @property
     def M(self):
@@ -70,7 +72,7 @@ def choose_inner(M, N, inner="auto"):
     return inner
 
 
-def derivative_graph(f, args, argnums=0, inner="auto", scalar_seed=True):
+def derivative_graph(f, args, argnums=0, inner="auto", scalar_seed=True, kwargs=None):
     """Trace the batched first-derivative sweep of ``f`` at ``args`` into a graph.
 
     NOTE: one evaluation of f. The sweep traces f itself, nested (tracer.bind's NOTE): f's
@@ -80,16 +82,18 @@ def derivative_graph(f, args, argnums=0, inner="auto", scalar_seed=True):
     two copies of every intermediate.
 
     With ``scalar_seed`` a scalar f takes one 0-d cotangent seed (its gradient has x's shape);
-    otherwise cotangent seeds carry a leading seed axis."""
-    args, nums, single = checked_arguments(args, argnums)
-    xs = [args[k] for k in nums]
+    otherwise cotangent seeds carry a leading seed axis. Pytree arguments and outputs are
+    traced by their leaves (``arguments.FlatCall``, kept as ``Derivative.call``)."""
+    flat = FlatCall(f, tuple(args), kwargs, argnums)
+    leaves, nums = flat.leaves, flat.flat_nums
+    xs = [leaves[k] for k in nums]
     info = {}
 
     def sweep(*x):
-        call = list(args)
+        call = list(leaves)
         for k, xk in zip(nums, x):
             call[k] = xk
-        graph, n_out = trace_function(f, call, nums)
+        graph, n_out = trace_function(flat, call, nums)
         out_shapes, dtype = output_info(graph)
         in_shapes = [tuple(v.shape) for v in graph.inputs]
         M, N = flat_size(out_shapes), flat_size(in_shapes)
@@ -113,7 +117,7 @@ def derivative_graph(f, args, argnums=0, inner="auto", scalar_seed=True):
     with np.errstate(all="ignore"):
         dgraph, _ = trace_function(sweep, xs, tuple(range(len(xs))))
     return Derivative(info["graph"], live_part(dgraph), info["inner"], info["out_shapes"],
-                      info["in_shapes"], info["dtype"], info["n_out"], single)
+                      info["in_shapes"], info["dtype"], info["n_out"], False, flat)
 
 
 def live_part(graph):
@@ -162,6 +166,7 @@ class FlatHessian:
     point_dependent: list
     n_out: object = None
     single: bool = True
+    call: object = None         # the FlatCall: the arguments' and output's pytrees
 
     @property
     def matrix(self):
@@ -188,12 +193,13 @@ def hessian_plan(d, mode="auto", chunk_size=None, memory_limit=None):
     return plan
 
 
-def plan_hessian(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit=None):
+def plan_hessian(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit=None,
+                 kwargs=None):
     """The plan for ``hessian(f, *args, ...)`` without computing it (the derivative graph is
     traced: that is where its sizes come from). ``plan.to_dict()`` is a Jacobian plan's of the
     derivative graph plus "inner" (the traced derivative's mode) and "order" ("fwd over rev"
     ...)."""
-    d = derivative_graph(f, tuple(args), argnums, "auto", scalar_seed=False)
+    d = derivative_graph(f, tuple(args), argnums, "auto", scalar_seed=False, kwargs=kwargs)
     p = hessian_plan(d, mode, chunk_size, memory_limit)
     to_dict = p.to_dict
 
@@ -221,14 +227,15 @@ COMPRESS_RATIO = 4        # ... and take them when N >= this many times the colo
 
 
 def flat_hessian(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit=None,
-                 inner="auto", progress=None, on_plan=None, compress=False):
+                 inner="auto", progress=None, on_plan=None, compress=False, kwargs=None):
     """All second derivatives of ``f`` at ``args`` over the flat layout; a ``FlatHessian``.
 
     compress: for a scalar f with many inputs (mode "auto", no chunk_size), look at the
     gradient graph's sparsity pattern first: when a star colouring needs far fewer colours
     than N, the dense H comes from one compressed forward sweep per colour (direct recovery:
-    the same entries, exact) instead of N seeds. Rosenbrock n = 2000: 3 sweeps, not 2000."""
-    d = derivative_graph(f, tuple(args), argnums, inner, scalar_seed=False)
+    the same entries, exact) instead of N seeds. Rosenbrock n = 2000: 3 sweeps, not 2000.
+    kwargs: keyword arguments passed to ``f`` (constants)."""
+    d = derivative_graph(f, tuple(args), argnums, inner, scalar_seed=False, kwargs=kwargs)
     if compress and mode == "auto" and chunk_size is None and d.inner == "rev" and d.M == 1 \
             and d.N >= COMPRESS_MIN_N and not any(type(a) is Tracer for a in args):
         compressed = _compressed_dense(d)
@@ -237,7 +244,7 @@ def flat_hessian(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit=
             if on_plan is not None:
                 on_plan(plan)
             return FlatHessian(H[None], d.out_shapes, d.in_shapes, d.inner, "fwd", plan,
-                               d.point_dependent, d.n_out, d.single)
+                               d.point_dependent, d.n_out, d.single, d.call)
     plan = hessian_plan(d, mode, chunk_size, memory_limit)
     if on_plan is not None:
         on_plan(plan)
@@ -245,7 +252,7 @@ def flat_hessian(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit=
         J = run_sweeps(d.dgraph, plan.mode, plan.chunk_size, np.dtype(d.dtype),
                        progress=progress)
     return FlatHessian(_to_tensor(J, d), d.out_shapes, d.in_shapes, d.inner, plan.mode, plan,
-                       d.point_dependent, d.n_out, d.single)
+                       d.point_dependent, d.n_out, d.single, d.call)
 
 
 def _compressed_dense(d):
@@ -310,13 +317,15 @@ def _to_tensor(J, d):
 
 
 def hessian(f, *args, argnums=0, sparse=False, mode="auto", chunk_size=None,
-            memory_limit=None):
+            memory_limit=None, **kwargs):
     """The second derivatives of ``f`` at ``args`` (forward over reverse, batched).
 
     Shapes follow JAX's ``hessian``: a scalar f gives ``x.shape + x.shape``; an f with output
     shape ``out.shape`` gives ``out.shape + x.shape + x.shape``. For a tuple ``argnums`` a
     nested tuple of blocks ``H[i][j]`` = d2 f / dx_i dx_j (shape out.shape + x_i.shape +
-    x_j.shape); for a tuple of outputs, a tuple over them.
+    x_j.shape); for a tuple of outputs, a tuple over them. Pytrees as ``jacobian``: the
+    output's structure outside, then the arguments' twice (``H['W']['b']``). Keyword
+    arguments are passed to ``f`` as constants.
 
     sparse: True for a scalar f gives the flat (N, N) Hessian over all ``argnums`` as a
         symmetric ``scipy.sparse.csr_array``, from the sparsity pattern of the gradient graph,
@@ -325,8 +334,9 @@ def hessian(f, *args, argnums=0, sparse=False, mode="auto", chunk_size=None,
         "auto" (the planner's choice). chunk_size, memory_limit: as for ``jacobian``.
     """
     if sparse:
-        return sparse_hessian(f, *args, argnums=argnums).matrix
-    flat = flat_hessian(f, args, argnums, mode, chunk_size, memory_limit, compress=True)
+        return sparse_hessian(f, *args, argnums=argnums, **kwargs).matrix
+    flat = flat_hessian(f, args, argnums, mode, chunk_size, memory_limit, compress=True,
+                        kwargs=kwargs)
     return _unflatten(flat)
 
 
@@ -344,6 +354,8 @@ def _unflatten(flat):
                 tuple(oshape) + tuple(si) + tuple(sj)) for j, sj in enumerate(flat.in_shapes))
             rows.append(row[0] if single else row)
         outs.append(rows[0] if single else tuple(rows))
+    if flat.call is not None:                   # blocks over leaves -> the pytrees
+        return flat.call.hessian(outs)
     return outs[0] if n_out is None else tuple(outs)
 
 
@@ -352,7 +364,8 @@ def _unflatten(flat):
 def hvp(f, primals, tangents):
     """``(f(*primals), H @ v)`` for a scalar f: one forward sweep over the traced gradient
     sweep (forward over reverse), ``H @ v`` a tuple with one array per primal (its shape),
-    ``v`` the ``tangents`` (one per primal, same shapes). Every primal is differentiated."""
+    ``v`` the ``tangents`` (one per primal, same shapes; a pytree primal takes a tangent of
+    its structure and gets ``H @ v`` in it). Every primal is differentiated."""
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise InputError(f"hvp got {len(primals)} primals but {len(tangents)} tangents.")
@@ -360,18 +373,20 @@ def hvp(f, primals, tangents):
         raise InputError("hvp needs at least one primal.")
     d = derivative_graph(f, primals, tuple(range(len(primals))), inner="rev")
     _require_scalar(d, "hvp")
+    flat_tangents = matching(d.call.tree.children[0], tangents, "tangents", "the primals")
     ts = []
-    for i, (v, t) in enumerate(zip(d.dgraph.inputs, tangents)):
+    for j, v, t in zip(d.call.flat_nums, d.dgraph.inputs, flat_tangents):
         t = np.asarray(t, dtype=v.dtype)
         if t.shape != v.shape:
-            raise InputError(f"tangent {i} has shape {t.shape}, its primal {v.shape}.")
+            name = d.call.leaf_name(j).replace("argument", "tangent", 1)
+            raise InputError(f"{name} has shape {t.shape}, its primal {v.shape}.")
         ts.append(t)
     with np.errstate(all="ignore"):
         outs = jvp_sweep(d.dgraph, d.dgraph.values, ts)
     out = d.graph.outputs[0]                  # its value: the outer trace's Tracer
-    y = _concrete(d.graph.values[out] if type(out) is Var else out)
-    return y, tuple(np.zeros(v.shape, v.dtype) if t is None else t
-                    for v, t in zip(d.dgraph.inputs, outs))
+    y = d.call.outputs([_concrete(d.graph.values[out] if type(out) is Var else out)])
+    return y, d.call.all_arguments([np.zeros(v.shape, v.dtype) if t is None else t
+                                    for v, t in zip(d.dgraph.inputs, outs)])
 
 
 def _require_scalar(d, what):
@@ -424,7 +439,7 @@ def symmetric_coloring(P):
     return star, "star"
 
 
-def sparse_hessian(f, *args, argnums=0, chunk_size=None):
+def sparse_hessian(f, *args, argnums=0, chunk_size=None, **kwargs):
     """The flat (N, N) Hessian of a scalar f as a ``SparseHessian``: the sparsity pattern of
     the gradient graph's Jacobian, a symmetric colouring, one forward sweep per colour over
     the gradient graph (seeds S, B = H S), then recovery."""
@@ -437,7 +452,7 @@ def sparse_hessian(f, *args, argnums=0, chunk_size=None):
         raise InputError("nested differentiation of hessian(..., sparse=True) is not "
                          "supported yet: the recovery writes into NumPy arrays; use the dense "
                          "hessian inside another derivative.")
-    d = derivative_graph(f, args, argnums, inner="rev")
+    d = derivative_graph(f, args, argnums, inner="rev", kwargs=kwargs)
     _require_scalar(d, "hessian(..., sparse=True)")
     N, dtype = d.N, np.dtype(d.dtype)
     try:

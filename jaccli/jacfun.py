@@ -17,7 +17,14 @@ new path is kept beside the others (a few paths per signature, one per branch ta
 that read a value no decision records (np.argmax, np.nonzero ...) is traced at every call.
 Every float argument, differentiated or not, is a graph input; other arguments (ints, strings,
 integer arrays ...) are part of the cache key by value, and arguments whose value we cannot key
-on (lists, dicts, objects) make every call trace afresh.
+on (objects) make every call trace afresh.
+
+NOTE: pytrees and keywords. A call with pytree arguments (tuples, lists, dicts, namedtuples)
+or keyword arguments is flattened (``arguments.FlatCall``): its structure (the TreeDef of
+(args, kwargs)) picks a reusable function of the flat leaves, cached like a signature, whose
+own cache keys the leaves as above. So a float array in a keyword argument is a graph input,
+read afresh at every call (never stale), and an int in one is keyed by value. The output's
+structure is the one of the latest trace: it must not depend on a branch taken.
 
 NOTE: closures. As with ``jax.jit``, arrays ``f`` reads that are not its arguments (globals,
 closures, attributes) are taken as they were at the first call of a signature: the graph holds
@@ -29,11 +36,13 @@ from collections import OrderedDict
 import numpy as np
 
 from . import api
+from .arguments import FlatCall
 from .errors import InputError, TracingError
 from .ir import Var
 from .planner import decide_by_measurement, make_plan
 from .rules import eval_rule, lazy_shapes
 from .sweeps import Seeds, flat_blocks, flat_offsets, flat_size, sweep_chunk
+from .pytree import flatten, is_container
 from .tracer import trace_function
 
 CACHE_SIZE = 8          # argument signatures kept per jacfun (least recently used dropped)
@@ -55,6 +64,9 @@ def jacfun(f, argnums=0, mode="auto", sparse=False, chunk_size=None, memory_limi
 
     As with ``jax.jit``, arrays ``f`` reads other than its arguments (globals, closures) are
     taken as they were at the first call: pass an array that changes as an argument.
+
+    Pytree arguments and outputs, and keyword arguments (passed to ``f``, not
+    differentiated), as ``jacobian``; the cache is keyed on their structure too.
 
     sparse: True returns what ``jacobian(..., sparse=True)`` does, the flat (M, N) Jacobian
     over all outputs and ``argnums`` as a ``scipy.sparse.csr_array``; the pattern and its
@@ -78,8 +90,8 @@ def hessfun(f, argnums=0, mode="auto", chunk_size=None, memory_limit=None):
     calls with the same signatures evaluate that graph and sweep it.
 
     For SciPy: ``minimize(f, x0, jac=jacfun(f), hess=hessfun(f), method="trust-exact")``."""
-    def derivative(*args):
-        return api.jacobian(f, *args, argnums=argnums)
+    def derivative(*args, **kwargs):
+        return api.jacobian(f, *args, argnums=argnums, **kwargs)
     derivative.__name__ = f"derivative of {getattr(f, '__name__', 'f')}"
     return jacfun(derivative, argnums, mode, False, chunk_size, memory_limit)
 
@@ -93,8 +105,13 @@ def hvpfun(f, argnums=0):
         raise InputError("hvpfun differentiates the first argument only (argnums=0), as "
                          "minimize(hessp=) calls it: hessp(x, v, *args).")
 
-    def directional(x, v, *args):
-        return (api.jacobian(f, x, *args) * v).sum()
+    def directional(x, v, *args, **kwargs):
+        g, tree = flatten(api.jacobian(f, x, *args, **kwargs))
+        vs, given = flatten(v)
+        if not tree.same_shape(given, loose=True):
+            raise InputError(f"hessp's v has the structure {given.describe()}, x "
+                             f"{tree.describe()}: give v in x's containers.")
+        return sum((gk * vk).sum() for gk, vk in zip(g, vs))
     return jacfun(directional, 0)
 
 
@@ -131,6 +148,7 @@ class JacobianFunction:
         self.mode, self.chunk_size, self.memory_limit = mode, chunk_size, memory_limit
         self._cache = OrderedDict()
         self._nums = {}          # number of arguments -> (argnums tuple, single)
+        self._trees = OrderedDict()   # structure of (args, kwargs) -> (FlatCall, inner jacfun)
         self.traces = 0          # how many times f was traced (for tests and curiosity)
         # compressed sweeps (a dense J of a sparse pattern) in the modes the options allow
         self._compress = None if chunk_size is not None or sparse else (
@@ -141,13 +159,43 @@ class JacobianFunction:
         return f"jacfun({name}, argnums={self.argnums!r}, mode={self.mode!r})"
 
     # ---------------------------------------------------------------- the call
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
+        if kwargs or not _plain(args):
+            return self._pytree(args, kwargs, False)
         return self._compute(args, False)
 
-    def flat(self, *args):
+    def flat(self, *args, **kwargs):
         """The flat (M, N) Jacobian at ``args``, as ``jaccli.api.flat_jacobian(...).matrix``:
         rows the outputs, columns the ``argnums`` arguments, each flattened in C order."""
+        if kwargs or not _plain(args):
+            return self._pytree(args, kwargs, True)
         return self._compute(args, True)
+
+    def _pytree(self, args, kwargs, flat):
+        """A call with pytree or keyword arguments: the reusable Jacobian function of its
+        structure's flat function, on the leaves (the jacfun NOTE on pytrees)."""
+        leaves, tree = flatten((args, kwargs))
+        found = self._trees.get(tree)
+        if found is None:
+            call = FlatCall(self.f, args, kwargs, self.argnums)
+            inner = JacobianFunction(call, call.flat_nums, self.mode, self.chunk_size,
+                                     self.memory_limit, self.sparse)
+            found = self._trees[tree] = (call, inner)
+            while len(self._trees) > CACHE_SIZE:
+                self._trees.popitem(last=False)
+        else:
+            self._trees.move_to_end(tree)
+            call, inner = found
+            for j in call.flat_nums:             # the leaves' own names in errors
+                a = leaves[j]
+                if type(a) is not np.ndarray or a.dtype.kind != "f":
+                    leaves[j] = api.differentiable(a, call.leaf_name(j))
+        before = inner.traces
+        result = inner._compute(leaves, True if flat else False)
+        self.traces += inner.traces - before
+        if flat or self.sparse:
+            return result
+        return call.jacobian(result)
 
     def _compute(self, args, flat):
         nums = self._nums.get(len(args))
@@ -247,6 +295,11 @@ class JacobianFunction:
 
 
 # ---------------------------------------------------------------- signatures
+
+def _plain(args):
+    """Whether no argument is a container (a pytree with structure): the direct path."""
+    return not any(is_container(a) for a in args)
+
 
 def _signature(args, nums):
     """(key, values): the cache key of a call and the argument values to trace or evaluate

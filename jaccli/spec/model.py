@@ -1,6 +1,7 @@
 """A loaded spec: named inputs (the Jacobian's columns), a plain-NumPy function of them, and
 named outputs (its rows)."""
 
+import inspect
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -36,7 +37,10 @@ class Spec:
             outputs = run(*(self.inputs if inputs is None else inputs))
         outputs = [self._as_array(i, out) for i, out in enumerate(outputs)]
         if self.output_names is None:
-            self.output_names = default_output_names(self.name, len(outputs))
+            # a module function's pytree result names its leaves (modules.bind)
+            paths = getattr(inspect.unwrap(self.function), "output_paths", None)
+            self.output_names = [self.name + p for p in paths] if paths and \
+                len(paths) == len(outputs) else default_output_names(self.name, len(outputs))
         if inputs is None:
             self.outputs = tuple(outputs)
         return tuple(outputs)

@@ -15,6 +15,7 @@ import numpy as np
 
 from jaccli.errors import ComputeError
 from jaccli.spec.errors import SpecError
+from jaccli.pytree import flatten, render
 from jaccli.spec.model import Spec, as_output_tuple
 
 MODULE_REF = re.compile(r"^(?P<module>.+\.py|[A-Za-z_][\w.]*):(?P<function>[A-Za-z_]\w*)$")
@@ -125,9 +126,25 @@ def bind(function, input_names, constants):
         except SystemExit as e:
             raise ComputeError(f"the function {f.__name__}() called sys.exit({e.code!r}); "
                                "raise an exception instead, or return its outputs.") from None
-        return as_output_tuple(result)
+        return _outputs(f, result)
     f.__name__ = getattr(function, "__name__", "f")
+    f.output_paths = None
     return f
+
+
+def _outputs(f, result):
+    """The outputs of a bound function's result: one array, a tuple/list of them, or any
+    pytree (a dict, nested tuples, namedtuples: ``jaccli.pytree``), by its leaves; for a
+    pytree other than a flat tuple/list, ``f.output_paths`` holds each leaf's path
+    (``['pos']``, ``[1][0]``), which names the outputs (``rhs['pos']``)."""
+    leaves, tree = flatten(result)
+    flat = tree.is_leaf or (tree.kind in ("tuple", "list")
+                            and all(c.is_leaf for c in tree.children))
+    if flat or result is None or not leaves:
+        f.output_paths = None
+        return as_output_tuple(result)
+    f.output_paths = [render(p) for p in tree.paths()]
+    return tuple(leaves)
 
 
 def checked(f, source):
