@@ -223,7 +223,7 @@ def _einsum_rule(e, pats, consts, limit):
         size = math.prod(e.in_shapes[i])
         if size * out_size > limit:
             raise DensePattern("a contraction's pattern is too large to track")
-        ops = [np.ones(s) if c is None else np.abs(np.asarray(c, dtype=float))
+        ops = [np.ones(s) if c is None else np.abs(np.asarray(c)).astype(float)
                for c, s in zip(consts, e.in_shapes)]
         ops[i] = np.eye(size).reshape((size,) + tuple(e.in_shapes[i]))
         spec = ",".join(seed + s if k == i else s for k, s in enumerate(ins))
