@@ -64,6 +64,11 @@ KINDS = {
                    "rules).",
     "linalg": "solve, inv, det, log|det|: over the stack axes, elementwise (broadcast); within "
               "one matrix (b: its vector or matrix), dense.",
+    "transform": "one input (np.fft): along the logical axes params['axes'] each out line "
+                 "depends on every element of the input line (dense; the lengths may "
+                 "differ: rfftn halves, irfftn restores params['s']); along the other axes "
+                 "out[j] depends only on the input elements with the same coordinates. "
+                 "Linear.",
     "decomposition": "cholesky, qr, eigh, svd, eig (one factor per primitive): over the stack "
                      "axes independent; within one matrix dense; costly (LAPACK, several "
                      "GEMMs per seed in the rules).",
