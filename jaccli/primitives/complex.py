@@ -5,7 +5,9 @@ The convention (JAX's; stated in full in ``rules.py``, "complex intermediates"):
 complex values are complex, the JVP is the R-linear tangent map, the VJP its transpose under
 the pairing <a, b> = Re(sum a * b). Holomorphic primitives keep their real rules (t * g'(z),
 ct * g'(z)); the maps below are not holomorphic and carry their own. All are elementwise and
-unary: shapes (with any leading seed / point axes) pass through unchanged.
+unary: shapes (with any leading seed / point axes) pass through unchanged. Their
+``partials`` (the elementwise kind's data) are what they are on a *real* operand (imag and
+angle: 0); on a complex one the maps are only R-linear, and the rules are the truth.
 """
 import numpy as np
 
@@ -18,6 +20,12 @@ def _nonzero_unit(z, out, power):
     """conj(z) / |z|^power, 0 where z == 0 (|z| has no derivative there; 0 is a subgradient)."""
     pos = out > 0
     return np.where(pos, np.conj(z) / np.where(pos, out, 1.0) ** power, 0.0)
+
+
+def _onto(ct, x):
+    """A cotangent for operand ``x``: its real part when x is real (the transpose of R -> C;
+    jaccli.numpy_api never binds these maps to a real operand, but the rules stay exact)."""
+    return ct if x.dtype.kind == "c" else np.real(ct)
 
 
 # ---------------------------------------------------------------- promotion real -> complex
@@ -33,9 +41,9 @@ real_p = primitive("real", np.real, "elementwise", (1.0,))
 jvp_rules[real_p] = lambda e, xs, out, ts: np.real(ts[0])
 vjp_rules[real_p] = lambda e, xs, out, ct, needs: (ct.astype(xs[0].dtype),)
 
-imag_p = primitive("imag", np.imag, "elementwise", (1.0,))
+imag_p = primitive("imag", np.imag, "elementwise", (0.0,))
 jvp_rules[imag_p] = lambda e, xs, out, ts: np.imag(ts[0])
-vjp_rules[imag_p] = lambda e, xs, out, ct, needs: (-1j * ct,)
+vjp_rules[imag_p] = lambda e, xs, out, ct, needs: (_onto(-1j * ct, xs[0]),)
 
 conj_p = primitive("conj", np.conj, "elementwise", (1.0,))
 jvp_rules[conj_p] = lambda e, xs, out, ts: np.conj(ts[0])
@@ -46,22 +54,16 @@ vjp_rules[conj_p] = lambda e, xs, out, ct, needs: (np.conj(ct),)
 # pairing: ct * conj(z) / |z| and -1j * ct * conj(z) / |z|^2.
 
 
-def _cabs_d(x, out):
-    """Stored as the partial for the compiler's sake is not possible (the rule takes a real
-    part); kept for the kind's data: |z| depends on z elementwise."""
-    return _nonzero_unit(x, out, 1)
-
-
-cabs_p = primitive("cabs", np.abs, "elementwise", (_cabs_d,))
+cabs_p = primitive("cabs", np.abs, "elementwise", (lambda x, out: np.sign(x),))
 jvp_rules[cabs_p] = lambda e, xs, out, ts: np.real(ts[0] * _nonzero_unit(xs[0], np.abs(xs[0]), 1))
 vjp_rules[cabs_p] = lambda e, xs, out, ct, needs: (
     ct * _nonzero_unit(xs[0], np.abs(xs[0]), 1),)
 
-cangle_p = primitive("cangle", np.angle, "elementwise", (lambda x, out: 1.0,))
+cangle_p = primitive("cangle", np.angle, "elementwise", (0.0,))
 jvp_rules[cangle_p] = lambda e, xs, out, ts: np.imag(
     ts[0] * _nonzero_unit(xs[0], np.abs(xs[0]), 2))
 vjp_rules[cangle_p] = lambda e, xs, out, ct, needs: (
-    -1j * ct * _nonzero_unit(xs[0], np.abs(xs[0]), 2),)
+    _onto(-1j * ct * _nonzero_unit(xs[0], np.abs(xs[0]), 2), xs[0]),)
 
 # ---------------------------------------------------------------- which primitives take complex
 
