@@ -45,7 +45,8 @@ NOT_SUPPORTED = [
     ("complex inputs or outputs of the differentiated function", "the Jacobian is real: pass "
      "real and imaginary parts as real arguments, return np.real(y), np.imag(y)"),
     ("complex operands of sort, max / min / clip, comparisons <, floor / sign / round, "
-     "arctan2 / hypot, arccosh, np.linalg.solve / inv / det / norm and the decompositions",
+     "arctan2 / hypot, arccosh, np.linalg.solve / inv / det, the matrix 2- and nuclear "
+     "norms and the decompositions",
      "no complex rule; each raises a TracingError naming the primitive (never a silent cast)"),
     ("np.linalg.pinv / lstsq of rank-deficient matrices", "not differentiable at a rank drop"),
     ("np.quantile / percentile / median with method other than 'linear'",

@@ -65,3 +65,11 @@ def _set_complex(x):
     y[1:] = _z(x[:3])
     y[0] = 2j * x[3]
     return np.real(y * (1 + 1j)) + np.abs(y + 0.5)
+
+
+case("complex-var_std", lambda x: np.var(_z(x), axis=0) + np.std(_z(x)), normal((2, 3)))
+case("complex-norms", lambda x: np.linalg.norm(_z(x)) + np.linalg.norm(_z(x), 1)
+     + np.linalg.norm(_z(x).reshape(2, 2), "fro") + np.linalg.vector_norm(_z(x), ord=3),
+     normal((4,)))
+case("complex-vdot_cov", lambda x: np.real(np.vdot(_z(x), C[:2] * _z(x)) + np.cov(np.stack(
+    [_z(x), x]))).ravel(), normal((2,)))
