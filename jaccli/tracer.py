@@ -60,8 +60,11 @@ def bind(p, *args, **params):
             vals.append(a)
     if builder is not None and builder.device_put is not None:
         args, vals = builder.put_constants(args, vals, traced)
-    if traced and any(_is_complex(v) for v in vals):
-        args, vals = _complex_operands(p, args, vals, builder)
+    if traced:
+        for v in vals:                   # inline: this runs on every traced operation
+            if type(v) is complex or getattr(getattr(v, "dtype", None), "kind", "") == "c":
+                args, vals = _complex_operands(p, args, vals, builder)
+                break
     if not traced:
         return Tracer(impl_rules[p](*vals, **params), None, builder) if builder is not None \
             else impl_rules[p](*vals, **params)
