@@ -24,7 +24,7 @@ from .dispatch import HANDLED_FUNCTIONS, HANDLED_METHODS, HANDLED_UFUNCS, LIKE_F
 from .dispatch import UFUNC_METHODS
 from .errors import InputError, TracingError
 from .ir import Eqn, Graph, Var
-from .rules import impl_rules, lazy_shapes
+from .rules import impl_rules, lazy_shapes, primitives
 
 _LAZY = object()       # a Tracer's value not computed yet (see builder.Values)
 
@@ -100,7 +100,8 @@ def _complex_operands(p, args, vals, builder):
         raise TracingError(_COMPLEX.format(op=p.name))
     if p.complex != "promote":
         return args, vals
-    from .primitives.complex import promote_p
+    promote_p = primitives["promote"]         # jaccli.primitives.complex (registered by name:
+                                              # the primitives sit above this module)
     kinds = [getattr(v, "dtype", v) for v in vals if _is_complex(v) or
              getattr(getattr(v, "dtype", None), "kind", None) == "f"]
     dtype = np.result_type(*kinds)

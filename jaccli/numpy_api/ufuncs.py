@@ -61,7 +61,8 @@ def _register(uf, p):
             if kwargs:
                 _check_kwargs(uf, kwargs)
                 x = as_dtype(x, kwargs.get("dtype"), f"np.{uf.__name__}")
-            if p is ew.abs_p and getattr(x, "dtype", None) is not None and x.dtype.kind == "c":
+            if p is ew.abs_p and uf is not np.fabs and getattr(x, "dtype", None) is not None \
+                    and x.dtype.kind == "c":
                 return bind(cx.cabs_p, x)          # |z| of a complex intermediate
             return bind(p, x)
     else:
