@@ -67,6 +67,11 @@ def differentiable(value, name, xp=np):
         raise InputError(f"{name} has dtype {a.dtype}; only floating-point inputs can be "
                          f"differentiated. Pass it as floats (x.astype(float)) or leave it out "
                          f"of argnums.")
+    if kind == "c":
+        raise InputError(f"{name} has dtype {a.dtype}; jaccli differentiates functions "
+                         "of real arrays (complex values may occur inside the function). Pass "
+                         "the real and imaginary parts as real arguments and form "
+                         "z = re + 1j * im inside the function.")
     if kind != "f":
         raise InputError(f"{name} has dtype {a.dtype}; jaccli differentiates real "
                          "floating-point arrays only.")

@@ -199,7 +199,7 @@ class Program:
             return None
         shape = tuple(e.out.shape)
         for v in e.inputs:
-            if type(v) is Var and v.dtype.kind == "f" and tuple(v.shape) != shape:
+            if type(v) is Var and v.dtype.kind in "fc" and tuple(v.shape) != shape:
                 return None
         args = self._args(e, slot, k)
         out = f"v{len(self.graph.inputs) + k}"

@@ -50,7 +50,7 @@ def bytes_per_seed(graph):
     """Upper bound on the memory one seed's tangents (or cotangents) take in a sweep."""
     total = sum(v.dtype.itemsize * math.prod(v.shape) for v in graph.inputs)
     total += sum(e.out.dtype.itemsize * math.prod(e.out.shape) for e in graph.eqns
-                 if e.out.dtype.kind == "f")
+                 if e.out.dtype.kind in "fc")
     return max(total, 8)
 
 
@@ -141,7 +141,7 @@ def _active_eqns(graph):
     eqns = []
     for e in graph.eqns:
         ins = [v for v in e.inputs if type(v) is Var and id(v) in active]
-        if not ins or e.out.dtype.kind != "f" or e.prim in nondiff:
+        if not ins or e.out.dtype.kind not in "fc" or e.prim in nondiff:
             continue
         active.add(id(e.out))
         for v in ins:

@@ -43,7 +43,7 @@ class Eqn:
         self.out = out
         self.in_shapes = in_shapes
         # which inputs take a cotangent in reverse mode: the float Vars
-        self.needs = tuple([type(v) is Var and v.dtype.kind == "f" for v in inputs])
+        self.needs = tuple([type(v) is Var and v.dtype.kind in "fc" for v in inputs])
 
 
 class Graph:

@@ -64,16 +64,47 @@ KINDS = {
                    "rules).",
     "linalg": "solve, inv, det, log|det|: over the stack axes, elementwise (broadcast); within "
               "one matrix (b: its vector or matrix), dense.",
+    "transform": "one input (np.fft): along the logical axes params['axes'] each out line "
+                 "depends on every element of the input line (dense; the lengths may "
+                 "differ: rfftn halves, irfftn restores params['s']); along the other axes "
+                 "out[j] depends only on the input elements with the same coordinates. "
+                 "Linear.",
     "decomposition": "cholesky, qr, eigh, svd, eig (one factor per primitive): over the stack "
                      "axes independent; within one matrix dense; costly (LAPACK, several "
                      "GEMMs per seed in the rules).",
 }
 
 
+# NOTE: complex intermediates. The user's function maps reals to reals (complex inputs and
+# outputs are refused with an InputError), but complex values may flow in between. The
+# convention is JAX's: a tangent of a complex value is complex and the JVP is the R-linear
+# tangent map t -> dy; the VJP is its transpose under the real pairing <a, b> = Re(sum a*b)
+# (no conjugate in the pairing). So for a holomorphic g the JVP is t * g'(z) and the VJP is
+# ct * g'(z) -- the same rules as for reals, which is why the holomorphic primitives need
+# no complex rule of their own (C-linear maps: matmul, sum, views ... transpose unchanged);
+# the non-holomorphic ones get their own: real (vjp: ct + 0j), imag (vjp: -1j * ct), conj
+# (vjp: conj(ct)), |z| (vjp: ct * conj(z) / |z|), angle (vjp: -1j * ct * conj(z) / |z|^2).
+# A cotangent reaching a real value is real: where a real value meets a complex one, ``bind``
+# records the promotion real -> complex as its own equation (``promote``), whose VJP takes
+# the real part -- the transpose of the inclusion R -> C under that pairing. Seeds and the
+# Jacobian stay real. (PyTorch's convention conjugates instead: ct * conj(g'(z)); for a
+# real -> real function both give the same real Jacobian.)
+#
+# Which primitives accept complex operands is data: ``Primitive.complex`` is
+#   None        real only: a complex operand or result raises a TracingError at bind time
+#   "promote"   holomorphic / C-linear: bind promotes its real floating operands to the
+#               complex result dtype (a ``promote`` equation each) before recording it
+#   "own"       its rules handle the real/complex mix themselves (real, imag, |z|, rfft,
+#               promote itself, comparisons such as isnan whose derivative is zero)
+# set by ``accepts_complex``; ``tracer.bind`` checks it, in one place.
+COMPLEX_MODES = (None, "promote", "own")
+
+
 class Primitive:
     """A named operation with a fixed set of rules; ``kind`` (one of ``KINDS``) and the
-    data its kind promises: ``partials`` (elementwise), ``monoid`` (reduction, scan)."""
-    __slots__ = ("name", "kind", "partials", "monoid")
+    data its kind promises: ``partials`` (elementwise), ``monoid`` (reduction, scan);
+    ``complex``: whether and how it accepts complex operands (see ``COMPLEX_MODES``)."""
+    __slots__ = ("name", "kind", "partials", "monoid", "complex")
 
     def __init__(self, name, kind, partials=None, monoid=None):
         if kind not in KINDS:
@@ -82,6 +113,7 @@ class Primitive:
         self.kind = kind
         self.partials = partials
         self.monoid = monoid
+        self.complex = None
 
     def __repr__(self):
         return self.name
@@ -105,6 +137,14 @@ def primitive(name, impl, kind, partials=None, monoid=None):
     primitives[name] = p
     impl_rules[p] = impl
     return p
+
+
+def accepts_complex(mode, *prims):
+    """Mark ``prims`` as accepting complex operands, with ``mode`` one of ``COMPLEX_MODES``."""
+    if mode not in COMPLEX_MODES:
+        raise ValueError(f"complex mode {mode!r} is not one of {COMPLEX_MODES}")
+    for p in prims:
+        p.complex = mode
 
 
 def defnondiff(name, impl, kind="elementwise", monoid=None):

@@ -22,9 +22,9 @@ from .backend import on_gpu, xp_of
 from .builder import Builder
 from .dispatch import HANDLED_FUNCTIONS, HANDLED_METHODS, HANDLED_UFUNCS, LIKE_FUNCTIONS
 from .dispatch import UFUNC_METHODS
-from .errors import TracingError
+from .errors import InputError, TracingError
 from .ir import Eqn, Graph, Var
-from .rules import impl_rules, lazy_shapes
+from .rules import impl_rules, lazy_shapes, primitives
 
 _LAZY = object()       # a Tracer's value not computed yet (see builder.Values)
 
@@ -60,6 +60,11 @@ def bind(p, *args, **params):
             vals.append(a)
     if builder is not None and builder.device_put is not None:
         args, vals = builder.put_constants(args, vals, traced)
+    if traced:
+        for v in vals:                   # inline: this runs on every traced operation
+            if type(v) is complex or getattr(getattr(v, "dtype", None), "kind", "") == "c":
+                args, vals = _complex_operands(p, args, vals, builder)
+                break
     if not traced:
         return Tracer(impl_rules[p](*vals, **params), None, builder) if builder is not None \
             else impl_rules[p](*vals, **params)
@@ -74,12 +79,39 @@ def bind(p, *args, **params):
         out = impl_rules[p](*vals, **params)
         var = Var(out.shape, out.dtype)
         builder.values[var] = out
-    if var.dtype.kind == "c":
+    if var.dtype.kind == "c" and p.complex is None:
         raise TracingError(_COMPLEX.format(op=p.name))
     inputs = [(a.node if a.node is not None else a.value)
               if type(a) is Tracer and a.builder is builder else a for a in args]
     builder.eqns.append(Eqn(p, inputs, params, var, tuple([_shape(v) for v in vals])))
     return Tracer(out, var, builder)
+
+
+def _is_complex(v):
+    return isinstance(v, complex) or getattr(getattr(v, "dtype", None), "kind", None) == "c"
+
+
+def _complex_operands(p, args, vals, builder):
+    """Complex operands of a traced ``p`` (see rules.py, "complex intermediates"): refused
+    unless ``p`` accepts them; for a "promote" primitive, its real floating traced operands
+    are promoted to the complex result type first, each by a ``promote`` equation (whose VJP
+    takes the real part, so a real value's cotangent stays real)."""
+    if p.complex is None:
+        raise TracingError(_COMPLEX.format(op=p.name))
+    if p.complex != "promote":
+        return args, vals
+    promote_p = primitives["promote"]         # jaccli.primitives.complex (registered by name:
+                                              # the primitives sit above this module)
+    kinds = [getattr(v, "dtype", v) for v in vals if _is_complex(v) or
+             getattr(getattr(v, "dtype", None), "kind", None) == "f"]
+    dtype = np.result_type(*kinds)
+    args, vals = list(args), list(vals)
+    for i, a in enumerate(args):
+        if type(a) is Tracer and a.builder is builder and a.node is not None \
+                and a.dtype.kind == "f":
+            args[i] = bind(promote_p, a, dtype=dtype)
+            vals[i] = args[i].value
+    return args, vals
 
 
 def bind_view(p, x, writeback, **params):
@@ -126,10 +158,15 @@ _TO_PLAIN = ("a traced array was turned into a plain NumPy array ({how}); its de
              "arrays to assign into with np.zeros_like(x) or np.zeros(n, like=x), and drop "
              "np.asarray/np.array calls on traced values.")
 
-_COMPLEX = ("a complex value entered the traced computation at '{op}' (a complex constant, a "
-            "complex dtype=, astype(complex), 1j * x ...); jaccli differentiates real-valued "
-            "computations only and would otherwise lose the imaginary part's derivative. Write "
-            "the computation with real and imaginary parts as separate real arrays.")
+_COMPLEX = ("'{op}' met a complex operand or result; jaccli has no complex rule for it (complex "
+            "intermediates are supported by the elementwise arithmetic, exp/log/sqrt/power, "
+            "trig, np.real/np.imag/np.conj/np.abs/np.angle, matmul/einsum, sums and products, "
+            "shapes, indexing and np.fft). Rewrite this step on real arrays (np.real(z), "
+            "np.imag(z), np.abs(z)) instead; jaccli never casts a complex value silently.")
+
+_COMPLEX_OUTPUT = ("output {k} of the function is complex; jaccli differentiates functions "
+                   "with real outputs (the Jacobian is real). Differentiate the real and "
+                   "imaginary parts: return np.real(y), np.imag(y) (or np.abs(y)).")
 
 _TO_NUMBER = ("{how} on a traced value (or storing one into a plain NumPy array) would lose "
               "its derivative. Keep it an array: use x[i] instead of {how}, NumPy functions "
@@ -260,7 +297,7 @@ class Tracer(NDArrayOperatorsMixin):
     T = property(lambda self: np.transpose(self))
     mT = property(lambda self: np.swapaxes(self, -1, -2))
     real = property(lambda self: np.real(self))
-    imag = property(lambda self: np.zeros_like(self))
+    imag = property(lambda self: np.imag(self))
 
     def __round__(self, ndigits=None):
         return np.round(self, ndigits or 0)
@@ -332,8 +369,9 @@ def trace_function(f, args, argnums, device_put=None):
     call_args = list(args)
     for i in argnums:
         if getattr(args[i], "dtype", None) is not None and args[i].dtype.kind == "c":
-            raise TracingError(f"argument {i} is complex; jaccli differentiates with respect "
-                               "to real arrays only.")
+            raise InputError(f"argument {i} is complex; jaccli differentiates with respect "
+                             "to real arrays only: pass its real and imaginary parts as real "
+                             "arguments and form z = re + 1j * im inside the function.")
         call_args[i] = Tracer(args[i], builder.new_input(args[i]), builder)
     with np.errstate(all="ignore"):
         _ACTIVE.append(builder)
@@ -378,9 +416,13 @@ def _output_of(r, k, builder):
         return r                         # an outer trace's value: a constant of this graph
     if type(r) is Tracer:
         r.check_fresh()
+        if r.dtype.kind == "c":
+            raise InputError(_COMPLEX_OUTPUT.format(k=k))
         return r.node if r.node is not None else r.value
     if type(r) is not np.ndarray and on_gpu(r):     # a device constant (np.unique's values)
         return r.astype(float)
+    if getattr(getattr(r, "dtype", None), "kind", None) == "c" or isinstance(r, complex):
+        raise InputError(_COMPLEX_OUTPUT.format(k=k))
     try:
         return np.asarray(r, dtype=float)
     except (TypeError, ValueError):

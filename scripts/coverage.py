@@ -41,14 +41,20 @@ NOT_SUPPORTED = [
      "the extra singular / orthogonal vectors are not unique, so not differentiable"),
     ("eigh / svd / eig at degenerate spectra", "eigenvectors are not unique there; the "
      "derivative of the vectors does not exist (values in simple directions do)"),
-    ("np.linalg.eig with complex eigenvalues", "jaccli differentiates real arrays only"),
+    ("np.linalg.eig with complex eigenvalues", "no complex rules for the decompositions yet"),
+    ("complex inputs or outputs of the differentiated function", "the Jacobian is real: pass "
+     "real and imaginary parts as real arguments, return np.real(y), np.imag(y)"),
+    ("complex operands of sort, max / min / clip, comparisons <, floor / sign / round, "
+     "arctan2 / hypot, arccosh, np.linalg.solve / inv / det, the matrix 2- and nuclear "
+     "norms and the decompositions",
+     "no complex rule; each raises a TracingError naming the primitive (never a silent cast)"),
     ("np.linalg.pinv / lstsq of rank-deficient matrices", "not differentiable at a rank drop"),
     ("np.quantile / percentile / median with method other than 'linear'",
      "piecewise constant or not yet written; the default 'linear' is supported"),
     ("np.nanmedian / nanquantile / nanpercentile of arrays holding NaN", "the number of "
      "entries per slice would change the graph; without NaN they equal the plain ones"),
     ("np.interp(period=...)", "not written yet"),
-    ("np.fft.*, np.histogram, np.unique(return_inverse) ...", "not differentiable or not "
+    ("np.fft.hfft / ihfft, np.histogram, np.unique(return_inverse) ...", "not differentiable or not "
      "written; they raise `np.X is not supported by jaccli on traced arrays`"),
 ]
 
@@ -117,7 +123,8 @@ def _entries():
     out = {}
     for f, impl in HANDLED_FUNCTIONS.items():
         mod = getattr(f, "__module__", "") or ""
-        out.setdefault(("np.linalg." if "linalg" in mod else "np.") + f.__name__,
+        prefix = "np.linalg." if "linalg" in mod else ("np.fft." if "fft" in mod else "np.")
+        out.setdefault(prefix + f.__name__,
                        ("function", impl))
     for u, impl in HANDLED_UFUNCS.items():
         out.setdefault("np." + u.__name__, ("ufunc", impl))

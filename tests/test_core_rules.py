@@ -73,7 +73,8 @@ def test_partials_are_what_the_rules_apply(p):
     """t_out = sum_i t_i * d_i and ct_i = ct * d_i, whatever shortcut the rules take."""
     rng = np.random.default_rng(0)
     xs = _point(p, rng)
-    params = {"dtype": np.dtype(np.float64)} if p.name == "convert" else {}
+    params = {"dtype": np.dtype(np.float64)} if p.name == "convert" else \
+        {"dtype": np.dtype(np.complex128)} if p.name == "promote" else {}
     out = impl_rules[p](*xs, **params)
     e = Eqn(p, [Var(x.shape, x.dtype) for x in xs], params, Var(out.shape, out.dtype),
             tuple(x.shape for x in xs))

@@ -69,7 +69,8 @@ def test_pinv_unstable_rank_says_so():
         jaccli.jacobian(np.linalg.pinv, a)
 
 
-# ---- 3: a complex value in the graph raises, naming the operation -------------------------
+# ---- 3: a complex value where jaccli has no complex rule raises, naming the operation ----
+# (complex intermediates with rules are checked in tests/test_complex.py and the case tables)
 
 _X2 = np.array([1.0, 2.0])
 
@@ -81,17 +82,12 @@ def _write_complex(x):
 
 
 @pytest.mark.parametrize("fn", [
-    lambda x: (x * (1 + 2j)).imag, lambda x: np.abs(x * (1 + 1j)),
-    lambda x: np.real(np.exp(1j * x)), lambda x: x.astype(complex).real,
-    lambda x: np.real(np.exp(1j * np.array([1.0, 2.0])) * x),
-    lambda x: np.sum(x, dtype=complex).real, lambda x: np.cumsum(x, dtype=np.complex64).real,
-    lambda x: (np.zeros(2, dtype=complex) + x).real, lambda x: np.where(x > 0, 1j, x).real,
-    lambda x: (x + np.complex128(1j)).real, lambda x: np.fft.fft(x).real * 0 + np.fft.rfft(x).real,
     lambda x: np.linalg.eig(np.array([[0.0, 1.0], [-1.0, 0.0]]) * x[0])[0].real,
-    lambda x: np.mean(x, dtype=complex).real, _write_complex])
+    lambda x: np.real(np.sort(x * 1j)), lambda x: np.real(np.clip(x * 1j, 0, 1)),
+    lambda x: np.real(np.linalg.solve(np.eye(2) * 1j, x)), _write_complex])
 def test_complex_intermediates_raise(fn):
     for mode in ("fwd", "rev"):
-        with pytest.raises(TracingError, match="complex|fft"):
+        with pytest.raises(TracingError, match="complex"):
             jaccli.jacobian(fn, _X2, mode=mode)
 
 

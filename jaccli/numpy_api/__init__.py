@@ -5,7 +5,7 @@ listed raises a clear "not supported" error."""
 from ..dispatch import HANDLED_FUNCTIONS, HANDLED_METHODS, HANDLED_UFUNCS, UFUNC_METHODS
 from . import calculus, creation, decompositions, elementwise, indexing, joining  # noqa: F401
 from . import linalg, methods, products, queries, reductions, shape, sorting  # noqa: F401
-from . import statistics, ufuncs  # noqa: F401
+from . import fft, statistics, ufuncs  # noqa: F401
 
 
 def supported_names():
@@ -13,7 +13,7 @@ def supported_names():
     names = set()
     for f in HANDLED_FUNCTIONS:
         mod = getattr(f, "__module__", "") or ""
-        prefix = "np.linalg." if "linalg" in mod else "np."
+        prefix = "np.linalg." if "linalg" in mod else ("np.fft." if "fft" in mod else "np.")
         names.add(prefix + f.__name__)
     names.update("np." + u.__name__ for u in HANDLED_UFUNCS)
     names.update(f"np.{u.__name__}.{m}" for u, m in UFUNC_METHODS)

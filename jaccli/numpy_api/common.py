@@ -67,7 +67,7 @@ def no_out(name, out=None, **unsupported):
 
 def as_dtype(a, dtype, name, integers=True):
     """``a`` converted as NumPy converts a reduction's or scan's operand for ``dtype=``
-    (``a.astype(dtype)``: to an integer type the derivative is 0, to a complex one it raises);
+    (``a.astype(dtype)``: to an integer type the derivative is 0, to a complex one a promotion);
     ``dtype=None`` leaves it. ``integers=False``: refuse integer types (mean, var, std, whose
     NumPy result with one is not a plain conversion). Booleans are refused."""
     if dtype is None:

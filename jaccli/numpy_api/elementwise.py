@@ -1,8 +1,10 @@
 """Elementwise functions that are not ufuncs: clip, round, sinc, nan_to_num, isclose /
-allclose, real / conj; each is one elementwise primitive or a composition of them."""
+allclose, real / imag / conj / angle; each is one elementwise primitive or a composition of them."""
 import numpy as np
 
 from ..dispatch import implements, method
+from ..errors import TracingError
+from ..primitives import complex as cx
 from ..primitives.elementwise import maximum_p, minimum_p, round_p
 from ..tracer import bind
 from .common import arr, no_out
@@ -65,43 +67,70 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     return all_(isclose(a, b, rtol, atol, equal_nan))
 
 
-# ---------------------------------------------------------------- real arrays
+# ---------------------------------------------------------------- real and complex arrays
+# A real traced array: real / conj are the identity, imag a zero constant, angle 0 or pi. A
+# complex one (an intermediate; see rules.py, "complex intermediates"): their own primitives.
 
-@implements(np.real, np.conj, np.conjugate, np.real_if_close)
-def real(a, *args, **kwargs):
-    """Traced arrays are real (a complex value in the graph raises), so these are the identity
-    and the imaginary part is a zero constant."""
+def _complex(a):
+    return getattr(a, "dtype", None) is not None and a.dtype.kind == "c"
+
+
+@implements(np.real)
+def real(a):
+    a = arr(a)
+    return bind(cx.real_p, a) if _complex(a) else a
+
+
+@implements(np.conj, np.conjugate)
+def conj(a, *args, **kwargs):
+    a = arr(a)
+    return bind(cx.conj_p, a) if _complex(a) else a
+
+
+@implements(np.real_if_close)
+def real_if_close(a, tol=100):
+    a = arr(a)
+    if _complex(a):
+        raise TracingError("np.real_if_close of a traced complex array: whether the result is "
+                           "real would depend on the values; write np.real(z) instead.")
     return a
 
 
 @implements(np.imag)
 def imag(a):
-    return np.zeros_like(a)
+    a = arr(a)
+    return bind(cx.imag_p, a) if _complex(a) else np.zeros_like(a)
 
 
 @implements(np.angle)
 def angle(z, deg=False):
-    """NumPy's arctan2(0, x) on real x: 0, or pi where the sign bit is set (-0.0 too), NaN at
-    NaN; derivative 0 (arctan2's own rule would give 0 / 0 at x = 0)."""
+    """Complex z: arg z (derivative Im(conj(z) dz) / |z|^2). Real z: NumPy's arctan2(0, x):
+    0, or pi where the sign bit is set (-0.0 too), NaN at NaN; derivative 0 (arctan2's own
+    rule would give 0 / 0 at x = 0)."""
     z = arr(z)
+    if _complex(z):
+        a = bind(cx.cangle_p, z)
+        return a * (180.0 / np.pi) if deg else a
     half_turn = 180.0 if deg else np.pi
     return np.where(np.isnan(z), z, np.where(np.signbit(z), half_turn, 0.0))
 
 
 @implements(np.iscomplex)
 def iscomplex(x):
-    return np.zeros_like(x, dtype=bool)
+    x = arr(x)
+    return np.imag(x) != 0 if _complex(x) else np.zeros_like(x, dtype=bool)
 
 
 @implements(np.isreal)
 def isreal(x):
-    return np.ones_like(x, dtype=bool)
+    x = arr(x)
+    return np.imag(x) == 0 if _complex(x) else np.ones_like(x, dtype=bool)
 
 
-implements(np.iscomplexobj)(lambda x: False)
+implements(np.iscomplexobj)(lambda x: _complex(arr(x)))
 
 
-implements(np.isrealobj)(lambda x: True)
+implements(np.isrealobj)(lambda x: not _complex(arr(x)))
 
 
 # ---------------------------------------------------------------- fft shifts (rolls)
@@ -130,7 +159,7 @@ method("clip")(lambda self, min=None, max=None, out=None, **kw: clip(self, min, 
 method("round")(lambda self, decimals=0, out=None: round_(self, decimals, out))
 
 
-method("conj")(real)
+method("conj")(conj)
 
 
-method("conjugate")(real)
+method("conjugate")(conj)

@@ -59,7 +59,10 @@ def norm(x, ord=None, axis=None, keepdims=False):
         axes = (0, 1)
     else:
         axes = None
-    if axes is not None and (ord in (2, -2) or (isinstance(ord, str) and ord == "nuc")):
+    spectral = axes is not None and (ord in (2, -2) or (isinstance(ord, str) and ord == "nuc"))
+    if x.dtype.kind == "c" and not spectral:
+        x = np.abs(x)        # every other norm of a complex array is that norm of |x|
+    if spectral:
         r, c = (normalize_axis(k, x.ndim) for k in axes)
         s = bind(svd_s_p, np.moveaxis(x, (r, c), (-2, -1)))
         res = {2: np.max, -2: np.min}.get(ord, np.sum)(s, axis=-1)

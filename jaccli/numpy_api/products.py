@@ -127,7 +127,8 @@ method("dot")(lambda self, b, out=None: dot(self, b, out))
 
 @implements(np.vdot)
 def vdot(a, b):
-    return bind(matmul_p, ravel(arr(a)), ravel(arr(b)))
+    """sum(conj(a) * b) over the flattened operands (conj: the identity on real ones)."""
+    return bind(matmul_p, ravel(np.conj(arr(a))), ravel(arr(b)))
 
 
 @implements(np.inner)

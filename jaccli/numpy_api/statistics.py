@@ -38,7 +38,12 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
     ddof = correction if correction is not None else ddof
     a = as_dtype(a, dtype, "np.var", integers=False)
     centred = a - globals()["mean"](a, axis, keepdims=True)
-    return sum(centred * centred, axis, keepdims=keepdims) / float(_count(a, axis) - ddof)
+    return sum(_abs2(centred), axis, keepdims=keepdims) / float(_count(a, axis) - ddof)
+
+
+def _abs2(c):
+    """|c|^2 elementwise: c * c, or Re(c * conj(c)) for a complex c (NumPy's var is real)."""
+    return np.real(c * np.conj(c)) if c.dtype.kind == "c" else c * c
 
 
 @implements(np.std)
@@ -161,7 +166,7 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
     ddof = correction if correction is not None else ddof
     a = as_dtype(a, dtype, "np.nanvar", integers=False)
     centred = without_nan(arr(a) - nanmean(a, axis, keepdims=True), 0.0)
-    return np.sum(centred * centred, axis=axis, keepdims=keepdims) / (
+    return np.sum(_abs2(centred), axis=axis, keepdims=keepdims) / (
         _nan_count(a, axis, keepdims) - ddof)
 
 
@@ -222,7 +227,7 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
     X = as_dtype(X, dtype, "np.cov", integers=False)
     fact = X.shape[1] - ddof
     Xc = X - np.mean(X, axis=1, keepdims=True)
-    return np.squeeze(Xc @ Xc.T / float(fact))
+    return np.squeeze(Xc @ np.conj(Xc.T) / float(fact))
 
 
 @implements(np.corrcoef)

@@ -4,6 +4,7 @@ import numpy as np
 
 from ..dispatch import ufunc, ufunc_method
 from ..errors import TracingError
+from ..primitives import complex as cx
 from ..primitives import elementwise as ew
 from ..primitives.linalg import matmul_p
 from ..tracer import bind
@@ -60,6 +61,9 @@ def _register(uf, p):
             if kwargs:
                 _check_kwargs(uf, kwargs)
                 x = as_dtype(x, kwargs.get("dtype"), f"np.{uf.__name__}")
+            if p is ew.abs_p and uf is not np.fabs and getattr(x, "dtype", None) is not None \
+                    and x.dtype.kind == "c":
+                return bind(cx.cabs_p, x)          # |z| of a complex intermediate
             return bind(p, x)
     else:
         def impl(x, y, **kwargs):
@@ -78,9 +82,17 @@ _register(np.radians, ew.deg2rad_p)        # aliases, but ufuncs of their own
 _register(np.degrees, ew.rad2deg_p)
 
 
-@ufunc(np.positive, np.conjugate)
+@ufunc(np.positive)
 def _identity(x, **kwargs):
     _check_kwargs(np.positive, kwargs)
+    return x.copy() if hasattr(x, "copy") else x
+
+
+@ufunc(np.conjugate)
+def _conjugate(x, **kwargs):
+    _check_kwargs(np.conjugate, kwargs)
+    if getattr(x, "dtype", None) is not None and x.dtype.kind == "c":
+        return bind(cx.conj_p, x)
     return x.copy() if hasattr(x, "copy") else x
 
 

@@ -51,7 +51,7 @@ def output_pattern(graph, columns=None, limit=DEFAULT_LIMIT):
         offset += size
     for e in graph.eqns:
         ins = [pats.get(v) if type(v) is Var else None for v in e.inputs]
-        if e.prim in nondiff or e.out.dtype.kind != "f" or all(p is None for p in ins):
+        if e.prim in nondiff or e.out.dtype.kind not in "fc" or all(p is None for p in ins):
             continue
         consts = [None if type(v) is Var else v for v in e.inputs]
         P = rule_for(e.prim)(e, ins, consts, limit)

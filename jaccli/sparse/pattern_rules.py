@@ -123,6 +123,16 @@ def scan_rule(e, pats, consts, limit):
     return canonical(G @ pat)
 
 
+def transform_rule(e, pats, consts, limit):
+    """np.fft: every out element of a line along the transformed axes depends on the whole
+    input line; the other coordinates are kept."""
+    (shape,), (pat,) = e.in_shapes, pats
+    axes = e.params["axes"]
+    kept = tuple(1 if a in axes else d for a, d in enumerate(shape))
+    per_line = group_union(pat, np.broadcast_to(numbers(kept), shape), math.prod(kept))
+    return gather_rows(per_line, np.broadcast_to(numbers(kept), e.out.shape).ravel())
+
+
 # ---------------------------------------------------------------- dense per matrix
 
 def _core_rank(e, i):
@@ -223,7 +233,7 @@ def _einsum_rule(e, pats, consts, limit):
         size = math.prod(e.in_shapes[i])
         if size * out_size > limit:
             raise DensePattern("a contraction's pattern is too large to track")
-        ops = [np.ones(s) if c is None else np.abs(np.asarray(c, dtype=float))
+        ops = [np.ones(s) if c is None else np.abs(np.asarray(c)).astype(float)
                for c, s in zip(consts, e.in_shapes)]
         ops[i] = np.eye(size).reshape((size,) + tuple(e.in_shapes[i]))
         spec = ",".join(seed + s if k == i else s for k, s in enumerate(ins))
@@ -243,7 +253,7 @@ KIND_RULES = {
     "elementwise": elementwise_rule, "view": index_map_rule, "gather": index_map_rule,
     "join": index_map_rule, "scatter": index_map_rule, "reduction": reduction_rule,
     "scan": scan_rule, "sort": dense_core_rule, "contraction": contraction_rule,
-    "linalg": dense_core_rule, "decomposition": dense_core_rule,
+    "linalg": dense_core_rule, "decomposition": dense_core_rule, "transform": transform_rule,
 }
 REFINED = {"mul": _mul_rule, "where": _where_rule, "scatter_add": _scatter_add_rule}
 
