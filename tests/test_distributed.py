@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 import jaccli
 from jaccli import distributed as jd
+from jaccli.distributed import sizing
 from jaccli.api import flat_jacobian
 from jaccli.cli import main
 from jaccli.errors import InputError
@@ -71,8 +72,8 @@ def client():
 @pytest.fixture
 def small_tasks(monkeypatch):
     """Tasks of one serial chunk each, however fast: small problems still make many tasks."""
-    monkeypatch.setattr(jd, "TASK_SECONDS", 1e-9)
-    monkeypatch.setattr(jd, "LOCAL_START_SECONDS", 0.0)
+    monkeypatch.setattr(sizing, "TASK_SECONDS", 1e-9)
+    monkeypatch.setattr(sizing, "LOCAL_START_SECONDS", 0.0)
 
 
 # ---------------------------------------------------------------- sizing (no cluster)
@@ -85,10 +86,10 @@ def test_split_a_small_job_does_not_pay():
 
 def test_split_whole_chunks_within_the_budget():
     plan = jaccli.api.plan(_layers, (np.ones(120),), mode="fwd", chunk_size=16)
-    split = jd._split("seeds", 1000, 16, 100.0, 8 * 1000, 2, 10 ** 6, local=False)
+    split = sizing.split("seeds", 1000, 16, 100.0, 8 * 1000, 2, 10 ** 6, local=False)
     assert split.per_task % 16 == 0 and split.tasks == -(-1000 // split.per_task)
-    assert (jd._ahead(2) + 1) * split.block_bytes <= 10 ** 6
-    split = jd._split("seeds", 1000, 16, 100.0, 8, 2, None, local=False)
+    assert (sizing.ahead(2) + 1) * split.block_bytes <= 10 ** 6
+    split = sizing.split("seeds", 1000, 16, 100.0, 8, 2, None, local=False)
     assert split.tasks == jd.TASKS_PER_WORKER * 2 and split.pays
     assert jd.split_seeds(plan, 2, seeds_per_task=20).per_task == 32     # whole chunks
 
@@ -141,10 +142,10 @@ def test_workers_on_a_tiny_job_start_no_cluster(tmp_path, configs, monkeypatch):
 
 
 def test_a_job_shorter_than_starting_workers_runs_here():
-    split = jd._split("seeds", 10000, 64, 0.5, 8, 2, None, local=True)
+    split = sizing.split("seeds", 10000, 64, 0.5, 8, 2, None, local=True)
     assert split.tasks > 1 and not split.pays and "starting 2 local workers" in split.reason
-    assert jd._split("seeds", 10000, 64, 6.0, 8, 2, None, local=True).pays
-    assert jd._split("seeds", 10000, 64, 0.5, 8, 2, None, local=False).pays
+    assert sizing.split("seeds", 10000, 64, 6.0, 8, 2, None, local=True).pays
+    assert sizing.split("seeds", 10000, 64, 0.5, 8, 2, None, local=False).pays
 
 
 def flat_jacobian_of_spec(path, mode):
