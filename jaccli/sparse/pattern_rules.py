@@ -237,6 +237,14 @@ def contraction_rule(e, pats, consts, limit):
     return rule(e, pats, consts, limit)
 
 
+# ---------------------------------------------------------------- user primitives
+
+def _custom_rule(e, pats, consts, limit):
+    """A jaccli.primitive: the dependence it declared (jaccli.custom), dense by default."""
+    from ..custom import custom_sparsity
+    return custom_sparsity(e, pats, consts, limit)
+
+
 # ---------------------------------------------------------------- the tables
 
 KIND_RULES = {
@@ -244,6 +252,7 @@ KIND_RULES = {
     "join": index_map_rule, "scatter": index_map_rule, "reduction": reduction_rule,
     "scan": scan_rule, "sort": dense_core_rule, "contraction": contraction_rule,
     "linalg": dense_core_rule, "decomposition": dense_core_rule,
+    "custom": _custom_rule,
 }
 REFINED = {"mul": _mul_rule, "where": _where_rule, "scatter_add": _scatter_add_rule}
 
