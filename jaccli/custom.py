@@ -40,7 +40,6 @@ inputs, which ``jacobian(..., batched=True)`` needs. Pickling (Dask) is by regis
 """
 import contextlib
 import copyreg
-import math
 
 import numpy as np
 
@@ -424,37 +423,3 @@ def _linear_part(graph, first):
             eqns.append(lin)
             live.add(id(e.out))
     return Graph(graph.inputs[first:], eqns, graph.outputs, graph.values, [])
-
-
-# ---------------------------------------------------------------- sparsity
-
-def custom_sparsity(e, pats, consts, limit):
-    """The pattern rule of kind 'custom' (jaccli.sparse.pattern_rules): dense unless the
-    primitive declared 'elementwise' or a callable (see the module docstring)."""
-    import scipy.sparse as sp
-    from .sparse.csr import canonical, gather_rows, group_union, union
-    from .sparse.pattern_rules import DensePattern, elementwise_rule
-    how, size = e.prim.sparsity, math.prod(e.out.shape)
-    if how == "elementwise":
-        return elementwise_rule(e, pats, consts, limit)
-    if callable(how):
-        mats = how(*[tuple(s) for s in e.in_shapes], **e.params)
-        parts = []
-        for i, (pat, s) in enumerate(zip(pats, e.in_shapes)):
-            if pat is None:
-                continue
-            D = sp.csr_array(mats[i], dtype=bool)
-            if D.shape != (size, math.prod(s)):
-                raise InputError(f"the sparsity of {e.prim.label} gave a {D.shape} matrix "
-                                 f"for input {i}; expected (out.size, in.size) = "
-                                 f"{(size, math.prod(s))}.")
-            parts.append(canonical(D @ pat))
-        return union(parts)
-    rows = [group_union(pat, np.zeros(pat.shape[0], np.int64), 1)
-            for pat in pats if pat is not None]
-    whole = union(rows)
-    if whole is None:
-        return None
-    if whole.nnz * size > limit:
-        raise DensePattern(f"{e.prim.label} is dense (a jaccli.primitive without sparsity=)")
-    return gather_rows(whole, np.zeros(size, np.int64))
