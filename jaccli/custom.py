@@ -40,9 +40,11 @@ inputs, which ``jacobian(..., batched=True)`` needs. Pickling (Dask) is by regis
 """
 import contextlib
 import copyreg
+import threading
 
 import numpy as np
 
+from .backend import on_gpu, xp_of
 from .errors import InputError, TracingError
 from .interpret import evaluate, jvp_sweep, vjp_sweep
 from .ir import Eqn, Graph, Var
@@ -199,7 +201,7 @@ def _eval_rule(e, xs):
 
 # ---------------------------------------------------------------- derivative rules
 
-_ACTIVE = set()        # (primitive, 'jvp'|'vjp') rules running now (see _entered)
+_ACTIVE = threading.local()     # .rules: (primitive, 'jvp'|'vjp') running in this thread
 
 
 @contextlib.contextmanager
@@ -207,17 +209,18 @@ def _entered(p, which):
     """NOTE: a rule that applies its own primitive to tangent-dependent values would need
     its own rule to run it, without end; the second entry is refused."""
     key = (p, which)
-    if key in _ACTIVE:
+    active = _ACTIVE.__dict__.setdefault("rules", set())
+    if key in active:
         raise InputError(f"the derivative rules of {p.label} apply {p.label} (or a primitive "
                          f"whose rules do) to tangent-dependent values, so its {which.upper()} "
                          "would need itself without end. Write the tangent computation with "
                          "NumPy calls jaccli traces (np.linalg.solve, ...), or give that rule "
                          f"with batched=True (@{p.label}.def{which}(batched=True)).")
-    _ACTIVE.add(key)
+    active.add(key)
     try:
         yield
     finally:
-        _ACTIVE.discard(key)
+        active.discard(key)
 
 
 def _jvp_rule(e, xs, out, ts):
@@ -278,7 +281,8 @@ def _batched_rule(p, which, e, xs, out, t):
                          "order (hessian, nested jacobian) needs a traceable rule.")
     if which == "jvp":
         primals = tuple(xs)
-        tangents = tuple(np.zeros(s) if ti is None else ti for ti, s in zip(t, e.in_shapes))
+        tangents = tuple(_zeros_like_input(x, s) if ti is None else ti
+                         for x, ti, s in zip(xs, t, e.in_shapes))
         res = p.jvp(primals, tangents, **e.params)
         out_dot = _split_jvp(p, res)[1]
         return out_dot
@@ -298,7 +302,8 @@ class _RuleGraph:
 
 def _rule_graph(p, which, e, xs, out):
     dtypes = tuple(str(getattr(x, "dtype", "f8")) for x in xs)
-    key = (which, tuple(e.in_shapes), dtypes, _params_key(e.params))
+    device = any(on_gpu(x) for x in xs)
+    key = (which, tuple(e.in_shapes), dtypes, device, _params_key(e.params))
     g = p.graphs.get(key) if key[-1] is not None else None
     if g is None:
         g = _trace_rule(p, which, e, xs, out)
@@ -323,7 +328,7 @@ def _trace_rule(p, which, e, xs, out):
     if which == "jvp":
         def traced(*a):
             return _split_jvp(p, p.jvp(tuple(a[:n]), tuple(a[n:]), **e.params), e)[1]
-        args = point + [np.zeros_like(x) for x in point]
+        args = point + [xp_of(x).zeros_like(x) for x in point]
         first = n
     else:
         o = _logical_value(out, e.out.shape) if out is not None else \
@@ -331,10 +336,12 @@ def _trace_rule(p, which, e, xs, out):
 
         def traced(*a):
             return tuple(_cotangents(p, p.vjp(tuple(a[:n]), a[n], a[n + 1], **e.params), n, e))
-        args = point + [o, np.zeros_like(o)]
+        args = point + [o, xp_of(o).zeros_like(o)]
         first = n + 1
     try:
-        graph, _ = trace_function(traced, args, tuple(range(len(args))))
+        # on a GPU the rule's NumPy constants move next to the values, as in api.prepare
+        put = xp_of(args[0]).asarray if on_gpu(args[0]) else None
+        graph, _ = trace_function(traced, args, tuple(range(len(args))), put)
     except TracingError as exc:
         raise TracingError(f"the {which.upper()} rule of {p.label} could not be traced: {exc} "
                            "Rules are traced NumPy; wrap a call jaccli cannot trace in its own "
@@ -382,18 +389,21 @@ def _cotangents(p, res, n, e=None):
 
 
 def _logical_value(x, shape):
-    """A concrete NumPy copy of ``x`` at its logical shape (the first point of any leading
-    axes; the innermost value of a nested trace): where a rule is traced."""
+    """A concrete copy of ``x`` at its logical shape (the first point of any leading axes;
+    the innermost value of a nested trace), on its own device: where a rule is traced."""
     from .tracer import Tracer
     while type(x) is Tracer:
         x = x.value
-    x = x.get() if hasattr(x, "get") and not isinstance(x, np.ndarray) else np.asarray(x)
+    x = x if hasattr(x, "ndim") else np.asarray(x)
     lead = x.ndim - len(shape)
-    return np.array(x[(0,) * lead] if lead > 0 else x)
+    return (x[(0,) * lead] if lead > 0 else x).copy()
 
 
 def _zeros_like_input(x, shape):
-    return np.zeros(tuple(shape), getattr(x, "dtype", np.float64))
+    from .tracer import Tracer
+    while type(x) is Tracer:
+        x = x.value
+    return xp_of(x).zeros(tuple(shape), getattr(x, "dtype", np.float64))
 
 
 def _env(graph, e, xs, extra):
