@@ -75,7 +75,12 @@ def primitive(fn=None, *, sparsity="dense", vectorized=False, name=None):
     """Make ``fn`` (arrays positional, static parameters as keywords, one float array out) a
     primitive: jaccli calls it instead of tracing it, and differentiates it by the rules given
     with ``.defjvp`` / ``.defvjp`` (see this module's docstring). Use as ``@primitive`` or
-    ``@primitive(sparsity="elementwise", vectorized=True)``."""
+    ``@primitive(sparsity="elementwise", vectorized=True)``.
+
+    sparsity: 'dense' (default), 'elementwise', or a callable (see the module docstring).
+    vectorized: the function accepts leading (point) axes on its inputs (for batched=).
+    name: the registered name, by which a pickled graph finds the primitive again (default
+        ``module:qualname``; defining the same name again replaces the old primitive)."""
     if fn is None:
         return lambda f: primitive(f, sparsity=sparsity, vectorized=vectorized, name=name)
     if not callable(fn):

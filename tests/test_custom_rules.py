@@ -242,6 +242,25 @@ def test_check_rules_passes_right_rules_and_catches_a_wrong_one():
 
 def test_check_rules_checks_plain_functions_too():
     jaccli.testing.check_rules(lambda x: np.sin(x) * x.sum(), RNG.standard_normal(3), order=2)
+    with pytest.raises(ValueError, match="one array output"):
+        jaccli.testing.check_rules(lambda x: (x, x), np.ones(2))
+
+
+def test_check_rules_catches_a_wrong_second_order():
+    """A JVP whose first order is right at the point but whose derivative is not: x0 = 1, so
+    3 x^2 and 2 x^2 + 1 (the wrong rule) agree there; their derivatives 6 x and 4 x differ."""
+    @jaccli.primitive
+    def cube_again(x):
+        return np.asarray(x) ** 3
+
+    @cube_again.defjvp
+    def _(primals, tangents):
+        (x,), (t,) = primals, tangents
+        return cube_again(x), (2 * x ** 2 + 1) * t
+    x = np.array([1.0])
+    jaccli.testing.check_rules(cube_again, x)                   # first order: right here
+    with pytest.raises(AssertionError, match="order 2"):
+        jaccli.testing.check_rules(cube_again, x, order=2)
 
 
 def test_missing_and_wrong_rules_name_the_primitive():
@@ -283,3 +302,54 @@ def test_keyword_arguments_are_static_parameters():
     for mode in ("fwd", "rev"):
         np.testing.assert_allclose(jaccli.jacobian(lambda x: scaled(x, factor=2.5), x,
                                                    mode=mode), 2.5 * np.eye(3))
+
+
+# ---------------------------------------------------------------- other processes
+
+_UNPICKLE = """
+import pickle, sys
+import numpy as np
+from jaccli.sweeps import Seeds, sweep_chunk
+graph = pickle.loads(sys.stdin.buffer.read())       # cases.custom is imported by name
+assert "cases.custom" in sys.modules
+np.save(sys.stdout.buffer, sweep_chunk(graph, graph.values, "rev", Seeds.identity(0, 3)))
+"""
+
+
+@pytest.mark.slow
+def test_a_fresh_process_finds_the_primitive_by_its_name():
+    import io
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    from cases.custom import solve_by_vjp
+    graph = jaccli.trace(lambda A, b: np.sin(solve_by_vjp(A, b)), A, B)
+    tests = Path(__file__).resolve().parent
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tests.parent), str(tests)]))
+    done = subprocess.run([sys.executable, "-c", _UNPICKLE], input=pickle.dumps(graph),
+                          capture_output=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()
+    here = sweep_chunk(graph, graph.values, "rev", Seeds.identity(0, 3))
+    np.testing.assert_array_equal(np.load(io.BytesIO(done.stdout)), here)
+
+
+@pytest.mark.slow
+def test_on_a_dask_cluster(monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    import jaccli.distributed as jd
+    from cases.custom import solve_by_jvp
+    monkeypatch.setattr(jd, "TASK_SECONDS", 1e-9)          # many small tasks
+    monkeypatch.setattr(jd, "LOCAL_START_SECONDS", 0.0)
+    from jaccli.api import flat_jacobian
+    b = np.linspace(0.5, 2.0, 24)
+    Abig = np.eye(24) * 4 + np.outer(b, b) / 10
+    g = lambda b: np.sin(solve_by_jvp(Abig, b)) * b.sum()
+    serial = jaccli.jacobian(g, b, mode="fwd", chunk_size=4)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None, silence_logs=50) as cluster, \
+            distributed.Client(cluster, set_as_default=False) as client:
+        on = flat_jacobian(g, (b,), mode="fwd", chunk_size=4, client=client)
+    assert on.tasks.pays and on.tasks.tasks > 2              # the workers ran the rules
+    np.testing.assert_array_equal(on.matrix, serial)
+    np.testing.assert_allclose(serial, fd_jacobian(g, (b,), 0), rtol=1e-6, atol=1e-8)
