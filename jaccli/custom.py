@@ -237,11 +237,13 @@ def _jvp_rule(e, xs, out, ts):
         if p.jvp is not None:
             g = _rule_graph(p, "jvp", e, xs, out)
             env = _env(g.graph, e, xs, [_zeros_like_input(x, s) for x, s in zip(xs, e.in_shapes)])
-            return jvp_sweep(g.graph, env, [None] * n + list(ts))[0]
+            part = g.part(tuple(t is not None for t in ts), (True,))
+            return jvp_sweep(part, env, list(ts))[0]
         if p.vjp is not None and not p.vjp_batched:
             g = _rule_graph(p, "vjp", e, xs, out)
             env = _env(g.graph, e, xs, [out, _zeros_like_input(out, e.out.shape)])
-            return vjp_sweep(g.linear, env, list(ts))[0]
+            part = g.part((True,), tuple(t is not None for t in ts))
+            return vjp_sweep(part, env, list(ts))[0]
     raise InputError(_missing(p, "fwd"))
 
 
@@ -254,11 +256,11 @@ def _vjp_rule(e, xs, out, ct, needs):
         elif p.vjp is not None:
             g = _rule_graph(p, "vjp", e, xs, out)
             env = _env(g.graph, e, xs, [out, _zeros_like_input(out, e.out.shape)])
-            cts = jvp_sweep(g.graph, env, [None] * (n + 1) + [ct])
+            cts = jvp_sweep(g.part((True,), tuple(needs)), env, [ct])
         elif p.jvp is not None and not p.jvp_batched:
             g = _rule_graph(p, "jvp", e, xs, out)
             env = _env(g.graph, e, xs, [_zeros_like_input(x, s) for x, s in zip(xs, e.in_shapes)])
-            cts = vjp_sweep(g.linear, env, [ct])
+            cts = vjp_sweep(g.part(tuple(needs), (True,)), env, [ct])
         else:
             raise InputError(_missing(p, "rev"))
     return tuple(c if need else None for c, need in zip(cts, needs))
@@ -297,12 +299,19 @@ def _batched_rule(p, which, e, xs, out, t):
 
 class _RuleGraph:
     """A traced rule: ``graph`` (inputs: primals then tangents for a JVP; primals, the
-    output and the cotangent for a VJP) and ``linear``: the part that reads the tangents, with
-    only those as inputs (its transpose is the other rule)."""
+    output and the cotangent for a VJP; evaluated for the primal values a sweep reads) and
+    its linear parts (``part``), each swept forward as the rule or backward as its transpose."""
 
     def __init__(self, graph, first):
-        self.graph = graph
-        self.linear = _linear_part(graph, first)
+        self.graph, self.first, self.parts = graph, first, {}
+
+    def part(self, live, wanted):
+        """The equations linking the tangent inputs marked ``live`` to the outputs marked
+        ``wanted``, as a graph whose inputs are all the tangent inputs (cached)."""
+        key = (live, wanted)
+        if key not in self.parts:
+            self.parts[key] = _linear_part(self.graph, self.first, live, wanted)
+        return self.parts[key]
 
 
 def _rule_graph(p, which, e, xs, out):
@@ -425,16 +434,27 @@ def _env(graph, e, xs, extra):
         return evaluate(graph, values)
 
 
-def _linear_part(graph, first):
-    """The equations reading the inputs from ``first`` on (the tangents), as a graph with
-    only those inputs; each equation asks cotangents only for its tangent-dependent inputs."""
-    live = {id(v) for v in graph.inputs[first:]}
-    eqns = []
+def _linear_part(graph, first, live_inputs, wanted):
+    """The equations reading the tangent inputs (``graph.inputs[first:]``, those marked in
+    ``live_inputs``) on the way to the outputs marked in ``wanted``, as a graph with the
+    tangent inputs as its inputs; each equation asks cotangents only for its
+    tangent-dependent inputs, so the transpose does no work for the primal values."""
+    tangents = graph.inputs[first:]
+    live = {id(v) for v, on in zip(tangents, live_inputs) if on}
+    reached = []
     for e in graph.eqns:
         dep = [type(v) is Var and id(v) in live for v in e.inputs]
         if any(dep):
-            lin = Eqn(e.prim, e.inputs, e.params, e.out, e.in_shapes)
-            lin.needs = tuple(d and need for d, need in zip(dep, e.needs))
-            eqns.append(lin)
             live.add(id(e.out))
-    return Graph(graph.inputs[first:], eqns, graph.outputs, graph.values, [])
+            reached.append((e, dep))
+    needed = {id(o) for o, want in zip(graph.outputs, wanted) if want and type(o) is Var}
+    eqns = []
+    for e, dep in reversed(reached):
+        if id(e.out) not in needed:
+            continue
+        lin = Eqn(e.prim, e.inputs, e.params, e.out, e.in_shapes)
+        lin.needs = tuple(d and need for d, need in zip(dep, e.needs))
+        eqns.append(lin)
+        needed.update(id(v) for v, d in zip(e.inputs, dep) if d)
+    outputs = [o if want else None for o, want in zip(graph.outputs, wanted)]
+    return Graph(list(tangents), eqns[::-1], outputs, graph.values, [])

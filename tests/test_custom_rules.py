@@ -353,3 +353,14 @@ def test_on_a_dask_cluster(monkeypatch):
     assert on.tasks.pays and on.tasks.tasks > 2              # the workers ran the rules
     np.testing.assert_array_equal(on.matrix, serial)
     np.testing.assert_allclose(serial, fd_jacobian(g, (b,), 0), rtol=1e-6, atol=1e-8)
+
+
+def test_the_transpose_skips_the_inputs_that_need_no_cotangent():
+    """With A constant, the reverse sweep through solve_jvp_only's JVP never touches A_dot's
+    product (a K x n x n cotangent nobody reads)."""
+    jaccli.jacobian(lambda b: solve_jvp_only(A, b), B, mode="rev")
+    (g,) = [g for key, g in solve_jvp_only.prim.graphs.items() if key[0] == "jvp"]
+    part = g.part((False, True), (True,))
+    assert all(e.prim.name != "matmul" for e in part.eqns), [e.prim.name for e in part.eqns]
+    whole = g.part((True, True), (True,))
+    assert any(e.prim.name == "matmul" for e in whole.eqns)
