@@ -46,9 +46,10 @@ import numpy as np
 
 from .backend import on_gpu, xp_of
 from .errors import InputError, TracingError
-from .interpret import evaluate, jvp_sweep, vjp_sweep
+from .interpret import jvp_sweep, vjp_sweep
 from .ir import Eqn, Graph, Var
-from .rules import Primitive, eval_rules, impl_rules, jvp_rules, primitives, vjp_rules
+from .rules import (Primitive, eval_rule, eval_rules, impl_rules, jvp_rules, primitives,
+                    vjp_rules)
 
 SPARSITY_WORDS = ("dense", "elementwise")
 
@@ -236,12 +237,13 @@ def _jvp_rule(e, xs, out, ts):
             return _batched_rule(p, "jvp", e, xs, out, ts)
         if p.jvp is not None:
             g = _rule_graph(p, "jvp", e, xs, out)
-            env = _env(g.graph, e, xs, [_zeros_like_input(x, s) for x, s in zip(xs, e.in_shapes)])
+            env = _env(g.graph, e, xs, [_zeros_like_input(x, s) for x, s in zip(xs, e.in_shapes)],
+                       out)
             part = g.part(tuple(t is not None for t in ts), (True,))
             return jvp_sweep(part, env, list(ts))[0]
         if p.vjp is not None and not p.vjp_batched:
             g = _rule_graph(p, "vjp", e, xs, out)
-            env = _env(g.graph, e, xs, [out, _zeros_like_input(out, e.out.shape)])
+            env = _env(g.graph, e, xs, [out, _zeros_like_input(out, e.out.shape)], out)
             part = g.part((True,), tuple(t is not None for t in ts))
             return vjp_sweep(part, env, list(ts))[0]
     raise InputError(_missing(p, "fwd"))
@@ -255,11 +257,12 @@ def _vjp_rule(e, xs, out, ct, needs):
             cts = _batched_rule(p, "vjp", e, xs, out, ct)
         elif p.vjp is not None:
             g = _rule_graph(p, "vjp", e, xs, out)
-            env = _env(g.graph, e, xs, [out, _zeros_like_input(out, e.out.shape)])
+            env = _env(g.graph, e, xs, [out, _zeros_like_input(out, e.out.shape)], out)
             cts = jvp_sweep(g.part((True,), tuple(needs)), env, [ct])
         elif p.jvp is not None and not p.jvp_batched:
             g = _rule_graph(p, "jvp", e, xs, out)
-            env = _env(g.graph, e, xs, [_zeros_like_input(x, s) for x, s in zip(xs, e.in_shapes)])
+            env = _env(g.graph, e, xs, [_zeros_like_input(x, s) for x, s in zip(xs, e.in_shapes)],
+                       out)
             cts = vjp_sweep(g.part(tuple(needs), (True,)), env, [ct])
         else:
             raise InputError(_missing(p, "rev"))
@@ -420,18 +423,32 @@ def _zeros_like_input(x, shape):
     return xp_of(x).zeros(tuple(shape), getattr(x, "dtype", np.float64))
 
 
-def _env(graph, e, xs, extra):
+def _env(graph, e, xs, extra, out):
     """The rule graph evaluated at this equation's values (with their leading axes, or
-    Tracers of an outer trace), tangent inputs at zero."""
+    Tracers of an outer trace), tangent inputs at zero.
+
+    NOTE: a rule usually calls its primitive on the primals again (``x = mysolve(A, b)`` in
+    a JVP): that equation's value is the sweep's ``out``, taken instead of calling the
+    function once more per chunk of seeds."""
     values = list(xs) + list(extra)
     shapes = [tuple(v.shape) for v in graph.inputs]
     leads = [getattr(v, "shape", ())[:getattr(v, "ndim", 0) - len(s)]
              for v, s in zip(values, shapes)]
-    if any(leads):
-        lead = np.broadcast_shapes(*leads)
+    lead = np.broadcast_shapes(*leads) if any(leads) else ()
+    if lead:
         values = [np.broadcast_to(v, lead + s) for v, s in zip(values, shapes)]
+    env = dict(zip(graph.inputs, values))
+    primals, key = graph.inputs[:len(xs)], _params_key(e.params)
     with np.errstate(all="ignore"):
-        return evaluate(graph, values)
+        for q in graph.eqns:
+            if q.prim is e.prim and len(q.inputs) == len(primals) and key is not None \
+                    and all(a is b for a, b in zip(q.inputs, primals)) \
+                    and _params_key(q.params) == key:
+                env[q.out] = np.broadcast_to(out, lead + tuple(e.out.shape)) if lead else out
+                continue
+            env[q.out] = eval_rule(q.prim)(q, [env[v] if type(v) is Var else v
+                                              for v in q.inputs])
+    return env
 
 
 def _linear_part(graph, first, live_inputs, wanted):

@@ -364,3 +364,24 @@ def test_the_transpose_skips_the_inputs_that_need_no_cotangent():
     assert all(e.prim.name != "matmul" for e in part.eqns), [e.prim.name for e in part.eqns]
     whole = g.part((True, True), (True,))
     assert any(e.prim.name == "matmul" for e in whole.eqns)
+
+
+def test_the_function_is_called_once_per_point_not_once_per_chunk():
+    calls = []
+
+    @jaccli.primitive
+    def counted(x):
+        calls.append(1)
+        return np.asarray(x) ** 3
+
+    @counted.defjvp
+    def _(primals, tangents):
+        (x,), (t,) = primals, tangents
+        return counted(x), 3 * x ** 2 * t             # the rule calls it on the primals
+    x = RNG.uniform(0.5, 1.5, 12)
+    for mode in ("fwd", "rev"):
+        del calls[:]
+        J = jaccli.jacobian(counted, x, mode=mode, chunk_size=2)
+        np.testing.assert_allclose(J, np.diag(3 * x ** 2), rtol=1e-12)
+        # the trace's call, and the rule's trace (once, cached): not one per chunk of 2
+        assert len(calls) <= 2, (mode, len(calls))
