@@ -17,8 +17,8 @@ iterative solver, a SciPy call) together with its derivative rules.
         b_bar = np.linalg.solve(A.T, cotangent)
         return -np.outer(b_bar, out), b_bar    # one cotangent per input (None: zero)
 
-NOTE: rules are traced. A rule is written for *one* tangent (or cotangent) in NumPy that
-jaccli traces; jaccli traces it once per input shapes into a graph (inputs: the primals and
+NOTE: rules are traced (jaccli.rulegraphs). A rule is written for *one* tangent (or
+cotangent) in NumPy that jaccli traces; jaccli traces it once per input shapes into a graph (inputs: the primals and
 the tangents) and runs that graph's own batched sweeps: K seeds and B points batch for free,
 the JVP's transpose is the VJP (and the other way round), and rules traced again give
 Hessians. Only one rule is needed for both modes. A rule may call other primitives and the
@@ -44,12 +44,10 @@ import threading
 
 import numpy as np
 
-from .backend import on_gpu, xp_of
-from .errors import InputError, TracingError
+from .errors import InputError
 from .interpret import jvp_sweep, vjp_sweep
-from .ir import Eqn, Graph, Var
-from .rules import (Primitive, eval_rule, eval_rules, impl_rules, jvp_rules, primitives,
-                    vjp_rules)
+from .rules import Primitive, eval_rules, impl_rules, jvp_rules, primitives, vjp_rules
+from .rulegraphs import cotangents, rule_env, rule_graph, split_jvp, zeros_like_input
 
 SPARSITY_WORDS = ("dense", "elementwise")
 
@@ -230,43 +228,45 @@ def _entered(p, which):
 
 
 def _jvp_rule(e, xs, out, ts):
-    p, n = e.prim, len(xs)
+    p = e.prim
     out = out if out is not None else _eval_rule(e, xs)
     with _entered(p, "jvp"):
         if p.jvp is not None and p.jvp_batched:
             return _batched_rule(p, "jvp", e, xs, out, ts)
-        if p.jvp is not None:
-            g = _rule_graph(p, "jvp", e, xs, out)
-            env = _env(g.graph, e, xs, [_zeros_like_input(x, s) for x, s in zip(xs, e.in_shapes)],
-                       out)
-            part = g.part(tuple(t is not None for t in ts), (True,))
-            return jvp_sweep(part, env, list(ts))[0]
-        if p.vjp is not None and not p.vjp_batched:
-            g = _rule_graph(p, "vjp", e, xs, out)
-            env = _env(g.graph, e, xs, [out, _zeros_like_input(out, e.out.shape)], out)
-            part = g.part((True,), tuple(t is not None for t in ts))
-            return vjp_sweep(part, env, list(ts))[0]
+        carried = tuple(t is not None for t in ts)
+        if p.jvp is not None:                     # the rule, forward over K seeds
+            g, env = _traced(p, "jvp", e, xs, out)
+            return jvp_sweep(g.part(carried, (True,)), env, list(ts))[0]
+        if p.vjp is not None and not p.vjp_batched:        # the VJP's transpose
+            g, env = _traced(p, "vjp", e, xs, out)
+            return vjp_sweep(g.part((True,), carried), env, list(ts))[0]
     raise InputError(_missing(p, "fwd"))
 
 
 def _vjp_rule(e, xs, out, ct, needs):
-    p, n = e.prim, len(xs)
+    p = e.prim
     out = out if out is not None else _eval_rule(e, xs)
     with _entered(p, "vjp"):
         if p.vjp is not None and p.vjp_batched:
             cts = _batched_rule(p, "vjp", e, xs, out, ct)
-        elif p.vjp is not None:
-            g = _rule_graph(p, "vjp", e, xs, out)
-            env = _env(g.graph, e, xs, [out, _zeros_like_input(out, e.out.shape)], out)
+        elif p.vjp is not None:                   # the rule, forward over K cotangents
+            g, env = _traced(p, "vjp", e, xs, out)
             cts = jvp_sweep(g.part((True,), tuple(needs)), env, [ct])
-        elif p.jvp is not None and not p.jvp_batched:
-            g = _rule_graph(p, "jvp", e, xs, out)
-            env = _env(g.graph, e, xs, [_zeros_like_input(x, s) for x, s in zip(xs, e.in_shapes)],
-                       out)
+        elif p.jvp is not None and not p.jvp_batched:      # the JVP's transpose
+            g, env = _traced(p, "jvp", e, xs, out)
             cts = vjp_sweep(g.part(tuple(needs), (True,)), env, [ct])
         else:
             raise InputError(_missing(p, "rev"))
     return tuple(c if need else None for c, need in zip(cts, needs))
+
+
+def _traced(p, which, e, xs, out):
+    """The traced rule (``rulegraphs.RuleGraph``) and its values at this equation's point;
+    the tangent (cotangent) inputs at zero."""
+    g = rule_graph(p, which, e, xs, out)
+    extra = [zeros_like_input(x, s) for x, s in zip(xs, e.in_shapes)] if which == "jvp" else \
+        [out, zeros_like_input(out, e.out.shape)]
+    return g, rule_env(g.graph, e, xs, extra, out)
 
 
 def _missing(p, mode):
@@ -291,187 +291,10 @@ def _batched_rule(p, which, e, xs, out, t):
                          "order (hessian, nested jacobian) needs a traceable rule.")
     if which == "jvp":
         primals = tuple(xs)
-        tangents = tuple(_zeros_like_input(x, s) if ti is None else ti
+        tangents = tuple(zeros_like_input(x, s) if ti is None else ti
                          for x, ti, s in zip(xs, t, e.in_shapes))
         res = p.jvp(primals, tangents, **e.params)
-        out_dot = _split_jvp(p, res)[1]
+        out_dot = split_jvp(p, res)[1]
         return out_dot
-    res = _cotangents(p, p.vjp(tuple(xs), out, t, **e.params), len(xs))
+    res = cotangents(p, p.vjp(tuple(xs), out, t, **e.params), len(xs))
     return [None if c is None else c for c in res]
-
-
-class _RuleGraph:
-    """A traced rule: ``graph`` (inputs: primals then tangents for a JVP; primals, the
-    output and the cotangent for a VJP; evaluated for the primal values a sweep reads) and
-    its linear parts (``part``), each swept forward as the rule or backward as its transpose."""
-
-    def __init__(self, graph, first):
-        self.graph, self.first, self.parts = graph, first, {}
-
-    def part(self, live, wanted):
-        """The equations linking the tangent inputs marked ``live`` to the outputs marked
-        ``wanted``, as a graph whose inputs are all the tangent inputs (cached)."""
-        key = (live, wanted)
-        if key not in self.parts:
-            self.parts[key] = _linear_part(self.graph, self.first, live, wanted)
-        return self.parts[key]
-
-
-def _rule_graph(p, which, e, xs, out):
-    dtypes = tuple(str(getattr(x, "dtype", "f8")) for x in xs)
-    device = any(on_gpu(x) for x in xs)
-    key = (which, tuple(e.in_shapes), dtypes, device, _params_key(e.params))
-    g = p.graphs.get(key) if key[-1] is not None else None
-    if g is None:
-        g = _trace_rule(p, which, e, xs, out)
-        if key[-1] is not None:
-            p.graphs[key] = g
-    return g
-
-
-def _params_key(params):
-    try:
-        key = tuple(sorted(params.items()))
-        hash(key)
-        return key
-    except TypeError:
-        return None
-
-
-def _trace_rule(p, which, e, xs, out):
-    from .tracer import trace_function
-    n = len(xs)
-    point = [_logical_value(x, s) for x, s in zip(xs, e.in_shapes)]
-    if which == "jvp":
-        def traced(*a):
-            return _split_jvp(p, p.jvp(tuple(a[:n]), tuple(a[n:]), **e.params), e)[1]
-        args = point + [xp_of(x).zeros_like(x) for x in point]
-        first = n
-    else:
-        o = _logical_value(out, e.out.shape) if out is not None else \
-            _checked_output(p, p.fn(*point, **e.params))
-
-        def traced(*a):
-            return tuple(_cotangents(p, p.vjp(tuple(a[:n]), a[n], a[n + 1], **e.params), n, e))
-        args = point + [o, xp_of(o).zeros_like(o)]
-        first = n + 1
-    try:
-        # on a GPU the rule's NumPy constants move next to the values, as in api.prepare
-        put = xp_of(args[0]).asarray if on_gpu(args[0]) else None
-        graph, _ = trace_function(traced, args, tuple(range(len(args))), put)
-    except TracingError as exc:
-        raise TracingError(f"the {which.upper()} rule of {p.label} could not be traced: {exc} "
-                           "Rules are traced NumPy; wrap a call jaccli cannot trace in its own "
-                           "@jaccli.primitive, or give the rule with batched=True "
-                           "(first order only).") from None
-    if graph.point_dependent:
-        raise InputError(f"the {which.upper()} rule of {p.label} read a traced value "
-                         f"({graph.point_dependent[0]}); rules must be straight-line NumPy "
-                         "(use np.where for choices).")
-    return _RuleGraph(graph, first)
-
-
-def _split_jvp(p, res, e=None):
-    if not isinstance(res, (tuple, list)) or len(res) != 2:
-        raise InputError(f"the JVP rule of {p.label} must return (out, out_dot), got "
-                         f"{type(res).__name__}.")
-    out, out_dot = res
-    if e is not None:
-        shape = tuple(e.out.shape)
-        if out_dot is None:
-            out_dot = np.zeros(shape)
-        if tuple(np.shape(out_dot)) != shape:
-            raise InputError(f"the JVP rule of {p.label} returned a tangent of shape "
-                             f"{tuple(np.shape(out_dot))}; the output has shape {shape}.")
-    return out, out_dot
-
-
-def _cotangents(p, res, n, e=None):
-    if n == 1 and not isinstance(res, (tuple, list)):
-        res = (res,)
-    if not isinstance(res, (tuple, list)) or len(res) != n:
-        got = len(res) if isinstance(res, (tuple, list)) else type(res).__name__
-        raise InputError(f"the VJP rule of {p.label} must return one cotangent per input "
-                         f"({n}), got {got}.")
-    res = list(res)
-    if e is not None:
-        for i, (c, s) in enumerate(zip(res, e.in_shapes)):
-            if c is None:
-                res[i] = np.zeros(s)
-            elif tuple(np.shape(c)) != tuple(s):
-                raise InputError(f"the VJP rule of {p.label} returned a cotangent of shape "
-                                 f"{tuple(np.shape(c))} for input {i}, which has shape "
-                                 f"{tuple(s)}.")
-    return res
-
-
-def _logical_value(x, shape):
-    """A concrete copy of ``x`` at its logical shape (the first point of any leading axes;
-    the innermost value of a nested trace), on its own device: where a rule is traced."""
-    from .tracer import Tracer
-    while type(x) is Tracer:
-        x = x.value
-    x = x if hasattr(x, "ndim") else np.asarray(x)
-    lead = x.ndim - len(shape)
-    return (x[(0,) * lead] if lead > 0 else x).copy()
-
-
-def _zeros_like_input(x, shape):
-    from .tracer import Tracer
-    while type(x) is Tracer:
-        x = x.value
-    return xp_of(x).zeros(tuple(shape), getattr(x, "dtype", np.float64))
-
-
-def _env(graph, e, xs, extra, out):
-    """The rule graph evaluated at this equation's values (with their leading axes, or
-    Tracers of an outer trace), tangent inputs at zero.
-
-    NOTE: a rule usually calls its primitive on the primals again (``x = mysolve(A, b)`` in
-    a JVP): that equation's value is the sweep's ``out``, taken instead of calling the
-    function once more per chunk of seeds."""
-    values = list(xs) + list(extra)
-    shapes = [tuple(v.shape) for v in graph.inputs]
-    leads = [getattr(v, "shape", ())[:getattr(v, "ndim", 0) - len(s)]
-             for v, s in zip(values, shapes)]
-    lead = np.broadcast_shapes(*leads) if any(leads) else ()
-    if lead:
-        values = [np.broadcast_to(v, lead + s) for v, s in zip(values, shapes)]
-    env = dict(zip(graph.inputs, values))
-    primals, key = graph.inputs[:len(xs)], _params_key(e.params)
-    with np.errstate(all="ignore"):
-        for q in graph.eqns:
-            if q.prim is e.prim and len(q.inputs) == len(primals) and key is not None \
-                    and all(a is b for a, b in zip(q.inputs, primals)) \
-                    and _params_key(q.params) == key:
-                env[q.out] = np.broadcast_to(out, lead + tuple(e.out.shape)) if lead else out
-                continue
-            env[q.out] = eval_rule(q.prim)(q, [env[v] if type(v) is Var else v
-                                              for v in q.inputs])
-    return env
-
-
-def _linear_part(graph, first, live_inputs, wanted):
-    """The equations reading the tangent inputs (``graph.inputs[first:]``, those marked in
-    ``live_inputs``) on the way to the outputs marked in ``wanted``, as a graph with the
-    tangent inputs as its inputs; each equation asks cotangents only for its
-    tangent-dependent inputs, so the transpose does no work for the primal values."""
-    tangents = graph.inputs[first:]
-    live = {id(v) for v, on in zip(tangents, live_inputs) if on}
-    reached = []
-    for e in graph.eqns:
-        dep = [type(v) is Var and id(v) in live for v in e.inputs]
-        if any(dep):
-            live.add(id(e.out))
-            reached.append((e, dep))
-    needed = {id(o) for o, want in zip(graph.outputs, wanted) if want and type(o) is Var}
-    eqns = []
-    for e, dep in reversed(reached):
-        if id(e.out) not in needed:
-            continue
-        lin = Eqn(e.prim, e.inputs, e.params, e.out, e.in_shapes)
-        lin.needs = tuple(d and need for d, need in zip(dep, e.needs))
-        eqns.append(lin)
-        needed.update(id(v) for v, d in zip(e.inputs, dep) if d)
-    outputs = [o if want else None for o, want in zip(graph.outputs, wanted)]
-    return Graph(list(tangents), eqns[::-1], outputs, graph.values, [])

@@ -84,6 +84,7 @@ def _compare(actual, expected, rtol, atol, what, out_shape):
         return []
     at = np.unravel_index(int(np.argmax(np.where(bad, err, -1.0))), actual.shape)
     r = len(out_shape)
+    where = f"out{[int(i) for i in at[:r]]}, in{[int(i) for i in at[r:]]}"
     return [f"{what}: {int(bad.sum())} of {bad.size} entries off, max abs error "
-            f"{err[at]:.3g} at out{[int(i) for i in at[:r]]}, in{[int(i) for i in at[r:]]} (jaccli {actual[at]:.6g}, "
-            f"central differences {expected[at]:.6g})"]
+            f"{err[at]:.3g} at {where} (jaccli {actual[at]:.6g}, central differences "
+            f"{expected[at]:.6g})"]

@@ -22,8 +22,11 @@ def by_name(name):
     try:
         return primitives[name]
     except KeyError:
-        raise KeyError(f"no primitive {name!r} in this process: import the module that "
-                       "defines it (a jaccli.primitive registers itself when defined)") from None
+        where = ("define it in a module, not in the __main__ script (another process cannot "
+                 "import that)" if name.startswith("__main__:") else
+                 "import the module that defines it (a jaccli.primitive registers itself "
+                 "when defined)")
+        raise KeyError(f"no primitive {name!r} in this process: {where}") from None
 
 
 def _by_name(p):
