@@ -36,7 +36,8 @@ ufunc) or a callable ``sparsity(*in_shapes, **params)`` returning, per input, a 
 (out.size, in.size) matrix (dense array or scipy.sparse) of which input elements each output
 element depends on. ``vectorized=True`` says the function accepts leading (point) axes on its
 inputs, which ``jacobian(..., batched=True)`` needs. Pickling (Dask) is by registered name,
-``module:qualname``: a worker imports the module that defines the primitive.
+``module:qualname``: a worker imports the module that defines the primitive; one defined in
+a ``__main__`` script travels by value (cloudpickle, Dask's fallback) and registers there.
 """
 import contextlib
 import copyreg
@@ -63,8 +64,24 @@ class CustomPrimitive(Primitive):
 
 
 def _pickle_by_name(p):
+    """NOTE: by name, so a process finds its own registered object (identity is how graphs
+    compare primitives). One defined in a ``__main__`` script cannot be imported by name
+    elsewhere: it travels by value (function and rules), which cloudpickle -- Dask's
+    fallback -- can carry, and registers itself where it lands."""
+    if p.name.startswith("__main__:"):
+        return _restore, (p.name, p.fn, p.sparsity, p.vectorized, p.jvp, p.vjp,
+                          p.jvp_batched, p.vjp_batched)
     from .primitives import by_name
     return by_name, (p.name,)
+
+
+def _restore(name, fn, sparsity, vectorized, jvp, vjp, jvp_batched, vjp_batched):
+    """The primitive ``name`` of this process, or registered now from its pieces."""
+    if name in primitives:
+        return primitives[name]
+    made = UserPrimitive(fn, sparsity, vectorized, name).prim
+    made.jvp, made.vjp, made.jvp_batched, made.vjp_batched = jvp, vjp, jvp_batched, vjp_batched
+    return made
 
 
 copyreg.pickle(CustomPrimitive, _pickle_by_name)

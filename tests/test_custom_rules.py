@@ -385,3 +385,60 @@ def test_the_function_is_called_once_per_point_not_once_per_chunk():
         np.testing.assert_allclose(J, np.diag(3 * x ** 2), rtol=1e-12)
         # the trace's call, and the rule's trace (once, cached): not one per chunk of 2
         assert len(calls) <= 2, (mode, len(calls))
+
+
+_MAIN_SCRIPT = """
+import sys
+import cloudpickle
+import numpy as np
+import jaccli
+from jaccli.sweeps import Seeds, sweep_chunk
+
+@jaccli.primitive
+def scaled_sin(x):
+    return np.sin(x) * 2.0
+
+@scaled_sin.defjvp
+def _(primals, tangents):
+    return scaled_sin(primals[0]), 2.0 * np.cos(primals[0]) * tangents[0]
+
+x = np.linspace(0.1, 1.0, 4)
+graph = jaccli.trace(lambda x: scaled_sin(x) * x, x)
+with open(sys.argv[1], "wb") as f:
+    f.write(cloudpickle.dumps(graph))
+np.save(sys.argv[2], sweep_chunk(graph, graph.values, "fwd", Seeds.identity(0, 4)))
+"""
+
+_LOAD_ELSEWHERE = """
+import sys
+import cloudpickle
+import numpy as np
+from jaccli.sweeps import Seeds, sweep_chunk
+with open(sys.argv[1], "rb") as f:
+    graph = cloudpickle.loads(f.read())
+np.save(sys.argv[2], sweep_chunk(graph, graph.values, "rev", Seeds.identity(0, 4)))
+"""
+
+
+@pytest.mark.slow
+def test_a_primitive_of_a_main_script_travels_by_value(tmp_path):
+    """Dask falls back to cloudpickle for what names __main__: the primitive's function and
+    rules go by value and register in the other process."""
+    pytest.importorskip("cloudpickle")
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    script = tmp_path / "model.py"
+    script.write_text(_MAIN_SCRIPT)
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    blob, here, there = tmp_path / "graph.pkl", tmp_path / "here.npy", tmp_path / "there.npy"
+    for argv in ([str(script), str(blob), str(here)], ["-c", _LOAD_ELSEWHERE, str(blob),
+                                                      str(there)]):
+        done = subprocess.run([sys.executable, *argv], capture_output=True, env=env,
+                              timeout=120, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr.decode()
+    x = np.linspace(0.1, 1.0, 4)
+    expected = np.diag(2 * np.cos(x) * x + 2 * np.sin(x))        # d/dx (2 sin(x) x)
+    np.testing.assert_allclose(np.load(here).T, expected, rtol=1e-12)   # fwd gives J^T
+    np.testing.assert_allclose(np.load(there), expected, rtol=1e-12)    # rev, elsewhere
