@@ -72,6 +72,10 @@ KINDS = {
     "decomposition": "cholesky, qr, eigh, svd, eig (one factor per primitive): over the stack "
                      "axes independent; within one matrix dense; costly (LAPACK, several "
                      "GEMMs per seed in the rules).",
+    "custom": "a user-defined primitive (jaccli.primitive): any inputs, one output; dense "
+              "(every out element depends on every element of every input) unless it "
+              "declared sparsity= ('elementwise', or a callable giving the dependence); "
+              "its rules are traced from the user's (jaccli.custom).",
 }
 
 

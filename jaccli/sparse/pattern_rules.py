@@ -15,6 +15,7 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
+from ..errors import InputError
 from ..rules import impl_rules, reduced_axes
 from .csr import (broadcast_rows, canonical, gather_from, gather_rows, group_union, numbers,
                   union)
@@ -247,6 +248,37 @@ def contraction_rule(e, pats, consts, limit):
     return rule(e, pats, consts, limit)
 
 
+# ---------------------------------------------------------------- user primitives
+
+def _custom_rule(e, pats, consts, limit):
+    """A jaccli.primitive (jaccli.custom): dense, every output element depending on every
+    element of every input, unless it declared sparsity='elementwise' or a callable
+    ``(*in_shapes, **params) -> one boolean (out.size, in.size) matrix per input``."""
+    how, size = e.prim.sparsity, math.prod(e.out.shape)
+    if how == "elementwise":
+        return elementwise_rule(e, pats, consts, limit)
+    if callable(how):
+        mats = how(*[tuple(s) for s in e.in_shapes], **e.params)
+        parts = []
+        for i, (pat, s) in enumerate(zip(pats, e.in_shapes)):
+            if pat is None:
+                continue
+            D = sp.csr_array(mats[i], dtype=bool)
+            if D.shape != (size, math.prod(s)):
+                raise InputError(f"the sparsity of {e.prim.label} gave a {D.shape} matrix "
+                                 f"for input {i}; expected (out.size, in.size) = "
+                                 f"{(size, math.prod(s))}.")
+            parts.append(canonical(D @ pat))
+        return union(parts)
+    whole = union([group_union(pat, np.zeros(pat.shape[0], np.int64), 1)
+                   for pat in pats if pat is not None])
+    if whole is None:
+        return None
+    if whole.nnz * size > limit:
+        raise DensePattern(f"{e.prim.label} is dense (a jaccli.primitive without sparsity=)")
+    return gather_rows(whole, np.zeros(size, np.int64))
+
+
 # ---------------------------------------------------------------- the tables
 
 KIND_RULES = {
@@ -254,6 +286,7 @@ KIND_RULES = {
     "join": index_map_rule, "scatter": index_map_rule, "reduction": reduction_rule,
     "scan": scan_rule, "sort": dense_core_rule, "contraction": contraction_rule,
     "linalg": dense_core_rule, "decomposition": dense_core_rule, "transform": transform_rule,
+    "custom": _custom_rule,
 }
 REFINED = {"mul": _mul_rule, "where": _where_rule, "scatter_add": _scatter_add_rule}
 
