@@ -13,6 +13,7 @@ import numpy as np
 
 from . import tracer
 from .api import check_engine, output_info, prepare
+from .arguments import matching
 from .errors import InputError
 from .interpret import vjp_sweep
 from .ir import Var
@@ -54,25 +55,27 @@ def value_and_grad(f, argnums=0, has_aux=False):
                 aux.append(_strip(extra, tracer._ACTIVE[-1]))
             return res
 
-        graph, n_out, nums, single = prepare(traced, args, argnums)
-        _require_scalar(graph, n_out)
+        graph, call = prepare(traced, args, argnums)
+        _require_scalar(graph, call.out_tree)
         out = graph.outputs[0]
         value = graph.values[out] if type(out) is Var else out
         _, dtype = output_info(graph)
         with np.errstate(all="ignore"):
             cts = vjp_sweep(graph, graph.values, [np.ones((), dtype)])
         gs = [np.zeros(v.shape, v.dtype) if c is None else c for v, c in zip(graph.inputs, cts)]
-        g = gs[0] if single else tuple(gs)
+        g = call.nest(lambda k: gs[k])
         return ((value, aux[0]) if has_aux else value), g
     value_and_gradient.__name__ = f"value_and_grad({getattr(f, '__name__', 'f')})"
     return value_and_gradient
 
 
-def _require_scalar(graph, n_out):
-    if n_out is not None:
+def _require_scalar(graph, out_tree):
+    if not out_tree.is_leaf:
+        what = (f"{len(out_tree.children)} outputs" if out_tree.kind in ("tuple", "list")
+                else f"the structure {out_tree.describe()}")
         raise InputError(f"grad needs a function with one scalar output; this one returned "
-                         f"{n_out} outputs (for (loss, aux) pass has_aux=True; for several "
-                         "outputs use jaccli.jacobian or jaccli.vjp).")
+                         f"{what} (for (loss, aux) pass has_aux=True; for several outputs "
+                         "use jaccli.jacobian or jaccli.vjp).")
     shape = tuple(np.shape(graph.outputs[0]))
     if shape != ():
         raise InputError(f"grad needs a scalar-valued function; this one returned shape "
@@ -107,7 +110,8 @@ def jmp(f, primals, tangents, chunk_size=None, memory_limit=None):
     if len(primals) != len(tangents):
         raise InputError(f"jmp got {len(primals)} primals but {len(tangents)} tangent "
                          "matrices: pass one per primal, of shape primal.shape + (K,).")
-    graph, n_out, _, _ = prepare(f, primals, tuple(range(len(primals))))
+    graph, call = prepare(f, primals, tuple(range(len(primals))))
+    tangents = matching(call.tree.children[0], tangents, "tangent matrices", "the primals")
     in_shapes = [tuple(v.shape) for v in graph.inputs]
     out_shapes, dtype = output_info(graph)
     K, parts = None, []
@@ -123,7 +127,7 @@ def jmp(f, primals, tangents, chunk_size=None, memory_limit=None):
     offs = flat_offsets(out_shapes)
     outs = [_moved_last(rows[:, lo:hi], s, K) for s, lo, hi in zip(out_shapes, offs, offs[1:])]
     ys = [graph.values[o] if type(o) is Var else o for o in graph.outputs]
-    return _structure(ys, n_out), _structure(outs, n_out)
+    return call.outputs(ys), call.outputs(outs)
 
 
 def mjp(f, primals, cotangents, chunk_size=None, memory_limit=None):
@@ -134,10 +138,17 @@ def mjp(f, primals, cotangents, chunk_size=None, memory_limit=None):
         primal, of shape ``(K,) + primal.shape``.
     All K go through one batched reverse sweep unless the budget splits them."""
     primals = tuple(primals)
-    graph, n_out, _, _ = prepare(f, primals, tuple(range(len(primals))))
+    graph, call = prepare(f, primals, tuple(range(len(primals))))
     in_shapes = [tuple(v.shape) for v in graph.inputs]
     out_shapes, dtype = output_info(graph)
-    us = (cotangents,) if n_out is None else _as_tuple(cotangents, "cotangents")
+    tree = call.out_tree
+    if tree.kind in ("tuple", "list") and not isinstance(cotangents, (tuple, list)):
+        cotangents = (cotangents,)
+    if tree.kind in ("tuple", "list") and len(cotangents) != len(tree.children):
+        raise InputError(f"mjp got {len(cotangents)} cotangent matrices for "
+                         f"{len(tree.children)} outputs: pass one per output, of shape "
+                         "(K,) + out.shape.")
+    us = matching(tree, cotangents, "cotangent matrices", "the output")
     if len(us) != len(out_shapes):
         raise InputError(f"mjp got {len(us)} cotangent matrices for {len(out_shapes)} "
                          "outputs: pass one per output, of shape (K,) + out.shape.")
@@ -152,9 +163,9 @@ def mjp(f, primals, cotangents, chunk_size=None, memory_limit=None):
     rows = _products(graph, "rev", np.concatenate(parts, axis=1), dtype, chunk_size,
                      memory_limit)                          # (K, N)
     offs = flat_offsets(in_shapes)
-    res = tuple(rows[:, lo:hi].reshape((K,) + s) for s, lo, hi in zip(in_shapes, offs, offs[1:]))
+    res = [rows[:, lo:hi].reshape((K,) + s) for s, lo, hi in zip(in_shapes, offs, offs[1:])]
     ys = [graph.values[o] if type(o) is Var else o for o in graph.outputs]
-    return _structure(ys, n_out), res
+    return call.outputs(ys), call.nest(lambda k: res[k])
 
 
 def _products(graph, mode, S, dtype, chunk_size, memory_limit):
@@ -206,6 +217,3 @@ def _as_tuple(x, what):
     raise InputError(f"{what} must be a tuple with one array per "
                      f"{'primal' if what == 'tangents' else 'output'}, got {type(x).__name__}.")
 
-
-def _structure(values, n_out):
-    return values[0] if n_out is None else tuple(values)

@@ -337,10 +337,10 @@ def test_a_fresh_process_finds_the_primitive_by_its_name():
 @pytest.mark.slow
 def test_on_a_dask_cluster(monkeypatch):
     distributed = pytest.importorskip("distributed")
-    import jaccli.distributed as jd
+    from jaccli.distributed import sizing
     from cases.custom import solve_by_jvp
-    monkeypatch.setattr(jd, "TASK_SECONDS", 1e-9)          # many small tasks
-    monkeypatch.setattr(jd, "LOCAL_START_SECONDS", 0.0)
+    monkeypatch.setattr(sizing, "TASK_SECONDS", 1e-9)      # many small tasks
+    monkeypatch.setattr(sizing, "LOCAL_START_SECONDS", 0.0)
     from jaccli.api import flat_jacobian
     b = np.linspace(0.5, 2.0, 24)
     Abig = np.eye(24) * 4 + np.outer(b, b) / 10

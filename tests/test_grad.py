@@ -117,3 +117,12 @@ def test_stop_gradient_has_no_dependence():
     np.testing.assert_array_equal(P, expected)
     np.testing.assert_allclose(jaccli.jacobian(lambda x: jaccli.stop_gradient(x), X,
                                                mode="rev"), np.zeros((4, 4)))
+
+
+def test_grad_of_a_dict_of_parameters_has_their_structure():
+    rng = np.random.default_rng(3)
+    params = {"W": rng.standard_normal((3, 2)), "b": rng.standard_normal(2)}
+    g = jaccli.grad(lambda p, s: s * (p["W"] ** 2).sum() + np.sin(p["b"]).sum())(params, 1.5)
+    assert set(g) == {"W", "b"}
+    np.testing.assert_allclose(g["W"], 3.0 * params["W"], rtol=1e-13)
+    np.testing.assert_allclose(g["b"], np.cos(params["b"]), rtol=1e-13)

@@ -100,3 +100,12 @@ def test_nested_inside_a_jacobian():
 def test_bad_shapes_are_clear(call, words):
     with pytest.raises(jaccli.InputError, match=words):
         call()
+
+
+def test_mjp_of_a_dict_output_and_a_dict_primal():
+    x = np.linspace(0.2, 1.0, 4)
+    f = lambda p: {"s": np.sin(p["x"]), "q": p["x"] ** 2}
+    U = {"s": np.eye(4)[:2], "q": 2 * np.eye(4)[:2]}           # K = 2 rows
+    _, (UJ,) = jaccli.mjp(f, ({"x": x},), U)
+    expected = np.eye(4)[:2] * (np.cos(x) + 4 * x)             # diag J: cos x and 2x, twice
+    np.testing.assert_allclose(UJ["x"], expected, rtol=1e-13)
