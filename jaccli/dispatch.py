@@ -14,6 +14,11 @@ HANDLED_UFUNCS = {}      # ufunc -> implementation (reached through __array_ufun
 UFUNC_METHODS = {}       # (ufunc, method) -> implementation, e.g. (np.add, "reduce") -> sum
 LIKE_FUNCTIONS = {}      # creation function reached through like=x -> implementation(x, ...)
 HANDLED_METHODS = {}     # array method name -> function(self, ...)
+SPECIAL_UFUNCS = {}      # scipy.special ufunc __name__ -> implementation (keyed by name, so
+                         # filling it does not import scipy; see ``special_ufunc``)
+SPECIAL_FUNCTIONS = {}   # scipy.special Python-level function name -> jaccli's version
+TRACE_STARTS = []        # callables run when a trace starts (numpy_api.special registers
+                         # scipy.special's Python-level functions there)
 
 
 def register(table, keys, impl):
@@ -44,6 +49,25 @@ def ufunc(*ufuncs):
 def ufunc_method(uf, name):
     """Register an implementation for a ufunc method (``np.add.reduce``)."""
     return lambda impl: register(UFUNC_METHODS, [(uf, name)], impl)
+
+
+def special_ufunc_impl(*names):
+    """Register an implementation for scipy.special ufuncs, by their ``__name__``."""
+    return lambda impl: register(SPECIAL_UFUNCS, names, impl)
+
+
+def scipy_special_name(uf):
+    """``uf``'s name when it is a ufunc of scipy.special (already imported by whoever holds
+    one), else None."""
+    import sys
+    sp = sys.modules.get("scipy.special")
+    name = getattr(uf, "__name__", None)
+    if sp is None or name is None:
+        return None
+    if getattr(sp, name, None) is uf or getattr(sp, "_ufuncs", None) is not None \
+            and getattr(sp._ufuncs, name, None) is uf:
+        return name
+    return None
 
 
 def like_function(*funcs):

@@ -14,6 +14,7 @@ instead of silently diverging.
 """
 import math
 import operator
+import sys
 
 import numpy as np
 from numpy.lib.mixins import NDArrayOperatorsMixin
@@ -21,7 +22,8 @@ from numpy.lib.mixins import NDArrayOperatorsMixin
 from .backend import on_gpu, xp_of
 from .builder import Builder
 from .dispatch import HANDLED_FUNCTIONS, HANDLED_METHODS, HANDLED_UFUNCS, LIKE_FUNCTIONS
-from .dispatch import UFUNC_METHODS
+from .dispatch import SPECIAL_FUNCTIONS, SPECIAL_UFUNCS, TRACE_STARTS, UFUNC_METHODS
+from .dispatch import scipy_special_name
 from .errors import TracingError
 from .ir import Eqn, Graph, Var
 from .rules import impl_rules, lazy_shapes
@@ -126,6 +128,26 @@ _TO_PLAIN = ("a traced array was turned into a plain NumPy array ({how}); its de
              "arrays to assign into with np.zeros_like(x) or np.zeros(n, like=x), and drop "
              "np.asarray/np.array calls on traced values.")
 
+_SPECIAL_UNWRAPPED = ("scipy.special.{name} converted a traced array with asarray: this name was "
+                      "bound before jaccli registered it (from scipy.special import {name} "
+                      "before import jaccli). Call it through the module "
+                      "(scipy.special.{name}(...)) or import jaccli first.")
+
+
+def _scipy_special_caller():
+    """The name of the scipy.special Python-level function jaccli knows (SPECIAL_FUNCTIONS)
+    that is converting a Tracer, found on the call stack; else None."""
+    frame = sys._getframe(2)
+    for _ in range(12):
+        if frame is None:
+            return None
+        if frame.f_globals.get("__name__", "").startswith("scipy.special") \
+                and frame.f_code.co_name in SPECIAL_FUNCTIONS:
+            return frame.f_code.co_name
+        frame = frame.f_back
+    return None
+
+
 _COMPLEX = ("a complex value entered the traced computation at '{op}' (a complex constant, a "
             "complex dtype=, astype(complex), 1j * x ...); jaccli differentiates real-valued "
             "computations only and would otherwise lose the imaginary part's derivative. Write "
@@ -163,7 +185,13 @@ class Tracer(NDArrayOperatorsMixin):
             impl = UFUNC_METHODS.get((ufunc, method))
         if impl is None:
             what = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
-            raise TracingError(f"{what} is not supported by jaccli on traced arrays.")
+            special = scipy_special_name(ufunc)
+            if special is not None:
+                impl = SPECIAL_UFUNCS.get(special) if method == "__call__" else None
+                what = f"scipy.special.{special}" + ("" if method == "__call__" else
+                                                     f".{method}")
+            if impl is None:
+                raise TracingError(f"{what} is not supported by jaccli on traced arrays.")
         if out is None:
             return impl(*inputs, **kwargs)
         if len(out) == 1 and type(out[0]) is Tracer:      # y += x, np.add(y, x, out=y)
@@ -193,6 +221,9 @@ class Tracer(NDArrayOperatorsMixin):
             raise TracingError(f"np.{np.dtype(dtype).name}(x) or np.asarray(x, dtype=...) on a "
                                "traced value would lose its derivative; write "
                                f"x.astype(np.{np.dtype(dtype).name}) instead.")
+        special = _scipy_special_caller()
+        if special is not None:
+            raise TracingError(_SPECIAL_UNWRAPPED.format(name=special))
         raise TracingError(_TO_PLAIN.format(
             how="np.array/np.asarray, np.array([...]) of traced values, or writing one into a "
                 "plain NumPy array"))
@@ -329,6 +360,8 @@ def trace_function(f, args, argnums, device_put=None):
     Returns ``(graph, outputs_tree)`` where ``outputs_tree`` is ``None`` for a single output or
     the number of outputs when ``f`` returned a tuple/list."""
     builder = Builder(device_put, level=len(_ACTIVE) + 1)
+    for start in TRACE_STARTS:
+        start()
     call_args = list(args)
     for i in argnums:
         if getattr(args[i], "dtype", None) is not None and args[i].dtype.kind == "c":

@@ -5,7 +5,7 @@ listed raises a clear "not supported" error."""
 from ..dispatch import HANDLED_FUNCTIONS, HANDLED_METHODS, HANDLED_UFUNCS, UFUNC_METHODS
 from . import calculus, creation, decompositions, elementwise, indexing, joining  # noqa: F401
 from . import linalg, methods, products, queries, reductions, shape, sorting  # noqa: F401
-from . import statistics, ufuncs  # noqa: F401
+from . import special, statistics, ufuncs  # noqa: F401
 
 
 def supported_names():
