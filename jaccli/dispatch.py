@@ -16,7 +16,8 @@ LIKE_FUNCTIONS = {}      # creation function reached through like=x -> implement
 HANDLED_METHODS = {}     # array method name -> function(self, ...)
 SPECIAL_UFUNCS = {}      # scipy.special ufunc __name__ -> implementation (keyed by name, so
                          # filling it does not import scipy; see ``special_ufunc``)
-SPECIAL_FUNCTIONS = {}   # scipy.special Python-level function name -> jaccli's version
+CONVERSION_HINTS = {}    # (module prefix, function name) -> the message for a Tracer that
+                         # library function converts with asarray (Tracer.__array__)
 TRACE_STARTS = []        # callables run when a trace starts (numpy_api.special registers
                          # scipy.special's Python-level functions there)
 

@@ -22,7 +22,7 @@ from numpy.lib.mixins import NDArrayOperatorsMixin
 from .backend import on_gpu, xp_of
 from .builder import Builder
 from .dispatch import HANDLED_FUNCTIONS, HANDLED_METHODS, HANDLED_UFUNCS, LIKE_FUNCTIONS
-from .dispatch import SPECIAL_FUNCTIONS, SPECIAL_UFUNCS, TRACE_STARTS, UFUNC_METHODS
+from .dispatch import CONVERSION_HINTS, SPECIAL_UFUNCS, TRACE_STARTS, UFUNC_METHODS
 from .dispatch import scipy_special_name
 from .errors import TracingError
 from .ir import Eqn, Graph, Var
@@ -128,22 +128,18 @@ _TO_PLAIN = ("a traced array was turned into a plain NumPy array ({how}); its de
              "arrays to assign into with np.zeros_like(x) or np.zeros(n, like=x), and drop "
              "np.asarray/np.array calls on traced values.")
 
-_SPECIAL_UNWRAPPED = ("scipy.special.{name} converted a traced array with asarray: this name was "
-                      "bound before jaccli registered it (from scipy.special import {name} "
-                      "before import jaccli). Call it through the module "
-                      "(scipy.special.{name}(...)) or import jaccli first.")
-
-
-def _scipy_special_caller():
-    """The name of the scipy.special Python-level function jaccli knows (SPECIAL_FUNCTIONS)
-    that is converting a Tracer, found on the call stack; else None."""
+def _conversion_hint():
+    """The message ``CONVERSION_HINTS`` holds for the library function converting a Tracer
+    (found on the call stack: scipy.special.logsumexp bound before jaccli registered it,
+    np.polynomial's classes ...); else None."""
     frame = sys._getframe(2)
     for _ in range(12):
         if frame is None:
             return None
-        if frame.f_globals.get("__name__", "").startswith("scipy.special") \
-                and frame.f_code.co_name in SPECIAL_FUNCTIONS:
-            return frame.f_code.co_name
+        module = frame.f_globals.get("__name__", "")
+        for (prefix, name), message in CONVERSION_HINTS.items():
+            if frame.f_code.co_name == name and module.startswith(prefix):
+                return message
         frame = frame.f_back
     return None
 
@@ -221,9 +217,9 @@ class Tracer(NDArrayOperatorsMixin):
             raise TracingError(f"np.{np.dtype(dtype).name}(x) or np.asarray(x, dtype=...) on a "
                                "traced value would lose its derivative; write "
                                f"x.astype(np.{np.dtype(dtype).name}) instead.")
-        special = _scipy_special_caller()
-        if special is not None:
-            raise TracingError(_SPECIAL_UNWRAPPED.format(name=special))
+        hint = _conversion_hint()
+        if hint is not None:
+            raise TracingError(hint)
         raise TracingError(_TO_PLAIN.format(
             how="np.array/np.asarray, np.array([...]) of traced values, or writing one into a "
                 "plain NumPy array"))

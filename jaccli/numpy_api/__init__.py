@@ -3,8 +3,10 @@ written in terms of the primitives, one module per topic (mirroring jaccli/primi
 both exist). Importing this package fills the tables of ``jaccli.dispatch``; anything not
 listed raises a clear "not supported" error."""
 from ..dispatch import HANDLED_FUNCTIONS, HANDLED_METHODS, HANDLED_UFUNCS, UFUNC_METHODS
-from . import calculus, creation, decompositions, elementwise, indexing, joining  # noqa: F401
-from . import linalg, methods, products, queries, reductions, shape, sorting  # noqa: F401
+from . import calculus, creation, decompositions, elementwise, gathers, indexing  # noqa: F401
+from . import joining  # noqa: F401
+from . import linalg, methods, polynomial, products, queries, reductions, shape  # noqa: F401
+from . import sorting  # noqa: F401
 from . import special, statistics, ufuncs  # noqa: F401
 
 

@@ -152,3 +152,24 @@ def vander(x, N=None, increasing=False):
     powers = np.concatenate([np.ones((x.shape[0], 1)), np.cumprod(cols, axis=1)], axis=1)
     powers = powers[:, :N]
     return powers if increasing else powers[:, ::-1]
+
+
+# ---------------------------------------------------------------- phase
+
+@implements(np.unwrap)
+def unwrap(p, discont=None, axis=-1, *, period=2 * np.pi):
+    """NumPy's unwrap written with traced operations: the correction is a multiple of the
+    period that is locally constant (its derivative is 0: mod's derivative in x is 1), so
+    d unwrap(p) = dp, and the graph holds at every point (no decision recorded)."""
+    p = arr(p)
+    axis = axis % p.ndim
+    period = float(plain_index(period, "np.unwrap"))
+    discont = period / 2 if discont is None else float(plain_index(discont, "np.unwrap"))
+    dd = np.diff(p, axis=axis)
+    high = period / 2
+    ddmod = np.mod(dd + high, period) - high
+    ddmod = np.where((ddmod == -high) & (dd > 0), high, ddmod)
+    correct = np.where(np.abs(dd) < max(discont, high), 0.0, ddmod - dd)
+    first = p[_sl(axis, p.ndim, slice(0, 1))]
+    rest = p[_sl(axis, p.ndim, slice(1, None))] + np.cumsum(correct, axis=axis)
+    return np.concatenate([first, rest], axis=axis)

@@ -17,7 +17,7 @@ import sys
 
 import numpy as np
 
-from ..dispatch import SPECIAL_FUNCTIONS, TRACE_STARTS, special_ufunc_impl
+from ..dispatch import CONVERSION_HINTS, TRACE_STARTS, special_ufunc_impl
 from ..errors import TracingError
 from ..primitives import special as sp_p
 from ..tracer import Tracer, bind
@@ -115,7 +115,12 @@ def polygamma(n, x):
 
 FUNCTIONS = {"logsumexp": logsumexp, "softmax": softmax, "log_softmax": log_softmax,
              "softplus": softplus, "zeta": zeta, "polygamma": polygamma}
-SPECIAL_FUNCTIONS.update(FUNCTIONS)
+for _name in FUNCTIONS:
+    CONVERSION_HINTS["scipy.special", _name] = (
+        f"scipy.special.{_name} converted a traced array with asarray: this name was bound "
+        f"before jaccli could register it (from scipy.special import {_name} run before "
+        f"jaccli's first trace). Call it through the module (scipy.special.{_name}(...)) or "
+        "import jaccli first.")
 
 
 # ---------------------------------------------------------------- registration in scipy.special
