@@ -13,7 +13,7 @@ from ..errors import TracingError
 from ..primitives.indexing import scatter_add_p
 from ..tracer import Tracer, bind
 from .common import arr, plain_index
-from .indexing import _index_on_device, normalize_index
+from .indexing import index_on_device, normalize_index
 
 
 def labels(*operands):
@@ -129,7 +129,7 @@ def _scatter(a, indices, b, sign, what):
     v = np.broadcast_to(arr(b), region)
     if sign < 0:
         v = -v
-    params = _index_on_device(params, a)
+    params = index_on_device(params, a)
     a._assign(bind(scatter_add_p, a, v, index=params["index"],
                    adv_first=params["adv_first"], adv_ndim=params["adv_ndim"]))
 
