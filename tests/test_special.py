@@ -96,3 +96,14 @@ def test_a_spec_refuses_an_unknown_special_name(write_spec):
     result = CliRunner().invoke(main, ["jacobian", str(spec), "-o", "-"])
     assert result.exit_code == 2 and "unknown function" in result.output \
         and "Traceback" not in result.output
+
+
+@pytest.mark.gpu
+def test_on_the_gpu_special_functions_run_as_cupyx_scipy_special():
+    import cupy
+    f = lambda x: sc.expit(x) * sc.gammaln(x + 1.0) + sc.logsumexp(x) * sc.digamma(x + 1.0)  # noqa: E731
+    J = jaccli.jacobian(f, X, device="cuda")
+    assert isinstance(J, cupy.ndarray)
+    np.testing.assert_allclose(cupy.asnumpy(J), jaccli.jacobian(f, X), rtol=1e-9, atol=1e-11)
+    with pytest.raises(jaccli.TracingError, match=r"scipy\.special\.gamma is not supported"):
+        jaccli.jacobian(lambda x: sc.gamma(x), X, device="cuda")
