@@ -8,6 +8,7 @@ NOTE: one registration per key. Registering the same NumPy function, ufunc, ufun
 array method twice raises at import: the later one would otherwise silently win, and which
 one wins would depend on the order the modules are imported in.
 """
+import sys
 
 HANDLED_FUNCTIONS = {}   # NumPy function -> implementation (reached through __array_function__)
 HANDLED_UFUNCS = {}      # ufunc -> implementation (reached through __array_ufunc__)
@@ -15,11 +16,11 @@ UFUNC_METHODS = {}       # (ufunc, method) -> implementation, e.g. (np.add, "red
 LIKE_FUNCTIONS = {}      # creation function reached through like=x -> implementation(x, ...)
 HANDLED_METHODS = {}     # array method name -> function(self, ...)
 SPECIAL_UFUNCS = {}      # scipy.special ufunc __name__ -> implementation (keyed by name, so
-                         # filling it does not import scipy; see ``special_ufunc``)
+                         # filling it does not import scipy; see ``scipy_special_name``)
 CONVERSION_HINTS = {}    # (module prefix, function name) -> the message for a Tracer that
                          # library function converts with asarray (Tracer.__array__)
-TRACE_STARTS = []        # callables run when a trace starts (numpy_api.special registers
-                         # scipy.special's Python-level functions there)
+TRACE_STARTS = []        # callables run when a trace starts (numpy_api.special and
+                         # .polynomial register scipy's and NumPy's Python functions there)
 
 
 def register(table, keys, impl):
@@ -60,7 +61,6 @@ def special_ufunc_impl(*names):
 def scipy_special_name(uf):
     """``uf``'s name when it is a ufunc of scipy.special (already imported by whoever holds
     one), else None."""
-    import sys
     sp = sys.modules.get("scipy.special")
     name = getattr(uf, "__name__", None)
     if sp is None or name is None:

@@ -128,6 +128,7 @@ _TO_PLAIN = ("a traced array was turned into a plain NumPy array ({how}); its de
              "arrays to assign into with np.zeros_like(x) or np.zeros(n, like=x), and drop "
              "np.asarray/np.array calls on traced values.")
 
+
 def _conversion_hint():
     """The message ``CONVERSION_HINTS`` holds for the library function converting a Tracer
     (found on the call stack: scipy.special.logsumexp bound before jaccli registered it,
