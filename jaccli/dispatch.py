@@ -17,8 +17,8 @@ LIKE_FUNCTIONS = {}      # creation function reached through like=x -> implement
 HANDLED_METHODS = {}     # array method name -> function(self, ...)
 SPECIAL_UFUNCS = {}      # scipy.special ufunc __name__ -> implementation (keyed by name, so
                          # filling it does not import scipy; see ``scipy_special_name``)
-CONVERSION_HINTS = {}    # (module prefix, function name) -> the message for a Tracer that
-                         # library function converts with asarray (Tracer.__array__)
+CONVERSION_HINTS = {}    # (module prefix, function name or None: any) -> the message for a
+                         # Tracer that library function converts with asarray (__array__)
 TRACE_STARTS = []        # callables run when a trace starts (numpy_api.special and
                          # .polynomial register scipy's and NumPy's Python functions there)
 

@@ -131,7 +131,7 @@ _TO_PLAIN = ("a traced array was turned into a plain NumPy array ({how}); its de
 
 def _conversion_hint():
     """The message ``CONVERSION_HINTS`` holds for the library function converting a Tracer
-    (found on the call stack: scipy.special.logsumexp bound before jaccli registered it,
+    (name None: any function of the module; found on the call stack: scipy.special.logsumexp bound before jaccli registered it,
     np.polynomial's classes ...); else None."""
     frame = sys._getframe(2)
     for _ in range(12):
@@ -139,7 +139,7 @@ def _conversion_hint():
             return None
         module = frame.f_globals.get("__name__", "")
         for (prefix, name), message in CONVERSION_HINTS.items():
-            if frame.f_code.co_name == name and module.startswith(prefix):
+            if name in (None, frame.f_code.co_name) and module.startswith(prefix):
                 return message
         frame = frame.f_back
     return None

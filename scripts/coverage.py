@@ -57,8 +57,10 @@ NOT_SUPPORTED = [
      "not written yet; the copying modes constant, edge, reflect, symmetric and wrap are"),
     ("np.maximum.at, np.minimum.at, np.multiply.at", "not written; np.add.at and "
      "np.subtract.at are (scatter-add)"),
-    ("np.polynomial's classes with traced coefficients", "the class converts them with "
-     "np.array; evaluate with np.polynomial.polynomial.polyval(x, c)"),
+    ("np.polynomial's classes with traced coefficients, but evaluating Polynomial(c)(x)",
+     "the classes convert them with np.array; evaluate with "
+     "np.polynomial.polynomial.polyval(x, c)"),
+    ("np.polyfit(full=, cov=, rcond=)", "not written; the coefficients are"),
     ("scipy.special names not listed (gamma, beta, Bessel functions ...)", "they raise "
      "`scipy.special.X is not supported by jaccli on traced arrays`; scipy.special's Python-"
      "level functions are registered in scipy.special when jaccli is imported or starts a "

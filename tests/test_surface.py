@@ -19,7 +19,9 @@ X = np.array([0.3, -0.7, 1.1, 0.4])
     (lambda x: np.add.reduce(x, out=np.empty(())), r"out="),
     (lambda x: np.maximum.reduce(x, initial=0.0), r"initial"),
     (lambda x: np.compress([True, False], x, out=np.empty(1)), r"np\.compress\(\.\.\., out"),
-    (lambda x: np.polynomial.Polynomial(x)(0.5), r"polynomial\.polyval\(x, c\)"),
+    (lambda x: np.polynomial.Chebyshev(x)(0.5), r"polynomial\.polyval\(x, c\)"),
+    (lambda x: np.polynomial.Polynomial(x).deriv()(0.5), r"nothing else \(no arithmetic"),
+    (lambda x: np.polyfit(np.arange(4.0), x, 1, full=True), r"full="),
 ])
 def test_refused_with_a_message(fn, message):
     for mode in ("fwd", "rev"):

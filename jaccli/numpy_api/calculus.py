@@ -1,5 +1,5 @@
 """Numerical calculus and fitting on traced samples: gradient, trapezoid, interp, polyval,
-vander -- compositions of the core primitives."""
+polyfit, vander, unwrap -- compositions of the core primitives."""
 import numpy as np
 
 from ..dispatch import implements
@@ -139,6 +139,28 @@ def polyval(p, x):
     for k in range(p.shape[0]):
         y = y * x + p[k]
     return y
+
+
+@implements(np.polyfit)
+def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
+    """Least-squares coefficients (highest power first) as NumPy computes them: the weighted
+    Vandermonde matrix with unit-norm columns, lstsq, the scaling undone; differentiable in
+    y, x and w wherever the fit has full rank."""
+    if full or cov is not False or rcond is not None:
+        raise TracingError("np.polyfit: full=, cov= and rcond= are not supported by jaccli on "
+                           "traced arrays.")
+    x, y = arr(x), arr(y)
+    deg = int(plain_index(deg, "np.polyfit"))
+    if deg < 0 or x.ndim != 1 or y.ndim not in (1, 2) or x.shape[0] != y.shape[0]:
+        raise TypeError("np.polyfit: x must be 1-D, y 1-D or 2-D with as many rows, deg >= 0")
+    lhs, rhs = vander(x, deg + 1), y
+    if w is not None:
+        w = arr(w)
+        lhs = lhs * w[:, None]
+        rhs = rhs * (w[:, None] if y.ndim == 2 else w)
+    scale = np.sqrt(np.sum(lhs * lhs, axis=0))
+    c = np.linalg.lstsq(lhs / scale, rhs, rcond=None)[0]
+    return c / (scale[:, None] if y.ndim == 2 else scale)
 
 
 @implements(np.vander)

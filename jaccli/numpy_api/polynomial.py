@@ -4,8 +4,9 @@ coefficients and the polynomial classes' evaluation ``Polynomial(c)(x)`` of a tr
 NOTE: these are Python functions that convert their operands with asarray and do not
 dispatch; jaccli wraps them where numpy.polynomial is loaded (at import and at the start of
 every trace, as for scipy.special: see numpy_api.special), calling its own version when an
-argument is a Tracer. Polynomial(c) of traced coefficients is refused with a message (the
-class converts c when it is built): evaluate with polyval(x, c) instead.
+argument is a Tracer. Polynomial(c) of traced coefficients is built around c (the class would
+convert it) and evaluates; anything else done with it, and the other classes (Chebyshev ...)
+of traced coefficients, are refused with a message naming polyval(x, c).
 """
 import functools
 import sys
@@ -33,10 +34,25 @@ def polyval(x, c, tensor=True):
     return res
 
 
+def _init(original):
+    """Polynomial(c) of traced coefficients: the class checks a plain stand-in of c's shape
+    (domain, window, symbol as usual), then holds the traced c itself."""
+    @functools.wraps(original)
+    def __init__(self, coef, *args, **kwargs):
+        if type(coef) is not Tracer:
+            return original(self, coef, *args, **kwargs)
+        if coef.ndim != 1 or coef.shape[0] == 0:
+            raise ValueError("Coefficient array is not 1-d")
+        original(self, np.zeros(coef.shape), *args, **kwargs)
+        self.coef = coef
+    __init__.__jaccli__ = True
+    return __init__
+
+
 def _call(original):
     @functools.wraps(original)
     def __call__(self, arg):
-        if type(arg) is not Tracer:
+        if type(arg) is not Tracer and type(self.coef) is not Tracer:
             return original(self, arg)
         from numpy.polynomial import polyutils
         off, scl = polyutils.mapparms(self.domain, self.window)
@@ -66,15 +82,17 @@ def install():
             cls._val = staticmethod(poly.polyval)
     if base is not None and not hasattr(base.ABCPolyBase.__call__, "__jaccli__"):
         base.ABCPolyBase.__call__ = _call(base.ABCPolyBase.__call__)
+        base.ABCPolyBase.__init__ = _init(base.ABCPolyBase.__init__)
 
 
-CONVERSION_HINTS["numpy.polynomial", "as_series"] = (
-    "np.polynomial's classes convert their coefficients with np.array, which would drop a "
-    "traced coefficient's derivative: evaluate with "
-    "np.polynomial.polynomial.polyval(x, c) (or np.polyval(c[::-1], x)) instead.")
 CONVERSION_HINTS["numpy.polynomial", "polyval"] = (
     "numpy.polynomial.polynomial.polyval was bound before jaccli could register it (from "
     "numpy.polynomial.polynomial import polyval run before jaccli's first trace): call it "
     "through the module (np.polynomial.polynomial.polyval(x, c)) or import jaccli first.")
+CONVERSION_HINTS["numpy.polynomial", None] = (
+    "np.polynomial converted a traced array with np.array (which would drop its "
+    "derivative), such as a class's coefficients: of the classes, Polynomial(c)(x) takes traced c, evaluated and nothing "
+    "else (no arithmetic, deriv, fit ...); otherwise evaluate with "
+    "np.polynomial.polynomial.polyval(x, c) (or np.polyval(c[::-1], x)).")
 TRACE_STARTS.append(install)
 install()

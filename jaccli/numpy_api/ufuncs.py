@@ -127,6 +127,34 @@ def _logaddexp_reduce(base):
     return impl
 
 
+def _other_reduction(uf, fn):
+    """``uf.reduce`` as ``fn(x, axis, keepdims)``, for the ufuncs whose reduce is a function
+    jaccli has (fmax.reduce ignores NaN: nanmax)."""
+    def impl(x, axis=0, dtype=None, out=None, keepdims=False, **kwargs):
+        no_out(f"np.{uf.__name__}.reduce", out, **kwargs)
+        return fn(arr(as_dtype(x, dtype, f"np.{uf.__name__}.reduce")), axis, keepdims)
+    ufunc_method(uf, "reduce")(impl)
+
+
+def _subtract_reduce(x, axis, keepdims):
+    """x[0] - x[1] - ... along ``axis`` = 2 x[0] - sum."""
+    if axis is None or isinstance(axis, tuple) and len(axis) != 1:
+        if x.ndim > 1 or isinstance(axis, tuple) and len(axis) > 1:
+            raise ValueError("reduction operation 'subtract' is not reorderable, so at most "
+                             "one axis may be specified")
+        x, axis = x.reshape(-1), 0
+    axis = axis[0] if isinstance(axis, tuple) else axis
+    first = np.take(x, [0], axis=axis)
+    res = 2.0 * first - np.sum(x, axis=axis, keepdims=True)
+    return res if keepdims else np.squeeze(res, axis=axis)
+
+
+_other_reduction(np.fmax, lambda x, axis, k: reductions.nanmax(x, axis=axis, keepdims=k))
+_other_reduction(np.fmin, lambda x, axis, k: reductions.nanmin(x, axis=axis, keepdims=k))
+_other_reduction(np.logical_and, lambda x, axis, k: reductions.all_(x, axis=axis, keepdims=k))
+_other_reduction(np.logical_or, lambda x, axis, k: reductions.any_(x, axis=axis, keepdims=k))
+_other_reduction(np.hypot, lambda x, axis, k: np.sqrt(np.sum(x * x, axis=axis, keepdims=k)))
+_other_reduction(np.subtract, _subtract_reduce)
 ufunc_method(np.logaddexp, "reduce")(_logaddexp_reduce(np.e))
 ufunc_method(np.logaddexp2, "reduce")(_logaddexp_reduce(2))
 

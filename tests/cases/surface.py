@@ -109,3 +109,18 @@ case("searchsorted_method", lambda x: x[np.sort(x).searchsorted(0.0)] * x,
      until(normal((5,)), lambda x: distinct(x) and np.min(np.abs(x)) > 0.05))
 case("ptp_method", lambda x: np.ptp(x, axis=1) if type(x) is np.ndarray else x.ptp(axis=1),
      until(normal((2, 4)), lambda x: all(distinct(r) for r in x)))
+
+case("polyfit", lambda y: np.polyfit(np.linspace(0, 1, 6), y, 2), normal((6,)))
+case("polyfit_xw", lambda x, w: np.polyfit(x, np.sin(3 * x), 2, w=w),
+     lambda rng: (np.sort(rng.uniform(0, 1, 6)) + np.arange(6) * 0.2, rng.uniform(0.5, 2, 6)),
+     argnums=M, rtol=1e-5)
+case("polyfit_2d", lambda y: np.polyfit(np.arange(5.0), y, 1), normal((5, 2)))
+case("fmax_reduce", lambda x: np.fmax.reduce(x, axis=1),
+     until(normal((2, 4)), lambda x: all(distinct(r) for r in x)))
+case("fmin_reduce", lambda x: np.fmin.reduce(x), until(normal((5,)), distinct))
+case("hypot_reduce", lambda x: np.hypot.reduce(x, axis=0), normal((3, 2)))
+case("subtract_reduce", lambda x: np.subtract.reduce(x, axis=1), normal((2, 4)))
+case("logical_reduce", lambda x: np.logical_and.reduce(x > -5.0) * x
+     + np.logical_or.reduce(x > 5.0, axis=0) * x ** 2, normal((3,)))
+case("poly_class_traced_coef", lambda c, x: np.polynomial.Polynomial(c, domain=[-1, 2])(x),
+     normal((4,), (3,)), argnums=M)
