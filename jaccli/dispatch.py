@@ -71,6 +71,21 @@ def scipy_special_name(uf):
     return None
 
 
+def conversion_hint(frame):
+    """The message ``CONVERSION_HINTS`` holds for the library function converting a Tracer,
+    found on the call stack from ``frame`` (scipy.special.logsumexp bound before jaccli
+    registered it, np.polynomial's classes ...); else None."""
+    for _ in range(12):
+        if frame is None:
+            return None
+        module = frame.f_globals.get("__name__", "")
+        for (prefix, name), message in CONVERSION_HINTS.items():
+            if name in (None, frame.f_code.co_name) and module.startswith(prefix):
+                return message
+        frame = frame.f_back
+    return None
+
+
 def like_function(*funcs):
     """Register ``impl(like, *args, **kwargs)`` for creation functions called with ``like=``."""
     return lambda impl: register(LIKE_FUNCTIONS, funcs, impl)

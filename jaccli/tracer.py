@@ -22,8 +22,8 @@ from numpy.lib.mixins import NDArrayOperatorsMixin
 from .backend import on_gpu, xp_of
 from .builder import Builder
 from .dispatch import HANDLED_FUNCTIONS, HANDLED_METHODS, HANDLED_UFUNCS, LIKE_FUNCTIONS
-from .dispatch import CONVERSION_HINTS, SPECIAL_UFUNCS, TRACE_STARTS, UFUNC_METHODS
-from .dispatch import scipy_special_name
+from .dispatch import SPECIAL_UFUNCS, TRACE_STARTS, UFUNC_METHODS
+from .dispatch import conversion_hint, scipy_special_name
 from .errors import TracingError
 from .ir import Eqn, Graph, Var
 from .rules import impl_rules, lazy_shapes
@@ -129,22 +129,6 @@ _TO_PLAIN = ("a traced array was turned into a plain NumPy array ({how}); its de
              "np.asarray/np.array calls on traced values.")
 
 
-def _conversion_hint():
-    """The message ``CONVERSION_HINTS`` holds for the library function converting a Tracer
-    (name None: any function of the module; found on the call stack: scipy.special.logsumexp bound before jaccli registered it,
-    np.polynomial's classes ...); else None."""
-    frame = sys._getframe(2)
-    for _ in range(12):
-        if frame is None:
-            return None
-        module = frame.f_globals.get("__name__", "")
-        for (prefix, name), message in CONVERSION_HINTS.items():
-            if name in (None, frame.f_code.co_name) and module.startswith(prefix):
-                return message
-        frame = frame.f_back
-    return None
-
-
 _COMPLEX = ("a complex value entered the traced computation at '{op}' (a complex constant, a "
             "complex dtype=, astype(complex), 1j * x ...); jaccli differentiates real-valued "
             "computations only and would otherwise lose the imaginary part's derivative. Write "
@@ -218,7 +202,7 @@ class Tracer(NDArrayOperatorsMixin):
             raise TracingError(f"np.{np.dtype(dtype).name}(x) or np.asarray(x, dtype=...) on a "
                                "traced value would lose its derivative; write "
                                f"x.astype(np.{np.dtype(dtype).name}) instead.")
-        hint = _conversion_hint()
+        hint = conversion_hint(sys._getframe(1))
         if hint is not None:
             raise TracingError(hint)
         raise TracingError(_TO_PLAIN.format(
