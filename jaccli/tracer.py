@@ -14,6 +14,7 @@ instead of silently diverging.
 """
 import math
 import operator
+import sys
 
 import numpy as np
 from numpy.lib.mixins import NDArrayOperatorsMixin
@@ -21,7 +22,8 @@ from numpy.lib.mixins import NDArrayOperatorsMixin
 from .backend import on_gpu, xp_of
 from .builder import Builder
 from .dispatch import HANDLED_FUNCTIONS, HANDLED_METHODS, HANDLED_UFUNCS, LIKE_FUNCTIONS
-from .dispatch import UFUNC_METHODS
+from .dispatch import SPECIAL_UFUNCS, TRACE_STARTS, UFUNC_METHODS
+from .dispatch import conversion_hint, scipy_special_name
 from .errors import InputError, TracingError
 from .ir import Eqn, Graph, Var
 from .rules import impl_rules, lazy_shapes, primitives
@@ -200,7 +202,13 @@ class Tracer(NDArrayOperatorsMixin):
             impl = UFUNC_METHODS.get((ufunc, method))
         if impl is None:
             what = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
-            raise TracingError(f"{what} is not supported by jaccli on traced arrays.")
+            special = scipy_special_name(ufunc)
+            if special is not None:
+                impl = SPECIAL_UFUNCS.get(special) if method == "__call__" else None
+                what = f"scipy.special.{special}" + ("" if method == "__call__" else
+                                                     f".{method}")
+            if impl is None:
+                raise TracingError(f"{what} is not supported by jaccli on traced arrays.")
         if out is None:
             return impl(*inputs, **kwargs)
         if len(out) == 1 and type(out[0]) is Tracer:      # y += x, np.add(y, x, out=y)
@@ -230,6 +238,9 @@ class Tracer(NDArrayOperatorsMixin):
             raise TracingError(f"np.{np.dtype(dtype).name}(x) or np.asarray(x, dtype=...) on a "
                                "traced value would lose its derivative; write "
                                f"x.astype(np.{np.dtype(dtype).name}) instead.")
+        hint = conversion_hint(sys._getframe(1))
+        if hint is not None:
+            raise TracingError(hint)
         raise TracingError(_TO_PLAIN.format(
             how="np.array/np.asarray, np.array([...]) of traced values, or writing one into a "
                 "plain NumPy array"))
@@ -366,6 +377,8 @@ def trace_function(f, args, argnums, device_put=None):
     Returns ``(graph, outputs_tree)`` where ``outputs_tree`` is ``None`` for a single output or
     the number of outputs when ``f`` returned a tuple/list."""
     builder = Builder(device_put, level=len(_ACTIVE) + 1)
+    for start in TRACE_STARTS:
+        start()
     call_args = list(args)
     for i in argnums:
         if getattr(args[i], "dtype", None) is not None and args[i].dtype.kind == "c":

@@ -27,7 +27,8 @@ sys.path.insert(0, str(ROOT))
 from jaccli import numpy_api  # noqa: E402
 from jaccli.rules import Primitive, eval_rule, jvp_rules, nondiff, vjp_rules  # noqa: E402
 from jaccli.dispatch import (HANDLED_FUNCTIONS, HANDLED_METHODS, HANDLED_UFUNCS,  # noqa: E402
-                           LIKE_FUNCTIONS, UFUNC_METHODS)
+                           LIKE_FUNCTIONS, SPECIAL_UFUNCS, UFUNC_METHODS)
+from jaccli.numpy_api import polynomial, special  # noqa: E402
 
 DOC = ROOT / "docs" / "coverage.md"
 
@@ -54,8 +55,22 @@ NOT_SUPPORTED = [
     ("np.nanmedian / nanquantile / nanpercentile of arrays holding NaN", "the number of "
      "entries per slice would change the graph; without NaN they equal the plain ones"),
     ("np.interp(period=...)", "not written yet"),
-    ("np.fft.hfft / ihfft, np.histogram, np.unique(return_inverse) ...", "not differentiable or not "
+    ("np.fft.hfft / ihfft, np.histogram ...", "not differentiable or not "
      "written; they raise `np.X is not supported by jaccli on traced arrays`"),
+    ("np.unique's index, inverse and counts; np.searchsorted", "integer results: not "
+     "differentiable (the unique values are)"),
+    ("np.pad modes linear_ramp, maximum, mean, median, minimum and reflect_type='odd'",
+     "not written yet; the copying modes constant, edge, reflect, symmetric and wrap are"),
+    ("np.maximum.at, np.minimum.at, np.multiply.at", "not written; np.add.at and "
+     "np.subtract.at are (scatter-add)"),
+    ("np.polynomial's classes with traced coefficients, but evaluating Polynomial(c)(x)",
+     "the classes convert them with np.array; evaluate with "
+     "np.polynomial.polynomial.polyval(x, c)"),
+    ("np.polyfit(full=, cov=, rcond=)", "not written; the coefficients are"),
+    ("scipy.special names not listed (gamma, beta, Bessel functions ...)", "they raise "
+     "`scipy.special.X is not supported by jaccli on traced arrays`; scipy.special's Python-"
+     "level functions are registered in scipy.special when jaccli is imported or starts a "
+     "trace, so a name imported from it before that keeps scipy's own (a message says so)"),
 ]
 
 
@@ -135,6 +150,13 @@ def _entries():
             out.setdefault("ndarray." + m, ("method", impl))
     for f, impl in LIKE_FUNCTIONS.items():
         out.setdefault("np." + f.__name__, ("creation (like=)", impl))
+    for name, impl in SPECIAL_UFUNCS.items():
+        out.setdefault("scipy.special." + name, ("scipy.special ufunc", impl))
+    for name, impl in special.FUNCTIONS.items():
+        out.setdefault("scipy.special." + name, ("registered function", impl))
+    out.setdefault("np.polynomial.polynomial.polyval", ("registered function", polynomial.polyval))
+    out.setdefault("np.polynomial.Polynomial(c)(x) (every class)",
+                   ("registered function", polynomial.polyval))
     return out
 
 
@@ -197,7 +219,7 @@ def render():
         "*primitives* — what the implementation may reach (a static walk over its code).",
         "",
         "Anything not listed raises `TracingError: np.X is not supported by jaccli on traced "
-        "arrays`.",
+        "arrays` (for scipy.special: `scipy.special.X`).",
         "",
         "| name | kind | derivative | fwd | rev | batched | primitives |",
         "|---|---|---|---|---|---|---|",

@@ -10,7 +10,7 @@ Never a dependency of the project: only this script imports the real package.
 import inspect
 import sys
 
-MODULES = ("cupy", "cupy.linalg", "cupy.fft", "cupy.random", "cupyx")
+MODULES = ("cupy", "cupy.linalg", "cupy.fft", "cupy.random", "cupyx", "cupyx.scipy.special")
 
 
 def signature(obj):

@@ -18,7 +18,8 @@ What it enforces, as CuPy 14 does (cupy/_core/core.pyx, _kernel.pyx, linalg/_uti
   complex()``, ``.item()``, ``.tolist()`` as syncs, each with its call site (``TRANSFERS``,
   ``SYNCS``).  Host-to-device (cupy.asarray/array of a host array, host arrays in an index,
   an assigned value or cupyx.scatter_add) is allowed, as in CuPy, and counted (``UPLOADS``).
-``install()`` returns the modules to put in sys.modules as cupy, cupy.linalg, ..., cupyx.
+``install()`` returns the modules to put in sys.modules as cupy, cupy.linalg, ..., cupyx (with
+cupyx.scipy.special: scipy.special's functions under the names CuPy 14 has).
 """
 import inspect
 import sys
@@ -190,7 +191,10 @@ class ndarray:
 
     # ---- NEP 13 / 18, as cupy._core.core does
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if f"cupy.{ufunc.__name__}" not in _SIGS or method not in (
+        # scipy.special's ufuncs: cupyx.scipy.special's (what the stand-in's cupyx hands out)
+        if f"cupy.{ufunc.__name__}" not in _SIGS and not (
+                f"cupyx.scipy.special.{ufunc.__name__}" in _SIGS and method == "__call__") \
+                or method not in (
                 "__call__", "outer", "at", "reduce", "accumulate", "reduceat"):
             return NotImplemented
         out = kwargs.get("out")
@@ -410,4 +414,9 @@ def install():
     cupyx = types.ModuleType("cupyx", "strict cupyx stand-in")
     cupyx.scatter_add = scatter_add
     mods["cupyx"] = cupyx
+    import scipy.special
+    cupyx.scipy = types.ModuleType("cupyx.scipy")
+    cupyx.scipy.special = types.ModuleType("cupyx.scipy.special")
+    cupyx.scipy.special.__getattr__ = _module_getattr("cupyx.scipy.special", scipy.special)
+    mods["cupyx.scipy"], mods["cupyx.scipy.special"] = cupyx.scipy, cupyx.scipy.special
     return mods

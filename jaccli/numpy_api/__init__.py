@@ -2,10 +2,11 @@
 written in terms of the primitives, one module per topic (mirroring jaccli/primitives where
 both exist). Importing this package fills the tables of ``jaccli.dispatch``; anything not
 listed raises a clear "not supported" error."""
-from ..dispatch import HANDLED_FUNCTIONS, HANDLED_METHODS, HANDLED_UFUNCS, UFUNC_METHODS
-from . import calculus, creation, decompositions, elementwise, indexing, joining  # noqa: F401
-from . import linalg, methods, products, queries, reductions, shape, sorting  # noqa: F401
-from . import fft, statistics, ufuncs  # noqa: F401
+from ..dispatch import HANDLED_FUNCTIONS, HANDLED_METHODS, HANDLED_UFUNCS, SPECIAL_UFUNCS
+from ..dispatch import UFUNC_METHODS
+from . import calculus, creation, decompositions, elementwise, fft, gathers  # noqa: F401
+from . import indexing, joining, linalg, methods, polynomial, products  # noqa: F401
+from . import queries, reductions, shape, sorting, special, statistics, ufuncs  # noqa: F401
 
 
 def supported_names():
@@ -18,4 +19,7 @@ def supported_names():
     names.update("np." + u.__name__ for u in HANDLED_UFUNCS)
     names.update(f"np.{u.__name__}.{m}" for u, m in UFUNC_METHODS)
     names.update("ndarray." + m for m in HANDLED_METHODS if not m.startswith("__"))
+    names.update("scipy.special." + n for n in (*SPECIAL_UFUNCS, *special.FUNCTIONS))
+    names.update(("np.polynomial.polynomial.polyval",
+                  "np.polynomial.Polynomial(c)(x) (every class)"))
     return sorted(names)

@@ -1,5 +1,5 @@
 """Numerical calculus and fitting on traced samples: gradient, trapezoid, interp, polyval,
-vander -- compositions of the core primitives."""
+polyfit, vander, unwrap -- compositions of the core primitives."""
 import numpy as np
 
 from ..dispatch import implements
@@ -141,6 +141,28 @@ def polyval(p, x):
     return y
 
 
+@implements(np.polyfit)
+def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
+    """Least-squares coefficients (highest power first) as NumPy computes them: the weighted
+    Vandermonde matrix with unit-norm columns, lstsq, the scaling undone; differentiable in
+    y, x and w wherever the fit has full rank."""
+    if full or cov is not False or rcond is not None:
+        raise TracingError("np.polyfit: full=, cov= and rcond= are not supported by jaccli on "
+                           "traced arrays.")
+    x, y = arr(x), arr(y)
+    deg = int(plain_index(deg, "np.polyfit"))
+    if deg < 0 or x.ndim != 1 or y.ndim not in (1, 2) or x.shape[0] != y.shape[0]:
+        raise TypeError("np.polyfit: x must be 1-D, y 1-D or 2-D with as many rows, deg >= 0")
+    lhs, rhs = vander(x, deg + 1), y
+    if w is not None:
+        w = arr(w)
+        lhs = lhs * w[:, None]
+        rhs = rhs * (w[:, None] if y.ndim == 2 else w)
+    scale = np.sqrt(np.sum(lhs * lhs, axis=0))
+    c = np.linalg.lstsq(lhs / scale, rhs, rcond=None)[0]
+    return c / (scale[:, None] if y.ndim == 2 else scale)
+
+
 @implements(np.vander)
 def vander(x, N=None, increasing=False):
     """Powers by cumulative products (exact derivatives at x = 0, where x**0 would not be)."""
@@ -152,3 +174,24 @@ def vander(x, N=None, increasing=False):
     powers = np.concatenate([np.ones((x.shape[0], 1)), np.cumprod(cols, axis=1)], axis=1)
     powers = powers[:, :N]
     return powers if increasing else powers[:, ::-1]
+
+
+# ---------------------------------------------------------------- phase
+
+@implements(np.unwrap)
+def unwrap(p, discont=None, axis=-1, *, period=2 * np.pi):
+    """NumPy's unwrap written with traced operations: the correction is a multiple of the
+    period that is locally constant (its derivative is 0: mod's derivative in x is 1), so
+    d unwrap(p) = dp, and the graph holds at every point (no decision recorded)."""
+    p = arr(p)
+    axis = axis % p.ndim
+    period = float(plain_index(period, "np.unwrap"))
+    discont = period / 2 if discont is None else float(plain_index(discont, "np.unwrap"))
+    dd = np.diff(p, axis=axis)
+    high = period / 2
+    ddmod = np.mod(dd + high, period) - high
+    ddmod = np.where((ddmod == -high) & (dd > 0), high, ddmod)
+    correct = np.where(np.abs(dd) < max(discont, high), 0.0, ddmod - dd)
+    first = p[_sl(axis, p.ndim, slice(0, 1))]
+    rest = p[_sl(axis, p.ndim, slice(1, None))] + np.cumsum(correct, axis=axis)
+    return np.concatenate([first, rest], axis=axis)

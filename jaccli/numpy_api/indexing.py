@@ -109,7 +109,7 @@ def _simple_slice_params(index, shape):
             "adv_ndim": 0, "unique": True}
 
 
-def _index_on_device(params, x):
+def index_on_device(params, x):
     """On a GPU, the index arrays of ``params`` moved to the device, once, at trace time:
     the sweeps' rules index device tangents with them, which would otherwise upload them on
     every sweep."""
@@ -124,7 +124,7 @@ def getitem(x, index):
     if type(index) is slice and x.ndim:
         params = _simple_slice_params(index, x.shape)
     else:
-        params = _index_on_device(normalize_index(index, x.shape), x)
+        params = index_on_device(normalize_index(index, x.shape), x)
     index = params["index"]
     if len(index) == x.ndim and all(type(k) is int for k in index):
         return bind(getitem_p, x, **params)   # NumPy: a scalar, a copy (CuPy: a 0-d view)
@@ -146,7 +146,7 @@ def setitem(x, index, value):
                            "drop its imaginary part (NumPy warns or raises); jaccli "
                            "differentiates real-valued computations only.")
     params["region_shape"] = np.empty(x.shape, dtype=bool)[params["index"]].shape
-    return bind(setitem_p, x, value, **_index_on_device(params, x))
+    return bind(setitem_p, x, value, **index_on_device(params, x))
 
 
 @implements(np.take)

@@ -28,9 +28,9 @@ for _f in (np.argmax, np.argmin, np.argsort, np.nonzero, np.count_nonzero, np.ar
 @implements(np.unique)
 def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *,
            equal_nan=True, sorted=True):
-    """The sorted distinct values, each the traced element it comes from (a gather), so the
-    derivative flows; index, inverse and counts are plain arrays. Repeated values of a
-    traced array have no derivative (a perturbation splits them and the size changes)."""
+    """The sorted distinct values, each the traced element of its first occurrence (a
+    gather), so the derivative flows; index, inverse and counts are plain integer arrays
+    (not differentiable). The graph holds at this point only (the values chose the gather)."""
     if not is_traced(ar):
         plain = value_of(ar)
         return np.unique(plain, return_index, return_inverse, return_counts, axis,
@@ -40,10 +40,8 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
     note_value_read(ar, "np.unique")
     values, index, inverse, counts = np.unique(ar.fresh_value, True, True, True,
                                                equal_nan=equal_nan)
-    if values.size != ar.size:
-        raise TracingError("np.unique of a traced array with repeated values: the number of "
-                           "distinct values changes under any perturbation that splits them, so "
-                           "there is no derivative. Deduplicate a non-traced key instead.")
+    # Repeated values: each distinct value is the element at its first occurrence. Which
+    # elements those are, and how many, the values decide (read above: local pattern).
     out = [arr(ar).ravel()[index]]
     out += [r for r, want in ((index, return_index), (inverse, return_inverse),
                               (counts, return_counts)) if want]
@@ -73,5 +71,5 @@ def size(a, axis=None):
     return arr(a).size if axis is None else arr(a).shape[axis]
 
 
-for _name in ("argmax", "argmin", "argsort", "nonzero"):
+for _name in ("argmax", "argmin", "argsort", "nonzero", "searchsorted"):
     method(_name)(lambda self, *a, _f=getattr(np, _name), **k: _f(self, *a, **k))

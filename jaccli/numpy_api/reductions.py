@@ -22,8 +22,15 @@ def _reduce(p, a, axis, keepdims):
 
 @implements(np.sum)
 def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
-    no_out("np.sum", out, initial=initial, where=where)
-    return cast_result(_reduce(sum_p, as_dtype(a, dtype, "np.sum"), axis, keepdims), dtype)
+    """``where``: entries outside it count as 0; ``initial``: added to each sum."""
+    no_out("np.sum", out)
+    a = as_dtype(a, dtype, "np.sum")
+    if where is not None and where is not True:
+        a = np.where(where, a, 0)
+    res = _reduce(sum_p, a, axis, keepdims)
+    if initial is not None and initial is not np._NoValue:
+        res = res + initial
+    return cast_result(res, dtype)
 
 
 @implements(np.max, np.amax)

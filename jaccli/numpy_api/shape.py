@@ -9,6 +9,7 @@ from ..primitives.shape import broadcast_p, reshape_p, transpose_p
 from ..tracer import Tracer, bind_view
 from .common import arr, normalize_axis
 from .creation import full_like_shape
+from .gathers import PAD_COPYING, pad_copying
 from .indexing import getitem, setitem
 
 
@@ -271,9 +272,11 @@ def rot90(m, k=1, axes=(0, 1)):
 @implements(np.pad)
 def pad(array, pad_width, mode="constant", **kwargs):
     a = arr(array)
+    if mode in PAD_COPYING:
+        return pad_copying(a, pad_width, mode, **kwargs)
     if mode != "constant":
         raise TracingError(f"np.pad(mode={mode!r}) is not supported by jaccli; only "
-                           "mode='constant'.")
+                           f"mode='constant' and {', '.join(map(repr, PAD_COPYING))}.")
     widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (a.ndim, 2))
     value = kwargs.pop("constant_values", 0)
     if kwargs:

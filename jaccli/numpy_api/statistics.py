@@ -26,8 +26,12 @@ def _count(a, axis):
 
 @implements(np.mean)
 def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
-    no_out("np.mean", out, where=where)
+    """``where``: the mean of the entries inside it (NaN where a slice has none, as NumPy)."""
+    no_out("np.mean", out)
     a = as_dtype(a, dtype, "np.mean", integers=False)
+    if where is not None and where is not True:
+        inside = np.broadcast_to(np.where(where, 1.0, 0.0), a.shape)
+        return sum(a, axis, keepdims=keepdims, where=where) / sum(inside, axis, keepdims=keepdims)
     return sum(a, axis, keepdims=keepdims) / float(_count(a, axis))
 
 
@@ -58,6 +62,9 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
 def ptp(a, axis=None, out=None, keepdims=False):
     no_out("np.ptp", out)
     return np.max(a, axis=axis, keepdims=keepdims) - np.min(a, axis=axis, keepdims=keepdims)
+
+
+method("ptp")(lambda self, axis=None, out=None, keepdims=False: ptp(self, axis, out, keepdims))
 
 
 @implements(np.average)

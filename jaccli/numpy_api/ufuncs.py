@@ -2,14 +2,15 @@
 ``accumulate`` and ``outer`` of the common ones map onto reductions and broadcasting."""
 import numpy as np
 
+from ..backend import to_host
 from ..dispatch import ufunc, ufunc_method
 from ..errors import TracingError
 from ..primitives import complex as cx
 from ..primitives import elementwise as ew
 from ..primitives.linalg import matmul_p
 from ..tracer import bind
-from . import reductions
-from .common import arr, as_dtype
+from . import reductions, special
+from .common import arr, as_dtype, concrete, no_out, note_value_read
 
 UNARY = {
     np.negative: ew.neg_p, np.exp: ew.exp_p, np.exp2: ew.exp2_p, np.expm1: ew.expm1_p,
@@ -104,20 +105,72 @@ def _frexp(x, **kwargs):
 
 # ---------------------------------------------------------------- reduce / accumulate / outer
 
-def _reduction(name):
-    def impl(x, axis=0, dtype=None, keepdims=False, **kwargs):
-        if name in ("sum", "prod"):
-            return getattr(reductions, name)(x, axis=axis, dtype=dtype, keepdims=keepdims)
+def _reduction(name, ufunc_name):
+    def impl(x, axis=0, dtype=None, out=None, keepdims=False, initial=None, where=True):
+        what = f"np.{ufunc_name}.reduce"
+        if name == "sum":
+            return reductions.sum(x, axis=axis, dtype=dtype, out=out, keepdims=keepdims,
+                                  initial=initial, where=None if where is True else where)
+        no_out(what, out, initial=initial, where=None if where is True else where)
+        if name == "prod":
+            return reductions.prod(x, axis=axis, dtype=dtype, keepdims=keepdims)
         if dtype is not None:
-            x = as_dtype(x, dtype, f"np.{name}.reduce")
+            x = as_dtype(x, dtype, what)
         return getattr(reductions, name)(x, axis=axis, keepdims=keepdims)
     return impl
 
 
-ufunc_method(np.add, "reduce")(_reduction("sum"))
-ufunc_method(np.multiply, "reduce")(_reduction("prod"))
-ufunc_method(np.maximum, "reduce")(_reduction("amax"))
-ufunc_method(np.minimum, "reduce")(_reduction("amin"))
+ufunc_method(np.add, "reduce")(_reduction("sum", "add"))
+ufunc_method(np.multiply, "reduce")(_reduction("prod", "multiply"))
+ufunc_method(np.maximum, "reduce")(_reduction("amax", "maximum"))
+ufunc_method(np.minimum, "reduce")(_reduction("amin", "minimum"))
+
+
+def _logaddexp_reduce(base):
+    """logaddexp.reduce is logsumexp (in base 2: scaled by ln 2)."""
+    scale = np.log(2.0) if base == 2 else 1.0
+    name = "logaddexp2" if base == 2 else "logaddexp"
+
+    def impl(x, axis=0, dtype=None, out=None, keepdims=False, **kwargs):
+        no_out(f"np.{name}.reduce", out, **kwargs)
+        x = arr(as_dtype(x, dtype, f"np.{name}.reduce"))
+        res = special.logsumexp(x * scale if base == 2 else x, axis=axis, keepdims=keepdims)
+        return res / scale if base == 2 else res
+    return impl
+
+
+def _other_reduction(uf, fn):
+    """``uf.reduce`` as ``fn(x, axis, keepdims)``, for the ufuncs whose reduce is a function
+    jaccli has (fmax.reduce ignores NaN: nanmax)."""
+    def impl(x, axis=0, dtype=None, out=None, keepdims=False, **kwargs):
+        no_out(f"np.{uf.__name__}.reduce", out, **kwargs)
+        return fn(arr(as_dtype(x, dtype, f"np.{uf.__name__}.reduce")), axis, keepdims)
+    ufunc_method(uf, "reduce")(impl)
+
+
+def _subtract_reduce(x, axis, keepdims):
+    """x[0] - x[1] - ... along ``axis`` = 2 x[0] - sum."""
+    if axis is None or isinstance(axis, tuple) and len(axis) != 1:
+        if x.ndim > 1 or isinstance(axis, tuple) and len(axis) > 1:
+            raise ValueError("reduction operation 'subtract' is not reorderable, so at most "
+                             "one axis may be specified")
+        x, axis = x.reshape(-1), 0
+    axis = axis[0] if isinstance(axis, tuple) else axis
+    first = np.take(x, [0], axis=axis)
+    res = 2.0 * first - np.sum(x, axis=axis, keepdims=True)
+    return res if keepdims else np.squeeze(res, axis=axis)
+
+
+_other_reduction(np.fmax, lambda x, axis, k: reductions.nanmax(x, axis=axis, keepdims=k))
+_other_reduction(np.fmin, lambda x, axis, k: reductions.nanmin(x, axis=axis, keepdims=k))
+_other_reduction(np.logical_and, lambda x, axis, k: reductions.all_(x, axis=axis, keepdims=k))
+_other_reduction(np.logical_or, lambda x, axis, k: reductions.any_(x, axis=axis, keepdims=k))
+_other_reduction(np.hypot, lambda x, axis, k: np.sqrt(np.sum(x * x, axis=axis, keepdims=k)))
+_other_reduction(np.subtract, _subtract_reduce)
+ufunc_method(np.logaddexp, "reduce")(_logaddexp_reduce(np.e))
+ufunc_method(np.logaddexp2, "reduce")(_logaddexp_reduce(2))
+
+
 
 
 @ufunc_method(np.add, "accumulate")
@@ -128,6 +181,25 @@ def _add_accumulate(x, axis=0, dtype=None, **kwargs):
 @ufunc_method(np.multiply, "accumulate")
 def _multiply_accumulate(x, axis=0, dtype=None, **kwargs):
     return reductions.cumprod(x, axis=axis, dtype=dtype)
+
+
+def _running_extreme(uf):
+    """maximum/minimum.accumulate: each entry a copy of the running extreme's element, whose
+    position the values choose (read at this point, as argmax)."""
+    def impl(x, axis=0, dtype=None, out=None):
+        what = f"np.{uf.__name__}.accumulate"
+        no_out(what, out)
+        x = arr(as_dtype(x, dtype, what))
+        note_value_read(x, what)
+        v = np.moveaxis(to_host(concrete(x, what)), axis, -1)    # the index lives on the host
+        reached = v == uf.accumulate(v, axis=-1)
+        pos = np.maximum.accumulate(np.where(reached, np.arange(v.shape[-1]), 0), axis=-1)
+        return np.take_along_axis(x, np.moveaxis(pos, -1, axis), axis=axis)
+    return impl
+
+
+ufunc_method(np.maximum, "accumulate")(_running_extreme(np.maximum))
+ufunc_method(np.minimum, "accumulate")(_running_extreme(np.minimum))
 
 
 def _outer(uf):

@@ -3,7 +3,7 @@ import copyreg
 
 from ..rules import Primitive, primitives
 from . import elementwise, indexing, linalg, reductions, shape  # noqa: F401
-from . import complex, control, decompositions, fft  # noqa: F401
+from . import complex, control, decompositions, fft, special  # noqa: F401
 
 
 # NOTE: primitives compare by identity; a pickled graph names them, and unpickling (which

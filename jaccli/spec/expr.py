@@ -16,6 +16,7 @@ import operator
 
 import numpy as np
 
+from jaccli.numpy_api import special
 from jaccli.spec import sizes
 from jaccli.spec.errors import SpecError
 from jaccli.spec.limits import EXPRESSION_CHARS, EXPRESSION_DEPTH, NO_LIMITS, too_deep
@@ -32,8 +33,27 @@ _NUMPY_NAMES = """
 """.split()
 _LINALG_NAMES = "solve inv det slogdet norm".split()
 
+# scipy.special's names: its ufuncs (scipy imported at the first call) and jaccli's versions
+# of its Python-level functions (scipy's own convert their operands, see numpy_api.special)
+_SPECIAL_UFUNCS = """
+    expit logit log_expit erf erfc erfinv erfcinv gammaln digamma xlogy xlog1py ndtr log_ndtr
+    ndtri entr
+""".split()
+
+
+def _special_ufunc(name):
+    def call(*args, **kwargs):
+        import scipy.special
+        return getattr(scipy.special, name)(*args, **kwargs)
+    call.__name__ = name
+    return call
+
+
 FUNCTIONS = {name: getattr(np, name) for name in _NUMPY_NAMES}
 FUNCTIONS.update({name: getattr(np.linalg, name) for name in _LINALG_NAMES})
+FUNCTIONS.update({name: _special_ufunc(name) for name in _SPECIAL_UFUNCS})
+FUNCTIONS.update({name: special.FUNCTIONS[name]
+                  for name in ("logsumexp", "softmax", "log_softmax", "softplus")})
 LIST_FUNCTIONS = {"stack", "concatenate", "hstack", "vstack"}   # may take a [a, b, ...] literal
 CONDITION_FUNCTIONS = {"where"}                                  # first argument may compare
 BUILTIN_NAMES = {"pi": np.pi}

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 ELEMENTWISE = {"arctan2", "hypot", "logaddexp", "power", "maximum", "minimum", "fmax", "fmin",
-               "clip", "where"}
+               "clip", "where", "xlogy", "xlog1py"}
 
 
 def _shape(value):
