@@ -169,8 +169,6 @@ def _compute(call, mode, chunk_size, memory_limit, device, out_path=None,
         if module_for(device) is not np:
             raise InputError("client= runs the sweeps on the cluster's CPUs in this version; "
                              "leave out device='cuda'.")
-        if _check_sparse(sparse) != "off":
-            raise InputError("client= with sparse=... is not supported yet: pass one of them.")
     graph, plan, out_shapes, in_shapes, dtype = _traced_plan(
         call, mode, chunk_size, memory_limit, device, out_path, sparse)
     if on_plan is not None:
@@ -181,8 +179,11 @@ def _compute(call, mode, chunk_size, memory_limit, device, out_path=None,
         if plan.compressed is not None:
             from .sparse.jacobian import compressed_jacobian, to_dense
             chunks = {m: plan.modes[m]["chunk_size"] for m in ("fwd", "rev")}
+            splits = []
             J = compressed_jacobian(graph, graph.values, graph.sparsity[None],
-                                    plan.compressed, chunks, dtype, progress=progress)
+                                    plan.compressed, chunks, dtype, progress=progress,
+                                    cluster=client, tasks=splits)
+            tasks = max(splits, key=lambda s: s.tasks) if splits else None
             if _check_sparse(sparse) != "on":
                 J = to_dense(J, None if memmap is None else _open_memmap(memmap, J))
         elif client is not None:

@@ -206,6 +206,32 @@ def test_colour_group_seeds_any_matrix(client, small_tasks):
     assert split.pays and block.shape == (40, 120) and np.array_equal(block, expected)
 
 
+def _stencil(x):
+    """A banded J (3 colours either way) of elementwise steps: no BLAS, exact anywhere."""
+    inner = x[:-2] - 2.0 * np.sin(x[1:-1]) + x[2:] ** 2
+    return np.concatenate([x[:1] ** 3, inner, np.exp(x[-1:])])
+
+
+def _arrowhead(x):
+    """A dense first row and column with a diagonal: only bicolouring compresses it."""
+    return np.concatenate([np.sum(x ** 2)[None], x[0] * np.tanh(x[1:]) + x[1:] ** 3])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("f,mode", [(_stencil, "fwd"), (_stencil, "rev"), (_arrowhead, "auto")])
+def test_compressed_sweeps_run_as_tasks(client, small_tasks, f, mode):
+    """sparse=True with client=: the colour groups' chunks are the tasks; J is the serial J."""
+    from jaccli.api import flat_jacobian
+    x = np.linspace(0.1, 1.3, 400)
+    serial = flat_jacobian(f, (x,), mode=mode, chunk_size=1, sparse=True)
+    on = flat_jacobian(f, (x,), mode=mode, chunk_size=1, sparse=True, client=client)
+    assert on.plan.compressed == serial.plan.compressed is not None
+    assert on.tasks is not None and on.tasks.pays and on.tasks.tasks > 1
+    assert (on.matrix != serial.matrix).nnz == 0 and on.matrix.nnz == serial.matrix.nnz
+    dense = jaccli.jacobian(f, x)
+    np.testing.assert_allclose(on.matrix.toarray(), dense, rtol=1e-13, atol=1e-13)
+
+
 @pytest.mark.slow
 def test_point_tasks_equal_the_serial_stack(client, small_tasks, monkeypatch):
     monkeypatch.setattr("jaccli.points.POINTS_CHUNK_BYTES", 64 * 1024)   # many point chunks
@@ -307,6 +333,21 @@ def test_cli_on_a_running_cluster_equals_serial(scheduler_address, tmp_path):
     assert np.array_equal(np.load(tmp_path / "J.npy"), np.load(tmp_path / "serial.npy"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["J.npy", "model.py", "serial.npy",
                                                           "x.npy"]
+
+
+@pytest.mark.slow
+def test_cli_sparse_on_a_running_cluster_equals_serial(scheduler_address, tmp_path, configs):
+    import scipy.sparse as sp
+    spec = str(configs / "brusselator.yaml")
+    run = _run_jaccli(["jacobian", spec, "--sparse", "on", "--chunk-size", "2", "--scheduler",
+                       scheduler_address, "-o", "J.npz"], tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "cluster:" in run.stderr
+    serial = _run_jaccli(["jacobian", spec, "--sparse", "on", "--chunk-size", "2", "-o",
+                          "serial.npz"], tmp_path)
+    assert serial.returncode == 0, serial.stderr
+    J, S = sp.load_npz(tmp_path / "J.npz"), sp.load_npz(tmp_path / "serial.npz")
+    assert J.shape == S.shape and (J != S).nnz == 0
 
 
 @pytest.mark.slow

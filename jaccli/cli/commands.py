@@ -91,19 +91,17 @@ def jacobian(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse,
     """
     if batch and sparse == "on":
         raise InputError("--sparse on with --batch is not supported yet; drop one.")
-    if sparse == "on" and (scheduler or workers):
-        raise InputError("--sparse on with --scheduler or --workers is not supported yet: "
-                         "compressed sweeps run here; drop one.")
-    if sparse == "on":
-        return _sparse(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device,
-                       output, fmt, allow_nonfinite, explain)
-    if fmt == "mtx":
-        raise InputError("--format mtx writes a sparse matrix: add --sparse on.")
-    if device != "cpu" or scheduler or workers:
-        sparse = "off"                      # compressed sweeps run here, on the CPU only
     if (scheduler or workers) and device != "cpu":
         raise InputError("--scheduler and --workers run on the cluster's CPUs in this "
                          "version; drop --device cuda.")
+    if sparse == "on":
+        with running.cluster(scheduler, workers) as cluster:
+            return _sparse(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device,
+                           output, fmt, allow_nonfinite, explain, cluster)
+    if fmt == "mtx":
+        raise InputError("--format mtx writes a sparse matrix: add --sparse on.")
+    if device != "cpu":
+        sparse = "off"                      # compressed sweeps run on the CPU only
     with running.cluster(scheduler, workers) as cluster:
         if batch:
             return _batched(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device,
@@ -154,7 +152,7 @@ def _flat(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, de
 
 
 def _sparse(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device, output, fmt,
-            allow_nonfinite, explain):
+            allow_nonfinite, explain, cluster=None):
     """``jacobian --sparse on``: J as a scipy.sparse matrix, .npz or .mtx."""
     from jaccli.cli import output as out
     from jaccli.cli import sparse_output
@@ -165,7 +163,8 @@ def _sparse(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device, 
     spec_obj = running.load(spec, inputs, memory_limit=memory_limit, inputs_under=inputs_under)
     running.check_point(spec_obj, allow_nonfinite)
     matrix, layout, used, plan = running.flat_jacobian(
-        spec_obj, mode, chunk_size, memory_limit, explain=explain, sparse="on")
+        spec_obj, mode, chunk_size, memory_limit, explain=explain, sparse="on",
+        client=cluster)
     bad = ~np.isfinite(matrix.data)
     if bad.any():
         problem = f"{int(bad.sum())} Jacobian entries are NaN or inf."

@@ -63,7 +63,7 @@ def run_seed_tasks(graph, plan, cluster, dtype, out_path=None, progress=None, se
     with sink:
         split = _run(sink, total, width, K, here, on_cluster, graph, cluster, progress,
                      lambda start, seconds: split_seeds(plan, cluster.workers, cluster.local,
-                                                        seeds_per_task, start, seconds))
+                                                        seeds_per_task, start, seconds, total))
     return sink.result(), split
 
 

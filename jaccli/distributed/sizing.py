@@ -95,14 +95,16 @@ def _model_seconds(plan):
     return seconds
 
 
-def split_seeds(plan, workers, local=False, seeds_per_task=None, start=0, seconds=None):
-    """The TaskSplit of ``plan``'s seeds (N forward, M reverse) over ``workers``, in whole
-    chunks of ``plan.chunk_size``. ``seconds``: the time of seeds ``start:`` (measured);
-    default the planner's estimate."""
-    total, width = (plan.N, plan.M) if plan.mode == "fwd" else (plan.M, plan.N)
+def split_seeds(plan, workers, local=False, seeds_per_task=None, start=0, seconds=None,
+                total=None):
+    """The TaskSplit of ``plan``'s seeds (N forward, M reverse; ``total`` seeds when given,
+    e.g. one per colour) over ``workers``, in whole chunks of ``plan.chunk_size``.
+    ``seconds``: the time of seeds ``start:`` (measured); default the planner's estimate."""
+    every, width = (plan.N, plan.M) if plan.mode == "fwd" else (plan.M, plan.N)
+    total = every if total is None else total
     measured = seconds is not None
     if seconds is None:
-        seconds = _model_seconds(plan) * (total - start) / max(total, 1)
+        seconds = _model_seconds(plan) * (total - start) / max(every, 1)
     return split("seeds", total, plan.chunk_size, seconds, 8 * width, workers, plan.budget,
                   local, start, seeds_per_task, measured)
 

@@ -143,31 +143,43 @@ def compressed_estimates(sp_info, costs, chunk_sizes, uses=1):
 
 
 def compressed_jacobian(graph, env, sp_info, method, chunk_sizes, dtype, wrt=None,
-                        progress=None):
+                        progress=None, cluster=None, tasks=None):
     """The flat Jacobian as a ``scipy.sparse.csr_array`` (M, N) with ``sp_info``'s pattern,
-    from the compressed sweeps of ``method`` in chunks of ``chunk_sizes[mode]`` colours."""
+    from the compressed sweeps of ``method`` in chunks of ``chunk_sizes[mode]`` colours.
+    ``cluster``: a ``distributed.Cluster``: the colour groups' chunks run there as tasks
+    (``env`` must then be the graph's own values); each sweep direction's TaskSplit is
+    appended to the list ``tasks``."""
     from .recovery import recover_bicolor, recover_columns, recover_rows
     P = sp_info.pattern
     c = sp_info.coloring(method)
+    where = (graph, env, chunk_sizes, dtype, wrt, progress, cluster, tasks)
     if method == "fwd":
-        return recover_columns(P, _swept(graph, env, "fwd", c, chunk_sizes, dtype, wrt,
-                                         progress), c)
+        return recover_columns(P, _swept("fwd", c, *where), c)
     if method == "rev":
-        return recover_rows(P, _swept(graph, env, "rev", c, chunk_sizes, dtype, wrt,
-                                      progress).T, c)
-    B_cols = _swept(graph, env, "fwd", c.columns, chunk_sizes, dtype, wrt, progress)
-    B_rows = _swept(graph, env, "rev", c.rows, chunk_sizes, dtype, wrt, progress).T
+        return recover_rows(P, _swept("rev", c, *where).T, c)
+    B_cols = _swept("fwd", c.columns, *where)
+    B_rows = _swept("rev", c.rows, *where).T
     return recover_bicolor(P, B_cols, B_rows, c)
 
 
-def _swept(graph, env, mode, coloring, chunk_sizes, dtype, wrt, progress):
+def _swept(mode, coloring, graph, env, chunk_sizes, dtype, wrt, progress, cluster, tasks):
     """Forward: B = J @ S (M, count); reverse: (S^T @ J)^T (N, count), one seed per colour."""
     S = coloring.seed_matrix()                     # (N or M, count), 0/1
     count = S.shape[1]
-    other = sum(math.prod(o.shape) for o in graph.outputs) if mode == "fwd" else \
-        sum(math.prod(graph.inputs[k].shape) for k in (wrt or range(len(graph.inputs))))
-    B = np.zeros((other, count), dtype)
+    M = sum(math.prod(o.shape) for o in graph.outputs)
+    N = sum(math.prod(graph.inputs[k].shape) for k in (wrt or range(len(graph.inputs))))
+    other = M if mode == "fwd" else N
     k = max(1, min(count, chunk_sizes[mode]))
+    if cluster is not None and count:
+        from ..distributed import run_seed_tasks
+        from ..planner import Plan
+        plan = Plan(mode, M, N, k, "compressed sweeps as tasks")
+        block, split = run_seed_tasks(graph, plan, cluster, dtype, progress=progress,
+                                      seeds=np.ascontiguousarray(S.T), wrt=wrt)
+        if tasks is not None:
+            tasks.append(split)
+        return np.asarray(block).T
+    B = np.zeros((other, count), dtype)
     for c0 in range(0, count, k):
         c1 = min(c0 + k, count)
         block = sweep_chunk(graph, env, mode, Seeds.rows(np.ascontiguousarray(S[:, c0:c1].T),
