@@ -337,7 +337,7 @@ class _Sequential(io.RawIOBase):
 
     def __init__(self, f):
         super().__init__()
-        self.f = f
+        self.f, self._closing = f, False
 
     def writable(self):
         return True
@@ -347,7 +347,15 @@ class _Sequential(io.RawIOBase):
         return len(data)
 
     def flush(self):
-        self.f.flush()
+        if not self.closed and not self._closing:
+            self.f.flush()
+
+    def close(self):
+        """Closing the view leaves the file to its owner, who flushes it and reports a full
+        disk: a flush from here may come from the garbage collector, where no one catches
+        its error."""
+        self._closing = True
+        super().close()
 
 
 class MappedFile:
