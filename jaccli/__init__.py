@@ -6,9 +6,10 @@
 from . import numpy_api  # noqa: F401  (the one import that fills jaccli.dispatch's tables)
 from .api import jacobian, jvp, plan, sparsity, trace, vjp
 from .jacfun import hessfun, hvpfun, jacfun
-from .errors import ComputeError, InputError, JaccliError, TracingError
+from .errors import ComputeError, InputError, JaccliError, PrecisionWarning, TracingError
 from .hessian import hessian, hvp
 
 __version__ = "0.1.0"
 __all__ = ["jacobian", "jvp", "vjp", "trace", "plan", "sparsity", "hessian", "hvp", "jacfun",
-           "hessfun", "hvpfun", "JaccliError", "TracingError", "InputError", "ComputeError"]
+           "hessfun", "hvpfun", "JaccliError", "TracingError", "InputError", "ComputeError",
+           "PrecisionWarning"]

@@ -5,12 +5,13 @@ A Jacobian is built by tracing the function once at the point, then running batc
 forward mode pushes chunks of identity columns (seeds) through the graph, reverse mode pulls
 chunks of identity rows. The loop over chunks is the only loop; it exists to bound memory.
 """
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from .backend import module_for, on_gpu
-from .errors import InputError
+from .errors import InputError, PrecisionWarning
 from .ir import Var
 from .interpret import jvp_sweep, vjp_sweep
 from .memory import parse_size
@@ -56,6 +57,8 @@ def _differentiable(value, i, xp=np):
         a = xp.asarray(value)
     except Exception as exc:
         raise InputError(f"argument {i} cannot be read as an array: {exc}") from None
+    if a.dtype.name == "bfloat16" or (a.dtype.kind == "f" and a.dtype.itemsize < 4):
+        a = _widened(a, i)
     kind = a.dtype.kind
     if kind in "iub":
         raise InputError(f"argument {i} has dtype {a.dtype}; only floating-point inputs can be "
@@ -65,6 +68,15 @@ def _differentiable(value, i, xp=np):
         raise InputError(f"argument {i} has dtype {a.dtype}; jaccli differentiates real "
                          "floating-point arrays only.")
     return a
+
+
+def _widened(a, i):
+    """A float16/bfloat16 argument as float32, with a ``PrecisionWarning`` (the dtype rule:
+    float32 in, float32 out; narrower floats are computed in float32)."""
+    warnings.warn(f"jaccli: argument {i} has dtype {a.dtype}; it is computed in float32 "
+                  "(float16 and bfloat16 rounding would swamp the derivatives).",
+                  PrecisionWarning, stacklevel=4)
+    return a.astype(np.float32)
 
 
 def _nested_argument(value, i, xp):
@@ -408,7 +420,8 @@ def jvp(f, primals, tangents):
     with np.errstate(all="ignore"):
         outs = jvp_sweep(graph, graph.values, ts)
     ys = _primal_outputs(graph)
-    dots = [np.zeros(np.shape(y), dtype=float) if t is None else _as_array(t)
+    dtype = _output_info(graph)[1]
+    dots = [np.zeros(np.shape(y), dtype=dtype) if t is None else _as_array(t)
             for y, t in zip(ys, outs)]
     return _structure(ys, n_out), _structure(dots, n_out)
 
@@ -419,6 +432,7 @@ def vjp(f, *primals):
     arrays ``f`` used by reference: do not change them before calling it."""
     graph, n_out, _, _ = _prepare(f, primals, tuple(range(len(primals))))
     ys = _primal_outputs(graph)
+    dtype = _output_info(graph)[1]
 
     def vjp_fn(cotangent):
         cts = [cotangent] if n_out is None else list(cotangent)
@@ -426,7 +440,7 @@ def vjp(f, *primals):
             raise InputError(f"vjp_fn expects {len(ys)} cotangent(s), got {len(cts)}.")
         arrs = []
         for i, (c, y) in enumerate(zip(cts, ys)):
-            c = _as_array(c, dtype=np.float64)
+            c = _as_array(c, dtype=dtype)
             if c.shape != np.shape(y):
                 raise InputError(f"cotangent {i} has shape {c.shape}, its output {np.shape(y)}.")
             arrs.append(c)

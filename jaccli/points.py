@@ -77,7 +77,7 @@ def batched_flat_jacobian(f, args, argnums, batched, mode, chunk_size, memory_li
         if everywhere:
             return part, info
         if J is None:
-            J = np.zeros((B,) + part.shape[1:])
+            J = np.zeros((B,) + part.shape[1:], part.dtype)
         J[remaining[taken]] = part
         remaining = remaining[~taken]
         groups += 1
@@ -115,6 +115,13 @@ def point_chunk(graph, seeds, count, memory_limit):
     return max(1, min(count, budget // per_point))
 
 
+def sweep_dtype(graph, wrt):
+    """The dtype of the Jacobians: NumPy's promotion of the float outputs and the
+    differentiated inputs (float32 in, float32 out)."""
+    floats = [o.dtype for o in graph.outputs if o.dtype.kind == "f"]
+    return np.result_type(*floats, *[graph.inputs[k].dtype for k in wrt])
+
+
 def sweep_points(graph, inputs, wrt, plan, memory_limit, step=None):
     """(P, M, N) Jacobians for P points that share ``graph``'s path, in the plan's mode and
     chunks of seeds, over chunks of ``step`` points (default: what fits the memory budget)."""
@@ -123,7 +130,8 @@ def sweep_points(graph, inputs, wrt, plan, memory_limit, step=None):
     seeds_total, width = (plan.N, plan.M) if mode == "fwd" else (plan.M, plan.N)
     step = point_chunk(graph, K, count, memory_limit) if step is None else step
     # Sweeps give (seeds, points, other): fill that layout, return a (points, M, N) view.
-    out = np.empty((seeds_total, count, width))
+    dtype = sweep_dtype(graph, wrt)
+    out = np.empty((seeds_total, count, width), dtype)
     for p0 in range(0, count, step):
         part = [x[p0:p0 + step] for x in inputs]
         env = evaluate(graph, part)
@@ -131,7 +139,7 @@ def sweep_points(graph, inputs, wrt, plan, memory_limit, step=None):
         for s0 in range(0, seeds_total, K):
             s1 = min(s0 + K, seeds_total)
             out[s0:s1, p0:p0 + lead[0]] = sweep_chunk(
-                graph, env, mode, Seeds.identity(s0, s1, np.float64), lead, wrt)
+                graph, env, mode, Seeds.identity(s0, s1, dtype), lead, wrt)
     return out.transpose(1, 2, 0) if mode == "fwd" else out.transpose(1, 0, 2)
 
 
