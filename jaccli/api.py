@@ -325,7 +325,13 @@ def jacobian(f, *args, argnums=0, mode="auto", chunk_size=None, device=None, mem
     sparse: False (default); True: the *flat* Jacobian (M, N) over all outputs and argnums as
         a ``scipy.sparse.csr_array``, from compressed sweeps (one seed per colour of the
         pattern, ``jaccli.sparsity``); 'auto': compressed sweeps when the planner finds them
-        cheaper than dense ones, the usual dense result.
+        cheaper than dense ones, the usual dense result. With ``batched``, True gives a list
+        of B csr_array (M, N), one per point: one pattern and colouring serve all points of
+        a global pattern (the compressed seeds swept at all points at once); points on
+        different branches (a local pattern) are grouped by path, one pattern per group.
+    dtypes: float32 arguments give float32 results, float64 give float64, mixed ones promote
+        as NumPy does; float16/bfloat16 arguments are computed in float32, with a
+        ``jaccli.PrecisionWarning``.
     client: a ``dask.distributed.Client``: the chunks of seeds (or of points, with
         ``batched``) run as tasks on its cluster, each sized to run well over Dask's per-task
         cost; a job too small for that runs here. The result equals the serial one bit for
@@ -335,11 +341,8 @@ def jacobian(f, *args, argnums=0, mode="auto", chunk_size=None, device=None, mem
     tuple of them, for a tuple of outputs a tuple over outputs (each over argnums), as JAX.
     """
     if batched is not False and batched is not None:
-        if _check_sparse(sparse) != "off":
-            raise InputError("sparse= with batched= is not supported yet: compute the "
-                             "points one at a time, or pass sparse=False.")
         return _batched_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit,
-                                 device, client)
+                                 device, client, _check_sparse(sparse))
     flat, n_out, single = _compute(f, args, argnums, mode, chunk_size, memory_limit, device,
                                    sparse=sparse, client=client)
     if _check_sparse(sparse) == "on":
@@ -348,9 +351,14 @@ def jacobian(f, *args, argnums=0, mode="auto", chunk_size=None, device=None, mem
 
 
 def _batched_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit, device,
-                      client=None):
+                      client=None, sparse="off"):
     if client is None:
-        from .points import batched_flat_jacobian as engine
+        from functools import partial
+
+        from .points import batched_flat_jacobian
+        engine = partial(batched_flat_jacobian, sparse=sparse)
+    elif sparse != "off":
+        raise InputError("client= with sparse=... is not supported yet: pass one of them.")
     else:
         from .distributed import Cluster, batched_flat_jacobian as on_cluster
         cluster = Cluster.of(client)
@@ -374,6 +382,8 @@ def _batched_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit,
         args[i] = np.asarray(args[i])
     J, (out_shapes, in_shapes, _, n_out) = engine(
         f, args, nums, set(nums) | set(extra), mode, chunk_size, memory_limit)
+    if sparse == "on":
+        return list(J)                 # one csr_array (M, N) per point: the flat J
     return _unflatten(J, out_shapes, in_shapes, n_out, single)
 
 

@@ -46,15 +46,20 @@ def batch_size(args, batched):
 
 
 def batched_flat_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit,
-                          sweeper=None):
+                          sweeper=None, sparse="off", on_plan=None):
     """Flat Jacobians at every point: an array (B, M, N), and (output shapes, differentiated
     input shapes, mode used, number of outputs or None for a single array). ``batched``:
     indices of the arguments with a leading batch axis (a superset of ``argnums``).
 
     The plan (mode and seeds per sweep) is made once, from the first trace; the traces of
     other paths, if any, have the same M x N and reuse it. ``sweeper``: a stand-in for
-    ``sweep_points`` with its arguments (``distributed``: the point chunks as tasks)."""
-    sweeper = sweep_points if sweeper is None else sweeper
+    ``sweep_points`` with its arguments (``distributed``: the point chunks as tasks).
+
+    ``sparse``: 'off'; 'on' (the result an object array (B,) of csr_array (M, N), from
+    compressed sweeps on each trace's pattern: ``sparse.batched``); 'auto' (compressed sweeps
+    where the planner finds them cheaper, the dense (B, M, N) result). ``on_plan(plan)``: once,
+    with the plan made at the first trace."""
+    dense_sweeper = sweep_points if sweeper is None else sweeper
     B = batch_size(args, batched)
     traced = tuple(sorted(batched))
     wrt = [traced.index(i) for i in argnums]
@@ -67,8 +72,14 @@ def batched_flat_jacobian(f, args, argnums, batched, mode, chunk_size, memory_li
             out_shapes = [tuple(o.shape) for o in graph.outputs]
             in_shapes = [tuple(graph.inputs[k].shape) for k in wrt]
             plan = make_plan(graph, flat_size(out_shapes), flat_size(in_shapes), mode,
-                             chunk_size)
+                             chunk_size, dense_result=sparse != "on")
+            if sparse != "off":
+                from .sparse.jacobian import plan_sparse
+                plan = plan_sparse(graph, plan, required=sparse == "on", wrt=wrt, mode=mode)
+            if on_plan is not None:
+                on_plan(plan)
             info = (out_shapes, in_shapes, plan.mode, n_out)
+        sweeper = _sweeper_for(graph, plan, sparse, wrt, dense_sweeper)
         everywhere = groups == 0 and not graph.point_dependent
         inputs = [args[i] if everywhere else args[i][remaining] for i in traced]
         taken = _points_on_this_path(graph, inputs, remaining.size)
@@ -86,6 +97,23 @@ def batched_flat_jacobian(f, args, argnums, batched, mode, chunk_size, memory_li
                       f"computed in {groups} groups, one trace per path they take.",
                       BranchWarning, stacklevel=3)
     return J, info
+
+
+def _sweeper_for(graph, plan, sparse, wrt, dense_sweeper):
+    """The sweeps for the points on ``graph``'s path: compressed ones on its own pattern (a
+    local pattern differs from trace to trace), or dense ones where there is nothing to
+    compress (with ``sparse`` 'on' each point's J then becomes a csr_array)."""
+    compressed = sparse != "off" and plan.compressed is not None
+    if compressed:
+        from .sparse.jacobian import sparsity
+        compressed = sparsity(graph, wrt) is not None         # None: this path is dense
+    if compressed:
+        from .sparse.batched import sweep_points_compressed
+        return lambda g, x, w, p, m: sweep_points_compressed(g, x, w, p, m, output=sparse)
+    if sparse != "on":
+        return dense_sweeper
+    from .sparse.batched import dense_to_csr_per_point
+    return lambda *a: dense_to_csr_per_point(dense_sweeper(*a))
 
 
 def _points_on_this_path(graph, inputs, count):

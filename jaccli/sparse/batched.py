@@ -1,0 +1,118 @@
+"""Sparse Jacobians at many points: ``jacobian(f, X, batched=True, sparse=True)``.
+
+One pattern and one colouring serve every point that shares a trace (a *global* pattern: all
+points; a *local* one: the points whose recorded decisions come out the same, grouped by
+``points.batched_flat_jacobian``). The compressed seeds, one per colour, go through the one
+chunk function with the point axis as ``lead`` (``sweeps.sweep_chunk(..., lead=(P,))``): a
+forward chunk of k colours gives (k, P, M), a reverse one (k, P, N). Decompression reads
+every point's entries on the pattern with one fancy index over all points at once, giving a
+(P, nnz) array of values on the shared pattern -- no Python loop over points or entries.
+
+Result layouts (``stack_result``): a list of P ``scipy.sparse.csr_array`` (M, N) in Python,
+each sharing its group's pattern arrays; for files, ``vstack_points``: one csr_array
+(P * M, N) whose rows p * M ... p * M + M - 1 are point p's J (the dense (P, M, N) stack
+reshaped to (P * M, N)).
+"""
+import numpy as np
+import scipy.sparse as sp
+
+from ..interpret import evaluate
+from ..sweeps import Seeds, sweep_chunk
+from .jacobian import sparsity
+from .orderings import pattern_csr, row_of_entry
+
+
+def sweep_points_compressed(graph, inputs, wrt, plan, memory_limit, output="on"):
+    """The Jacobians of the P points in ``inputs`` (which share ``graph``'s path) by
+    ``plan.compressed`` sweeps (fwd, rev or bi) on ``graph``'s pattern. ``output`` 'on': an
+    object array (P,) of csr_array (M, N); 'auto': the dense (P, M, N) array."""
+    from ..points import point_chunk, sweep_dtype
+    info = sparsity(graph, wrt)
+    P = pattern_csr(info.pattern)
+    count, dtype = inputs[0].shape[0], sweep_dtype(graph, wrt)
+    k = {m: max(1, plan.modes[m]["chunk_size"]) for m in ("fwd", "rev")}
+    step = point_chunk(graph, max(k.values()), count, memory_limit)
+    data = np.empty((count, P.nnz), dtype)
+    for p0 in range(0, count, step):
+        part = [x[p0:p0 + step] for x in inputs]
+        env = evaluate(graph, part)
+        data[p0:p0 + part[0].shape[0]] = _entries(graph, env, info, P, plan.compressed, k,
+                                                  dtype, (part[0].shape[0],), wrt)
+    if output == "on":
+        return csr_per_point(P, data)
+    dense = np.zeros((count,) + P.shape, dtype)
+    dense[:, row_of_entry(P), P.indices] = data
+    return dense
+
+
+def _entries(graph, env, info, P, method, k, dtype, lead, wrt):
+    """(points, nnz): every point's J on the canonical pattern ``P``."""
+    rows, cols = row_of_entry(P), P.indices
+    if P.nnz == 0:
+        return np.zeros(lead + (0,), dtype)
+    if method in ("fwd", "rev"):
+        c = info.coloring(method)
+        B = _swept(graph, env, method, c, k[method], dtype, lead, wrt)
+        # forward B[color, point, row]; reverse B[color, point, column]
+        got = B[c.colors[cols], :, rows] if method == "fwd" else B[c.colors[rows], :, cols]
+        return got.T
+    c = info.coloring("bi")
+    forward = c.forward_entries(P)
+    out = np.empty(lead + (P.nnz,), dtype)
+    Bc = _swept(graph, env, "fwd", c.columns, k["fwd"], dtype, lead, wrt)
+    Br = _swept(graph, env, "rev", c.rows, k["rev"], dtype, lead, wrt)
+    f, r = forward, ~forward
+    out[:, f] = Bc[c.columns.colors[cols[f]], :, rows[f]].T
+    out[:, r] = Br[c.rows.colors[rows[r]], :, cols[r]].T
+    return out
+
+
+def _swept(graph, env, mode, coloring, k, dtype, lead, wrt):
+    """(colours,) + lead + (M or N,): one seed per colour through ``sweep_chunk`` at every
+    point, ``k`` colours per sweep."""
+    S = coloring.seed_matrix()                     # (N or M, colours), 0/1
+    count = S.shape[1]
+    blocks = []
+    for c0 in range(0, count, k):
+        seeds = Seeds.rows(np.ascontiguousarray(S[:, c0:c0 + k].T), dtype)
+        blocks.append(np.asarray(sweep_chunk(graph, env, mode, seeds, lead, wrt)))
+    return blocks[0] if len(blocks) == 1 else np.concatenate(blocks, axis=0)
+
+
+def csr_per_point(P, data):
+    """An object array (points,) of csr_array (M, N) on the canonical pattern ``P``, point p
+    holding ``data[p]`` (they share P's index arrays)."""
+    out = np.empty(data.shape[0], dtype=object)
+    # NOTE: one csr_array object per point is the result's layout (a list of matrices); the
+    # values were computed for all points at once, this only wraps each row of ``data``.
+    for p in range(data.shape[0]):
+        out[p] = sp.csr_array((data[p], P.indices, P.indptr), shape=P.shape)
+    return out
+
+
+def dense_to_csr_per_point(J):
+    """(P, M, N) dense Jacobians (a dense pattern: nothing to compress) as csr per point."""
+    out = np.empty(J.shape[0], dtype=object)
+    for p in range(J.shape[0]):
+        out[p] = sp.csr_array(J[p])
+    return out
+
+
+def vstack_points(mats):
+    """One csr_array (P * M, N) of a list of P csr_array (M, N): point p's rows are
+    p * M ... p * M + M - 1 (the dense (P, M, N) stack reshaped to (P * M, N))."""
+    if not len(mats):
+        raise ValueError("no points to stack")
+    M, N = mats[0].shape
+    nnz = np.array([m.nnz for m in mats])
+    starts = np.concatenate([[0], np.cumsum(nnz)])
+    indptr = np.concatenate([[0]] + [m.indptr[1:] + s for m, s in zip(mats, starts)])
+    data = np.concatenate([m.data for m in mats])
+    indices = np.concatenate([m.indices for m in mats])
+    return sp.csr_array((data, indices, indptr), shape=(len(mats) * M, N))
+
+
+def split_points(S, points):
+    """The inverse of ``vstack_points``: a list of ``points`` csr_array (M, N) rows blocks."""
+    M = S.shape[0] // points
+    return [S[p * M:(p + 1) * M] for p in range(points)]
