@@ -522,7 +522,10 @@ def check(spec, inputs, inputs_under, chunk_size, rtol, for_hessian):
               help="Write H even if it has NaN or inf entries (exit 0, with a warning).")
 @click.option("--explain", is_flag=True,
               help="Print the plan (or the sparse colouring) to stderr, then compute.")
-@click.option("--batch", is_flag=True, help="Not supported yet for Hessians.")
+@click.option("--batch", is_flag=True,
+              help="Every input carries a leading batch axis (one row per point): write the "
+                   "(P, N, N) stack of Hessians, one per point, computed by batched sweeps "
+                   "over all points. npy only.")
 @running.reporting_errors
 def hessian(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, output, fmt,
             allow_nonfinite, explain, batch):
