@@ -21,6 +21,7 @@ from .errors import InputError
 from .interpret import evaluate
 from .planner import default_budget, make_plan
 from .sweeps import Seeds, flat_size, sweep_chunk
+from .threads import blas_threads
 from .tracer import trace_function
 
 POINTS_CHUNK_BYTES = 16 * 1024 ** 2   # per point chunk (Lorenz at 10^6 points: best of 1-32 MB)
@@ -160,14 +161,15 @@ def sweep_points(graph, inputs, wrt, plan, memory_limit, step=None):
     # Sweeps give (seeds, points, other): fill that layout, return a (points, M, N) view.
     dtype = sweep_dtype(graph, wrt)
     out = np.empty((seeds_total, count, width), dtype)
-    for p0 in range(0, count, step):
-        part = [x[p0:p0 + step] for x in inputs]
-        env = evaluate(graph, part)
-        lead = (part[0].shape[0],)
-        for s0 in range(0, seeds_total, K):
-            s1 = min(s0 + K, seeds_total)
-            out[s0:s1, p0:p0 + lead[0]] = sweep_chunk(
-                graph, env, mode, Seeds.identity(s0, s1, dtype), lead, wrt)
+    with blas_threads(graph, min(K, seeds_total) * step):
+        for p0 in range(0, count, step):
+            part = [x[p0:p0 + step] for x in inputs]
+            env = evaluate(graph, part)
+            lead = (part[0].shape[0],)
+            for s0 in range(0, seeds_total, K):
+                s1 = min(s0 + K, seeds_total)
+                out[s0:s1, p0:p0 + lead[0]] = sweep_chunk(
+                    graph, env, mode, Seeds.identity(s0, s1, dtype), lead, wrt)
     return out.transpose(1, 2, 0) if mode == "fwd" else out.transpose(1, 0, 2)
 
 

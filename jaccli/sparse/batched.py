@@ -18,6 +18,7 @@ import scipy.sparse as sp
 
 from ..interpret import evaluate
 from ..sweeps import Seeds, sweep_chunk
+from ..threads import blas_threads
 from .jacobian import sparsity
 from .orderings import pattern_csr, row_of_entry
 
@@ -33,11 +34,12 @@ def sweep_points_compressed(graph, inputs, wrt, plan, memory_limit, output="on")
     k = {m: max(1, plan.modes[m]["chunk_size"]) for m in ("fwd", "rev")}
     step = point_chunk(graph, max(k.values()), count, memory_limit)
     data = np.empty((count, P.nnz), dtype)
-    for p0 in range(0, count, step):
-        part = [x[p0:p0 + step] for x in inputs]
-        env = evaluate(graph, part)
-        data[p0:p0 + part[0].shape[0]] = _entries(graph, env, info, P, plan.compressed, k,
-                                                  dtype, (part[0].shape[0],), wrt)
+    with blas_threads(graph, max(k.values()) * step):
+        for p0 in range(0, count, step):
+            part = [x[p0:p0 + step] for x in inputs]
+            env = evaluate(graph, part)
+            data[p0:p0 + part[0].shape[0]] = _entries(graph, env, info, P, plan.compressed,
+                                                      k, dtype, (part[0].shape[0],), wrt)
     if output == "on":
         return csr_per_point(P, data)
     dense = np.zeros((count,) + P.shape, dtype)
