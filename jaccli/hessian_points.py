@@ -23,14 +23,12 @@ def _derivative_function(f, nums, info):
     """x -> the first-derivative sweep of ``f`` at x (every argument, those in ``nums``
     differentiated): per input i, (M,) + x_i.shape (reverse inner), or per output k,
     (N,) + out_k.shape (forward inner). Fills ``info`` with f's shapes and the inner mode."""
-    from .hessian import _zeros_for, choose_inner
-
     def sweep(*call):
         graph, n_out = trace_function(f, list(call), nums)
         out_shapes, dtype = output_info(graph)
         in_shapes = [tuple(v.shape) for v in graph.inputs]
         M, N = flat_size(out_shapes), flat_size(in_shapes)
-        inner = choose_inner(M, N)
+        inner = "rev" if M <= N else "fwd"        # hessian.choose_inner's rule
         info.update(n_out=n_out, out_shapes=out_shapes, in_shapes=in_shapes, inner=inner)
         if inner == "rev":
             live = [type(o) is Var for o in graph.outputs]
@@ -42,7 +40,7 @@ def _derivative_function(f, nums, info):
             seeds = Seeds.identity(0, N, dtype).blocks(in_shapes)
             shapes = [(N,) + s for s in out_shapes]
             ds = jvp_sweep(graph, graph.values, seeds)
-        return tuple(_zeros_for(t, s, dtype) for t, s in zip(ds, shapes))
+        return tuple(np.zeros(s, dtype) if t is None else t for t, s in zip(ds, shapes))
     return sweep
 
 

@@ -110,7 +110,12 @@ def _sweeper_for(graph, plan, sparse, wrt, dense_sweeper):
         compressed = sparsity(graph, wrt) is not None         # None: this path is dense
     if compressed:
         from .sparse.batched import sweep_points_compressed
-        return lambda g, x, w, p, m: sweep_points_compressed(g, x, w, p, m, output=sparse)
+
+        def compressed_sweeps(g, x, w, p, memory_limit):
+            return sweep_points_compressed(
+                g, x, w, p, sweep_dtype(g, w),
+                lambda seeds, count: point_chunk(g, seeds, count, memory_limit), sparse)
+        return compressed_sweeps
     if sparse != "on":
         return dense_sweeper
     from .sparse.batched import dense_to_csr_per_point

@@ -15,7 +15,7 @@ nothing; the previous setting is restored on exit. Without threadpoolctl it does
 """
 import contextlib
 
-from .costs import _flops
+from .costs import eqn_flops
 
 THREADED_FLOPS = 1e9       # one BLAS call with fewer flops (~20 ms on one core) runs on one thread
 
@@ -24,7 +24,7 @@ _controller = None
 
 def largest_product_flops(graph, rows):
     """Flops of the graph's largest BLAS call in a sweep of ``rows`` seed (x point) rows."""
-    per_row = max((_flops(e, 1) for e in graph.eqns), default=0)
+    per_row = max((eqn_flops(e) for e in graph.eqns), default=0)
     return per_row * rows
 
 

@@ -23,18 +23,22 @@ from .jacobian import sparsity
 from .orderings import pattern_csr, row_of_entry
 
 
-def sweep_points_compressed(graph, inputs, wrt, plan, memory_limit, output="on"):
+def sweep_points_compressed(graph, inputs, wrt, plan, dtype, point_chunk, output="on"):
     """The Jacobians of the P points in ``inputs`` (which share ``graph``'s path) by
-    ``plan.compressed`` sweeps (fwd, rev or bi) on ``graph``'s pattern. ``output`` 'on': an
-    object array (P,) of csr_array (M, N); 'auto': the dense (P, M, N) array."""
-    from ..points import point_chunk, sweep_dtype
+    ``plan.compressed`` sweeps (fwd, rev or bi) on ``graph``'s pattern, in ``dtype``.
+    ``point_chunk(seeds, count)``: points per chunk for sweeps of that many seeds (the memory
+    budget: ``points.point_chunk``). ``output`` 'on': an object array (P,) of csr_array
+    (M, N); 'auto': the dense (P, M, N) array."""
     info = sparsity(graph, wrt)
     P = pattern_csr(info.pattern)
-    count, dtype = inputs[0].shape[0], sweep_dtype(graph, wrt)
-    k = {m: max(1, plan.modes[m]["chunk_size"]) for m in ("fwd", "rev")}
-    step = point_chunk(graph, max(k.values()), count, memory_limit)
+    count = inputs[0].shape[0]
+    # seeds per sweep: the dense plan's chunk in each direction, at most the colours there
+    colours = _colours(info, plan.compressed)
+    k = {m: max(1, min(plan.modes[m]["chunk_size"], colours[m])) for m in ("fwd", "rev")}
+    used = max(k[m] for m in ("fwd", "rev") if colours[m]) if any(colours.values()) else 1
+    step = point_chunk(used, count)
     data = np.empty((count, P.nnz), dtype)
-    with blas_threads(graph, max(k.values()) * step):
+    with blas_threads(graph, used * step):
         for p0 in range(0, count, step):
             part = [x[p0:p0 + step] for x in inputs]
             env = evaluate(graph, part)
@@ -45,6 +49,15 @@ def sweep_points_compressed(graph, inputs, wrt, plan, memory_limit, output="on")
     dense = np.zeros((count,) + P.shape, dtype)
     dense[:, row_of_entry(P), P.indices] = data
     return dense
+
+
+def _colours(info, method):
+    """{'fwd': forward seeds, 'rev': reverse seeds} of the compressed ``method``."""
+    if method == "bi":
+        c = info.coloring("bi")
+        return {"fwd": c.columns.count, "rev": c.rows.count}
+    count = info.coloring(method).count
+    return {"fwd": count if method == "fwd" else 0, "rev": count if method == "rev" else 0}
 
 
 def _entries(graph, env, info, P, method, k, dtype, lead, wrt):
