@@ -59,6 +59,9 @@ def test_batch_sparse_local_pattern_mtx(tmp_path):
     r = _run("jacobian", f"{tmp_path / 'branchy.py'}:f", "--batch", "--sparse", "on",
              "--input", f"x={tmp_path / 'x.npy'}", "-o", tmp_path / "J.mtx")
     assert r.exit_code == 0, r.output
+    assert r.output.count("warning: the function branches on traced values; its 5 points "
+                          "were computed in 2 groups") == 1
+    assert "BranchWarning" not in r.output
     S = sp.csr_array(scipy.io.mmread(tmp_path / "J.mtx"))
     assert S.shape == (100, 20)
     import importlib.util

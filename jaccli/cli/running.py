@@ -44,7 +44,7 @@ def reporting_errors(command):
         display.reset()
         spec = kwargs.get("spec", "")
         try:
-            with _signals_stop(), _deadline(timeout):
+            with _signals_stop(), _deadline(timeout), _warnings_as_messages():
                 return command(*args, **kwargs)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
@@ -68,6 +68,28 @@ def reporting_errors(command):
             display.error(text)
             sys.exit(code)
     return wrapper
+
+
+@contextlib.contextmanager
+def _warnings_as_messages():
+    """jaccli's own warnings (``points.BranchWarning``, ``errors.PrecisionWarning``) as one
+    plain 'warning:' line on stderr each, once per message, instead of Python's
+    'file:line: Category: text' form; other warnings as Python shows them."""
+    import warnings
+    shown, previous = set(), warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if not category.__module__.startswith("jaccli"):
+            return previous(message, category, filename, lineno, file, line)
+        text = str(message).removeprefix("jaccli: ")
+        if text not in shown:
+            shown.add(text)
+            display.warning(text)
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = previous
 
 
 def _remove_temporaries():
