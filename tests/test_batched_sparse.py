@@ -134,3 +134,15 @@ def test_vstack_round_trip():
 def test_client_with_batched_sparse_is_refused():
     with pytest.raises(jaccli.InputError, match="client"):
         jaccli.jacobian(np.sin, np.ones((3, 2)), batched=True, sparse=True, client=object())
+
+
+def test_points_own_their_arrays():
+    X = np.random.default_rng(7).uniform(-1, 1, (3, 30))
+    S = jaccli.jacobian(tridiagonal, X, batched=True, sparse=True)
+    before = [m.toarray() for m in S]
+    S[1].data[:] = 0.0
+    S[1].eliminate_zeros()                         # rewrites its own index arrays in place
+    assert S[1].nnz == 0
+    for p in (0, 2):
+        np.testing.assert_array_equal(S[p].toarray(), before[p])
+        assert S[p].has_canonical_format and S[p].nnz == 88

@@ -13,6 +13,8 @@ each sharing its group's pattern arrays; for files, ``vstack_points``: one csr_a
 (P * M, N) whose rows p * M ... p * M + M - 1 are point p's J (the dense (P, M, N) stack
 reshaped to (P * M, N)).
 """
+import copy
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -96,12 +98,25 @@ def _swept(graph, env, mode, coloring, k, dtype, lead, wrt):
 
 def csr_per_point(P, data):
     """An object array (points,) of csr_array (M, N) on the canonical pattern ``P``, point p
-    holding ``data[p]`` (they share P's index arrays)."""
-    out = np.empty(data.shape[0], dtype=object)
-    # NOTE: one csr_array object per point is the result's layout (a list of matrices); the
-    # values were computed for all points at once, this only wraps each row of ``data``.
-    for p in range(data.shape[0]):
-        out[p] = sp.csr_array((data[p], P.indices, P.indptr), shape=P.shape)
+    holding ``data[p]``.
+
+    NOTE: one csr_array object per point is the result's layout (a list of matrices); the
+    values were computed for all points at once, this only wraps them. Each matrix is a
+    shallow copy of one validated template (~6 us, where the checking constructor takes
+    ~200 us a point) with its own rows of three (points, ...) arrays: its data, indices and
+    indptr are views no other point shares, so changing one matrix in place (sort_indices,
+    eliminate_zeros, ``S[p].data *= 2``) leaves the others as they are."""
+    count = data.shape[0]
+    out = np.empty(count, dtype=object)
+    if not count:
+        return out
+    indices = np.tile(P.indices, (count, 1))
+    indptr = np.tile(P.indptr, (count, 1))
+    template = sp.csr_array((data[0], indices[0], indptr[0]), shape=P.shape)
+    for p in range(count):
+        m = copy.copy(template)
+        m.data, m.indices, m.indptr = data[p], indices[p], indptr[p]
+        out[p] = m
     return out
 
 
