@@ -76,7 +76,8 @@ def batched_flat_jacobian(f, args, argnums, batched, mode, chunk_size, memory_li
                              chunk_size, dense_result=sparse != "on")
             if sparse != "off":
                 from .sparse.jacobian import plan_sparse
-                plan = plan_sparse(graph, plan, required=sparse == "on", wrt=wrt, mode=mode)
+                plan = plan_sparse(graph, plan, required=sparse == "on", wrt=wrt, mode=mode,
+                                   points=B)
             if on_plan is not None:
                 on_plan(plan)
             info = (out_shapes, in_shapes, plan.mode, n_out)

@@ -146,3 +146,16 @@ def test_points_own_their_arrays():
     for p in (0, 2):
         np.testing.assert_array_equal(S[p].toarray(), before[p])
         assert S[p].has_canonical_format and S[p].nnz == 88
+
+
+def test_auto_weighs_detection_against_all_the_points():
+    """Detection is paid once for every point: a small J not worth it at one point is at
+    many."""
+    from jaccli.planner import make_plan
+    from jaccli.sparse.jacobian import plan_sparse
+    from jaccli.tracer import trace_function
+    graph, _ = trace_function(tridiagonal, [np.linspace(0, 1, 40)], (0,))
+    one = plan_sparse(graph, make_plan(graph, 40, 40, "auto", None), False)
+    many = plan_sparse(graph, make_plan(graph, 40, 40, "auto", None), False, points=10 ** 5)
+    assert one.sparse["pattern"] is None and "not looked for" in one.sparse["sparse_reason"]
+    assert many.sparse["pattern"] == "global" and many.compressed is not None

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 import jaccli
 from jaccli.cli import main
+from jaccli.sparse import batched as sparse_batched
 
 BRANCHY = '''import numpy as np
 
@@ -34,7 +35,7 @@ def _run(*args):
     return result
 
 
-def test_batch_sparse_npz_round_trips_against_dense_batch(configs, tmp_path):
+def test_batch_sparse_npz_round_trips_against_dense_batch(configs, tmp_path, monkeypatch):
     inputs = _brusselator_points(tmp_path)
     spec = configs / "brusselator.yaml"
     r = _run("jacobian", spec, "--batch", "--sparse", "on", *inputs, "-o", tmp_path / "J.npz")
@@ -46,8 +47,16 @@ def test_batch_sparse_npz_round_trips_against_dense_batch(configs, tmp_path):
     assert S.shape == (3 * 2048, 2048) and D.shape == (3, 2048, 2048)
     assert S.nnz == 3 * 6 * 2048
     np.testing.assert_allclose(S.toarray().reshape(3, 2048, 2048), D, rtol=1e-12, atol=1e-13)
+    calls = []
+    real = sparse_batched.sweep_points_compressed
+
+    def counting(*a, **k):
+        calls.append(1)
+        return real(*a, **k)
+    monkeypatch.setattr(sparse_batched, "sweep_points_compressed", counting)
     r = _run("jacobian", spec, "--batch", "--sparse", "auto", *inputs, "-o", tmp_path / "A.npy")
     assert r.exit_code == 0, r.output
+    assert calls, "--sparse auto with --batch did not use the compressed sweeps"
     np.testing.assert_allclose(np.load(tmp_path / "A.npy"), D, rtol=1e-12, atol=1e-13)
 
 
