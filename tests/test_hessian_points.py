@@ -58,6 +58,9 @@ def test_shapes_match_the_one_point_hessian():
     X, Y = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
     H = jaccli.hessian(rosenbrock, X, batched=True)
     assert H.shape == (4, 5, 5)
+    for mode in ("fwd", "rev"):                       # the outer sweeps either way
+        np.testing.assert_allclose(jaccli.hessian(rosenbrock, X, batched=True, mode=mode), H,
+                                   rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(H, [jaccli.hessian(rosenbrock, x) for x in X], rtol=1e-12)
     vec = lambda x: np.stack([np.sum(x ** 3), x[0] * x[1] * x[2]])  # noqa: E731
     assert jaccli.hessian(vec, X, batched=True).shape == (4, 2, 5, 5)
