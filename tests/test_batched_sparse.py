@@ -159,3 +159,29 @@ def test_auto_weighs_detection_against_all_the_points():
     many = plan_sparse(graph, make_plan(graph, 40, 40, "auto", None), False, points=10 ** 5)
     assert one.sparse["pattern"] is None and "not looked for" in one.sparse["sparse_reason"]
     assert many.sparse["pattern"] == "global" and many.compressed is not None
+
+
+@pytest.mark.parametrize("method", ["fwd", "rev", "bi"])
+def test_every_method_on_table_cases(method):
+    """Each compressed method forced, at three points, on a sample of the table."""
+    from jaccli.sparse.batched import sweep_points_compressed
+    from jaccli.planner import make_plan
+    from jaccli.tracer import trace_function
+    for case in CASES[::25]:
+        draws, stacked, nums = _points(case, 3)
+        graph, _ = trace_function(case.fn, [s[0] for s in stacked], tuple(range(len(stacked))))
+        wrt = list(nums)
+        if jaccli.sparse.jacobian.sparsity(graph, wrt) is None:
+            continue
+        M = sum(int(np.prod(o.shape)) for o in graph.outputs)
+        N = sum(int(np.prod(graph.inputs[k].shape)) for k in wrt)
+        plan = make_plan(graph, M, N, "auto", 2)
+        plan.compressed = method
+        if graph.point_dependent:
+            continue
+        got = sweep_points_compressed(graph, list(stacked), wrt, plan, np.float64,
+                                      lambda seeds, count: 2, output="auto")
+        for p, args in enumerate(draws):
+            dense = np.asarray(jaccli.api.flat_jacobian(case.fn, args, nums).matrix)
+            np.testing.assert_allclose(got[p], dense, rtol=1e-12, atol=1e-13,
+                                       err_msg=f"{case.name} {method} point {p}")

@@ -40,12 +40,13 @@ def sweep_points_compressed(graph, inputs, wrt, plan, dtype, point_chunk, output
     used = max(k[m] for m in ("fwd", "rev") if colours[m]) if any(colours.values()) else 1
     step = point_chunk(used, count)
     data = np.empty((count, P.nnz), dtype)
+    seeds = _seed_blocks(info, plan.compressed, k, dtype)
     with blas_threads(graph, used * step):
         for p0 in range(0, count, step):
             part = [x[p0:p0 + step] for x in inputs]
             env = evaluate(graph, part)
             data[p0:p0 + part[0].shape[0]] = _entries(graph, env, info, P, plan.compressed,
-                                                      k, dtype, (part[0].shape[0],), wrt)
+                                                      seeds, dtype, (part[0].shape[0],), wrt)
     if output == "on":
         return csr_per_point(P, data)
     dense = np.zeros((count,) + P.shape, dtype)
@@ -62,37 +63,49 @@ def _colours(info, method):
     return {"fwd": count if method == "fwd" else 0, "rev": count if method == "rev" else 0}
 
 
-def _entries(graph, env, info, P, method, k, dtype, lead, wrt):
+def _seed_blocks(info, method, k, dtype):
+    """{direction: [Seeds of up to k colours, ...]}: the compressed seeds of ``method``, made
+    once for every chunk of points."""
+    parts = {"fwd": [("fwd", info.coloring("fwd"))], "rev": [("rev", info.coloring("rev"))],
+             "bi": [("fwd", info.coloring("bi").columns), ("rev", info.coloring("bi").rows)]}
+    out = {}
+    for mode, coloring in parts[method]:
+        S = coloring.seed_matrix()                     # (N or M, colours), 0/1
+        out[mode] = [Seeds.rows(np.ascontiguousarray(S[:, c0:c0 + k[mode]].T), dtype)
+                     for c0 in range(0, S.shape[1], k[mode])]
+    return out
+
+
+def _entries(graph, env, info, P, method, seeds, dtype, lead, wrt):
     """(points, nnz): every point's J on the canonical pattern ``P``."""
     rows, cols = row_of_entry(P), P.indices
     if P.nnz == 0:
         return np.zeros(lead + (0,), dtype)
     if method in ("fwd", "rev"):
         c = info.coloring(method)
-        B = _swept(graph, env, method, c, k[method], dtype, lead, wrt)
+        B = _swept(graph, env, method, seeds[method], lead, wrt)
         # forward B[color, point, row]; reverse B[color, point, column]
         got = B[c.colors[cols], :, rows] if method == "fwd" else B[c.colors[rows], :, cols]
         return got.T
     c = info.coloring("bi")
     forward = c.forward_entries(P)
     out = np.empty(lead + (P.nnz,), dtype)
-    Bc = _swept(graph, env, "fwd", c.columns, k["fwd"], dtype, lead, wrt)
-    Br = _swept(graph, env, "rev", c.rows, k["rev"], dtype, lead, wrt)
+    Bc = _swept(graph, env, "fwd", seeds["fwd"], lead, wrt)
+    Br = _swept(graph, env, "rev", seeds["rev"], lead, wrt)
     f, r = forward, ~forward
-    out[:, f] = Bc[c.columns.colors[cols[f]], :, rows[f]].T
-    out[:, r] = Br[c.rows.colors[rows[r]], :, cols[r]].T
+    if f.any():                          # a side with no colours gives no entries
+        out[:, f] = Bc[c.columns.colors[cols[f]], :, rows[f]].T
+    if r.any():
+        out[:, r] = Br[c.rows.colors[rows[r]], :, cols[r]].T
     return out
 
 
-def _swept(graph, env, mode, coloring, k, dtype, lead, wrt):
-    """(colours,) + lead + (M or N,): one seed per colour through ``sweep_chunk`` at every
-    point, ``k`` colours per sweep."""
-    S = coloring.seed_matrix()                     # (N or M, colours), 0/1
-    count = S.shape[1]
-    blocks = []
-    for c0 in range(0, count, k):
-        seeds = Seeds.rows(np.ascontiguousarray(S[:, c0:c0 + k].T), dtype)
-        blocks.append(np.asarray(sweep_chunk(graph, env, mode, seeds, lead, wrt)))
+def _swept(graph, env, mode, seeds, lead, wrt):
+    """(colours,) + lead + (M or N,): the seed chunks ``seeds`` (one seed per colour) through
+    ``sweep_chunk`` at every point."""
+    blocks = [np.asarray(sweep_chunk(graph, env, mode, s, lead, wrt)) for s in seeds]
+    if not blocks:                                  # no colours on this side
+        return None
     return blocks[0] if len(blocks) == 1 else np.concatenate(blocks, axis=0)
 
 
