@@ -93,3 +93,18 @@ def test_bad_chunk_size_names_the_argument(bad, call):
            "jacfun": lambda: jaccli.jacfun(f, chunk_size=bad)(X)}[call]
     with pytest.raises(jaccli.InputError, match="chunk_size"):
         run()
+
+
+@pytest.mark.parametrize("path", ["jacobian-fwd", "jacobian-batched", "vjp", "hessian",
+                                  "jacfun", "jacobian-batched-sparse"])
+def test_bfloat16_computed_in_float32_with_a_warning(path):
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    with pytest.warns(jaccli.PrecisionWarning, match="bfloat16.*float32"):
+        out = PATHS[path](X.astype(ml_dtypes.bfloat16))
+    assert out.dtype == np.float32, f"{path}: {out.dtype}"
+
+
+def test_complex_and_object_arguments_are_still_refused():
+    for bad in (X.astype(complex), X.astype(object)):
+        with pytest.raises(jaccli.InputError, match="dtype"):
+            jaccli.jacobian(f, bad)
