@@ -7,7 +7,7 @@ from . import numpy_api  # noqa: F401  (the one import that fills jaccli.dispatc
 from .api import jacobian, jvp, plan, sparsity, trace, vjp
 from .custom import primitive
 from .jacfun import hessfun, hvpfun, jacfun
-from .errors import ComputeError, InputError, JaccliError, TracingError
+from .errors import ComputeError, InputError, JaccliError, PrecisionWarning, TracingError
 from .hessian import hessian, hvp
 from .primitives.control import stop_gradient
 from .products import grad, jmp, mjp, value_and_grad
@@ -17,4 +17,4 @@ __version__ = "0.1.0"
 __all__ = ["jacobian", "jvp", "vjp", "trace", "plan", "sparsity", "hessian", "hvp", "jacfun",
            "hessfun", "hvpfun", "grad", "value_and_grad", "jmp", "mjp", "primitive",
            "stop_gradient", "testing", "JaccliError", "TracingError", "InputError",
-           "ComputeError"]
+           "ComputeError", "PrecisionWarning"]

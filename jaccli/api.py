@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .arguments import FlatCall, argnums_tuple, differentiable, trace_call  # noqa: F401
+from .arguments import FlatCall, argnums_tuple, differentiable, output_info, trace_call  # noqa: F401,E501
 from .backend import module_for
 from .errors import InputError
 from .memory import parse_size
@@ -77,12 +77,7 @@ def _check_engine(mode, chunk_size, memory_limit):
     return mode, _check_chunk_size(chunk_size), _check_memory_limit(memory_limit)
 
 
-def _output_info(graph):
-    shapes = [tuple(o.shape) for o in graph.outputs]
-    dtypes = [o.dtype for o in graph.outputs if o.dtype.kind == "f"]
-    dtype = np.result_type(*dtypes, *[v.dtype for v in graph.inputs]) if dtypes else \
-        np.result_type(*[v.dtype for v in graph.inputs])
-    return shapes, dtype
+_output_info = output_info
 
 
 @dataclass
@@ -258,7 +253,13 @@ def jacobian(f, *args, argnums=0, mode="auto", chunk_size=None, device=None, mem
     sparse: False (default); True: the *flat* Jacobian (M, N) over all outputs and argnums as
         a ``scipy.sparse.csr_array``, from compressed sweeps (one seed per colour of the
         pattern, ``jaccli.sparsity``); 'auto': compressed sweeps when the planner finds them
-        cheaper than dense ones, the usual dense result.
+        cheaper than dense ones, the usual dense result. With ``batched``, True gives a list
+        of B csr_array (M, N), one per point: one pattern and colouring serve all points of
+        a global pattern (the compressed seeds swept at all points at once); points on
+        different branches (a local pattern) are grouped by path, one pattern per group.
+    dtypes: float32 arguments give float32 results, float64 give float64, mixed ones promote
+        as NumPy does; float16/bfloat16 arguments are computed in float32, with a
+        ``jaccli.PrecisionWarning``.
     client: a ``dask.distributed.Client``: the chunks of seeds (or of points, with
         ``batched``) run as tasks on its cluster, each sized to run well over Dask's per-task
         cost; a job too small for that runs here. The result equals the serial one bit for
@@ -272,11 +273,8 @@ def jacobian(f, *args, argnums=0, mode="auto", chunk_size=None, device=None, mem
     layout of ``flat_jacobian``).
     """
     if batched is not False and batched is not None:
-        if _check_sparse(sparse) != "off":
-            raise InputError("sparse= with batched= is not supported yet: compute the "
-                             "points one at a time, or pass sparse=False.")
         return _batched_jacobian(f, args, kwargs, argnums, batched, mode, chunk_size,
-                                 memory_limit, device, client)
+                                 memory_limit, device, client, _check_sparse(sparse))
     call = FlatCall(f, args, kwargs, argnums, module_for(device))
     flat = _compute(call, mode, chunk_size, memory_limit, device, sparse=sparse, client=client)
     if _check_sparse(sparse) == "on":
@@ -285,9 +283,14 @@ def jacobian(f, *args, argnums=0, mode="auto", chunk_size=None, device=None, mem
 
 
 def _batched_jacobian(f, args, kwargs, argnums, batched, mode, chunk_size, memory_limit,
-                      device, client=None):
+                      device, client=None, sparse="off"):
     if client is None:
-        from .points import batched_flat_jacobian as engine
+        from functools import partial
+
+        from .points import batched_flat_jacobian
+        engine = partial(batched_flat_jacobian, sparse=sparse)
+    elif sparse != "off":
+        raise InputError("client= with sparse=... is not supported yet: pass one of them.")
     else:
         from .distributed import Cluster, batched_flat_jacobian as on_cluster
         cluster = Cluster.of(client)
@@ -310,6 +313,8 @@ def _batched_jacobian(f, args, kwargs, argnums, batched, mode, chunk_size, memor
     J, (out_shapes, in_shapes, _, _) = engine(
         call, leaves, call.flat_nums, set(call.flat_nums) | set(extra), mode, chunk_size,
         memory_limit)
+    if sparse == "on":
+        return list(J)                 # one csr_array (M, N) per point: the flat J
     return call.jacobian(_unflatten(J, out_shapes, in_shapes, 0, False))
 
 
@@ -383,5 +388,4 @@ def prepare(f, args, argnums=0, kwargs=None):
     return trace_call(call), call
 
 
-output_info = _output_info        # (out_shapes, dtype) of a graph
 check_engine = _check_engine      # the checked (mode, chunk_size, memory_limit)

@@ -16,10 +16,12 @@ NOTE: keyword arguments are passed through to ``f`` as constants, never differen
 ones, so float arrays in them are graph inputs where a graph is reused (``jacfun``): a new
 value is read at every call, never stale.
 """
+import warnings
+
 import numpy as np
 
 from .backend import on_gpu
-from .errors import InputError, TracingError
+from .errors import InputError, PrecisionWarning, TracingError
 from .pytree import flatten, render
 from .tracer import Tracer, trace_function
 
@@ -62,6 +64,8 @@ def differentiable(value, name, xp=np):
         a = xp.asarray(value)
     except Exception as exc:
         raise InputError(f"{name} cannot be read as an array: {exc}") from None
+    if a.dtype.name == "bfloat16" or (a.dtype.kind == "f" and a.dtype.itemsize < 4):
+        a = _widened(a, name)
     kind = a.dtype.kind
     if kind in "iub":
         raise InputError(f"{name} has dtype {a.dtype}; only floating-point inputs can be "
@@ -76,6 +80,41 @@ def differentiable(value, name, xp=np):
         raise InputError(f"{name} has dtype {a.dtype}; jaccli differentiates real "
                          "floating-point arrays only.")
     return a
+
+
+def checked_arguments(args, argnums=0):
+    """(args as a list, argnums tuple, single) for paths that take plain array arguments
+    (``hessian(..., batched=)``): the differentiated ones checked to be float arrays (the
+    InputError of ``jacobian`` otherwise); a container argument is an InputError."""
+    nums, single = argnums_tuple(argnums, len(args))
+    args = list(args)
+    for i, a in enumerate(args):
+        if isinstance(a, (tuple, list, dict)):
+            raise InputError(f"argument {i} is a {type(a).__name__}; this path (batched= "
+                             "Hessians) takes arrays only in this version: pass the arrays "
+                             "as separate arguments.")
+    for i in nums:
+        args[i] = differentiable(args[i], i)
+    return args, nums, single
+
+
+def output_info(graph):
+    """(out_shapes, dtype) of a graph: the dtype of its Jacobian (its float outputs' and
+    inputs' result type)."""
+    shapes = [tuple(o.shape) for o in graph.outputs]
+    dtypes = [o.dtype for o in graph.outputs if o.dtype.kind == "f"]
+    dtype = np.result_type(*dtypes, *[v.dtype for v in graph.inputs]) if dtypes else \
+        np.result_type(*[v.dtype for v in graph.inputs])
+    return shapes, dtype
+
+
+def _widened(a, name):
+    """A float16/bfloat16 argument as float32, with a ``PrecisionWarning`` (the dtype rule:
+    float32 in, float32 out; narrower floats are computed in float32)."""
+    warnings.warn(f"jaccli: {name} has dtype {a.dtype}; it is computed in float32 "
+                  "(float16 and bfloat16 rounding would swamp the derivatives).",
+                  PrecisionWarning, stacklevel=5)
+    return a.astype(np.float32)
 
 
 def _nested_argument(value, name, xp):
@@ -146,7 +185,8 @@ class FlatCall:
                                  "in it or leave it out of argnums.")
         for j in self.flat_nums:
             a = self.leaves[j]
-            if xp is not np or type(a) is not np.ndarray or a.dtype.kind != "f":
+            if xp is not np or type(a) is not np.ndarray or a.dtype.kind != "f" \
+                    or a.dtype.itemsize < 4:
                 self.leaves[j] = differentiable(a, self.leaf_name(j), xp)
         self.out_tree = None
 

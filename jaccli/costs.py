@@ -114,6 +114,12 @@ def _flops(e, active_in):
     return 0
 
 
+def eqn_flops(e):
+    """BLAS flops of equation ``e`` per seed (one tangent row): what one row of its products
+    costs (``threads`` sizes BLAS calls by it)."""
+    return _flops(e, 1)
+
+
 def analyze(graph):
     """Per-seed costs of each mode: {'fwd'|'rev': {'bytes', 'flops', 'peak'}}, plus
     'eqns' (equations a sweep visits) and 'tape' (bytes of the stored primal values)."""

@@ -2,7 +2,7 @@
 one cotangent), on arrays or pytrees of arrays (``jaccli.arguments.FlatCall``)."""
 import numpy as np
 
-from .arguments import FlatCall, as_array, matching, trace_call
+from .arguments import FlatCall, as_array, matching, output_info, trace_call
 from .errors import InputError
 from .interpret import jvp_sweep, vjp_sweep
 from .ir import Var
@@ -32,7 +32,8 @@ def jvp(f, primals, tangents):
     with np.errstate(all="ignore"):
         outs = jvp_sweep(graph, graph.values, ts)
     ys = _primal_outputs(graph)
-    dots = [np.zeros(np.shape(y), dtype=float) if t is None else as_array(t)
+    dtype = output_info(graph)[1]
+    dots = [np.zeros(np.shape(y), dtype=dtype) if t is None else as_array(t)
             for y, t in zip(ys, outs)]
     return call.outputs(ys), call.outputs(dots)
 
@@ -46,6 +47,7 @@ def vjp(f, *primals, **kwargs):
     graph = trace_call(call)
     ys = _primal_outputs(graph)
     out_tree = call.out_tree
+    dtype = output_info(graph)[1]
 
     def vjp_fn(cotangent):
         if out_tree.kind in ("tuple", "list") and type(cotangent) in (tuple, list) \
@@ -55,7 +57,7 @@ def vjp(f, *primals, **kwargs):
         cts = matching(out_tree, cotangent, "cotangents", "the output")
         arrs = []
         for i, (c, y) in enumerate(zip(cts, ys)):
-            c = as_array(c, dtype=np.float64)
+            c = as_array(c, dtype=dtype)
             if c.shape != np.shape(y):
                 name = call.out_names()[i]
                 where = f"cotangent {i}" + (f" (the output at {name})" if name else "")

@@ -16,3 +16,10 @@ class InputError(JaccliError):
 
 class ComputeError(JaccliError):
     """A failure while computing: memory budget exceeded, non-finite values..."""
+
+
+class PrecisionWarning(UserWarning):
+    """A float16 or bfloat16 argument was computed in float32 (jaccli's dtype rule: float32
+    in, float32 out; float64 in, float64 out; mixed arguments promote as NumPy does; inputs
+    narrower than float32 are widened to float32, with this warning, since their rounding
+    would swamp the derivatives)."""

@@ -21,6 +21,8 @@ sparse path reads each entry once (star colouring), so its result is symmetric e
 """
 from dataclasses import dataclass
 
+import functools
+
 import numpy as np
 
 from .api import check_engine, output_info
@@ -317,7 +319,7 @@ def _to_tensor(J, d):
 
 
 def hessian(f, *args, argnums=0, sparse=False, mode="auto", chunk_size=None,
-            memory_limit=None, **kwargs):
+            memory_limit=None, batched=False, **kwargs):
     """The second derivatives of ``f`` at ``args`` (forward over reverse, batched).
 
     Shapes follow JAX's ``hessian``: a scalar f gives ``x.shape + x.shape``; an f with output
@@ -332,7 +334,18 @@ def hessian(f, *args, argnums=0, sparse=False, mode="auto", chunk_size=None,
         a star (or acyclic) colouring and one compressed forward sweep per colour.
     mode: the outer sweeps over the derivative graph: "fwd" (forward over reverse), "rev" or
         "auto" (the planner's choice). chunk_size, memory_limit: as for ``jacobian``.
+    batched: as for ``jacobian``: True (every argument in ``argnums`` carries a leading axis
+        of P points) or a tuple of further batched arguments; the result gets a leading
+        (P,) axis, computed by batched sweeps over all points (``jaccli.hessian_points``).
+    dtypes: as for ``jacobian`` (float32 in, float32 out; float16 computed in float32).
     """
+    if batched is not False and batched is not None:
+        if sparse:
+            raise InputError("hessian(..., sparse=True) with batched= is not supported yet: "
+                             "pass one of them.")
+        from .hessian_points import batched_hessian
+        g = functools.partial(f, **kwargs) if kwargs else f
+        return batched_hessian(g, args, argnums, batched, mode, chunk_size, memory_limit)
     if sparse:
         return sparse_hessian(f, *args, argnums=argnums, **kwargs).matrix
     flat = flat_hessian(f, args, argnums, mode, chunk_size, memory_limit, compress=True,

@@ -310,7 +310,7 @@ def _signature(args, nums):
         if i in nums:
             if type(a) is float:
                 a = values[i] = np.array(a)
-            elif type(a) is not np.ndarray or a.dtype.kind != "f":
+            elif type(a) is not np.ndarray or a.dtype.kind != "f" or a.dtype.itemsize < 4:
                 a = values[i] = api.differentiable(a, i)
             key.append((a.shape, a.dtype.char))
         elif type(a) is np.ndarray:

@@ -21,9 +21,12 @@ from .errors import InputError
 from .interpret import evaluate
 from .planner import default_budget, make_plan
 from .sweeps import Seeds, flat_size, sweep_chunk
+from .threads import blas_threads
 from .tracer import trace_function
 
 POINTS_CHUNK_BYTES = 16 * 1024 ** 2   # per point chunk (Lorenz at 10^6 points: best of 1-32 MB)
+COMPRESSED_CHUNK_BYTES = 64 * 1024 ** 2   # compressed sweeps (Brusselator n = 2048 at 200
+                                          # points: 108 ms at 16 MB, 60-62 at 64-128 MB)
 
 
 class BranchWarning(UserWarning):
@@ -46,15 +49,20 @@ def batch_size(args, batched):
 
 
 def batched_flat_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit,
-                          sweeper=None):
+                          sweeper=None, sparse="off", on_plan=None):
     """Flat Jacobians at every point: an array (B, M, N), and (output shapes, differentiated
     input shapes, mode used, number of outputs or None for a single array). ``batched``:
     indices of the arguments with a leading batch axis (a superset of ``argnums``).
 
     The plan (mode and seeds per sweep) is made once, from the first trace; the traces of
     other paths, if any, have the same M x N and reuse it. ``sweeper``: a stand-in for
-    ``sweep_points`` with its arguments (``distributed``: the point chunks as tasks)."""
-    sweeper = sweep_points if sweeper is None else sweeper
+    ``sweep_points`` with its arguments (``distributed``: the point chunks as tasks).
+
+    ``sparse``: 'off'; 'on' (the result an object array (B,) of csr_array (M, N), from
+    compressed sweeps on each trace's pattern: ``sparse.batched``); 'auto' (compressed sweeps
+    where the planner finds them cheaper, the dense (B, M, N) result). ``on_plan(plan)``: once,
+    with the plan made at the first trace."""
+    dense_sweeper = sweep_points if sweeper is None else sweeper
     B = batch_size(args, batched)
     traced = tuple(sorted(batched))
     wrt = [traced.index(i) for i in argnums]
@@ -67,8 +75,15 @@ def batched_flat_jacobian(f, args, argnums, batched, mode, chunk_size, memory_li
             out_shapes = [tuple(o.shape) for o in graph.outputs]
             in_shapes = [tuple(graph.inputs[k].shape) for k in wrt]
             plan = make_plan(graph, flat_size(out_shapes), flat_size(in_shapes), mode,
-                             chunk_size)
+                             chunk_size, dense_result=sparse != "on")
+            if sparse != "off":
+                from .sparse.jacobian import plan_sparse
+                plan = plan_sparse(graph, plan, required=sparse == "on", wrt=wrt, mode=mode,
+                                   points=B)
+            if on_plan is not None:
+                on_plan(plan)
             info = (out_shapes, in_shapes, plan.mode, n_out)
+        sweeper = _sweeper_for(graph, plan, sparse, wrt, dense_sweeper)
         everywhere = groups == 0 and not graph.point_dependent
         inputs = [args[i] if everywhere else args[i][remaining] for i in traced]
         taken = _points_on_this_path(graph, inputs, remaining.size)
@@ -77,7 +92,7 @@ def batched_flat_jacobian(f, args, argnums, batched, mode, chunk_size, memory_li
         if everywhere:
             return part, info
         if J is None:
-            J = np.zeros((B,) + part.shape[1:])
+            J = np.zeros((B,) + part.shape[1:], part.dtype)
         J[remaining[taken]] = part
         remaining = remaining[~taken]
         groups += 1
@@ -86,6 +101,29 @@ def batched_flat_jacobian(f, args, argnums, batched, mode, chunk_size, memory_li
                       f"computed in {groups} groups, one trace per path they take.",
                       BranchWarning, stacklevel=3)
     return J, info
+
+
+def _sweeper_for(graph, plan, sparse, wrt, dense_sweeper):
+    """The sweeps for the points on ``graph``'s path: compressed ones on its own pattern (a
+    local pattern differs from trace to trace), or dense ones where there is nothing to
+    compress (with ``sparse`` 'on' each point's J then becomes a csr_array)."""
+    compressed = sparse != "off" and plan.compressed is not None
+    if compressed:
+        from .sparse.jacobian import sparsity
+        compressed = sparsity(graph, wrt) is not None         # None: this path is dense
+    if compressed:
+        from .sparse.batched import sweep_points_compressed
+
+        def compressed_sweeps(g, x, w, p, memory_limit):
+            return sweep_points_compressed(
+                g, x, w, p, sweep_dtype(g, w),
+                lambda seeds, count: point_chunk(g, seeds, count, memory_limit,
+                                                 COMPRESSED_CHUNK_BYTES), sparse)
+        return compressed_sweeps
+    if sparse != "on":
+        return dense_sweeper
+    from .sparse.batched import dense_to_csr_per_point
+    return lambda *a: dense_to_csr_per_point(dense_sweeper(*a))
 
 
 def _points_on_this_path(graph, inputs, count):
@@ -106,13 +144,20 @@ def _points_on_this_path(graph, inputs, count):
     return ok | taken
 
 
-def point_chunk(graph, seeds, count, memory_limit):
-    """Points per chunk: what fits the memory budget (or POINTS_CHUNK_BYTES) with ``seeds``
-    seeds per sweep."""
+def point_chunk(graph, seeds, count, memory_limit, default=None):
+    """Points per chunk: what fits the memory budget (or ``default``, POINTS_CHUNK_BYTES
+    unless given) with ``seeds`` seeds per sweep."""
     per_point = bytes_per_seed(graph) * (seeds + 1)
-    budget = POINTS_CHUNK_BYTES if memory_limit is None else min(int(memory_limit),
-                                                                 default_budget())
+    default = POINTS_CHUNK_BYTES if default is None else default
+    budget = default if memory_limit is None else min(int(memory_limit), default_budget())
     return max(1, min(count, budget // per_point))
+
+
+def sweep_dtype(graph, wrt):
+    """The dtype of the Jacobians: NumPy's promotion of the float outputs and the
+    differentiated inputs (float32 in, float32 out)."""
+    floats = [o.dtype for o in graph.outputs if o.dtype.kind == "f"]
+    return np.result_type(*floats, *[graph.inputs[k].dtype for k in wrt])
 
 
 def sweep_points(graph, inputs, wrt, plan, memory_limit, step=None):
@@ -123,15 +168,17 @@ def sweep_points(graph, inputs, wrt, plan, memory_limit, step=None):
     seeds_total, width = (plan.N, plan.M) if mode == "fwd" else (plan.M, plan.N)
     step = point_chunk(graph, K, count, memory_limit) if step is None else step
     # Sweeps give (seeds, points, other): fill that layout, return a (points, M, N) view.
-    out = np.empty((seeds_total, count, width))
-    for p0 in range(0, count, step):
-        part = [x[p0:p0 + step] for x in inputs]
-        env = evaluate(graph, part)
-        lead = (part[0].shape[0],)
-        for s0 in range(0, seeds_total, K):
-            s1 = min(s0 + K, seeds_total)
-            out[s0:s1, p0:p0 + lead[0]] = sweep_chunk(
-                graph, env, mode, Seeds.identity(s0, s1, np.float64), lead, wrt)
+    dtype = sweep_dtype(graph, wrt)
+    out = np.empty((seeds_total, count, width), dtype)
+    with blas_threads(graph, min(K, seeds_total) * step):
+        for p0 in range(0, count, step):
+            part = [x[p0:p0 + step] for x in inputs]
+            env = evaluate(graph, part)
+            lead = (part[0].shape[0],)
+            for s0 in range(0, seeds_total, K):
+                s1 = min(s0 + K, seeds_total)
+                out[s0:s1, p0:p0 + lead[0]] = sweep_chunk(
+                    graph, env, mode, Seeds.identity(s0, s1, dtype), lead, wrt)
     return out.transpose(1, 2, 0) if mode == "fwd" else out.transpose(1, 0, 2)
 
 

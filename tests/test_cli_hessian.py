@@ -132,9 +132,38 @@ def test_sparse_on_with_npy_is_a_usage_error(configs, tmp_path):
     assert result.exit_code == 2 and ".npz" in result.stderr
 
 
-def test_batch_is_not_supported_yet(configs):
-    result = run("hessian", configs / "seed.yaml", "--batch", "-o", "-")
-    assert result.exit_code == 2 and "not supported yet" in result.stderr
+def test_batch_writes_one_hessian_per_point(configs, tmp_path):
+    x1, x2 = np.array([2.0, 3.0, 0.5, 4.0]), np.array([5.0, 1.0, -2.0, 0.25])
+    result = run("hessian", configs / "seed.yaml", "--batch", "--input", f"x1={x1.tolist()}",
+                 "--input", f"x2={x2.tolist()}", "-o", tmp_path / "H.npy")
+    assert result.exit_code == 0, result.output
+    H = np.load(tmp_path / "H.npy")
+    assert H.shape == (4, 2, 2) and H.dtype == np.float64
+    expect = np.stack([[[-1 / a ** 2, 1.0], [1.0, np.sin(b)]] for a, b in zip(x1, x2)])
+    np.testing.assert_allclose(H, expect, rtol=1e-13, atol=1e-15)
+
+
+def test_batch_over_a_vector_input_through_a_pipe(configs, tmp_path):
+    X = np.random.default_rng(5).uniform(-1.5, 1.5, (3, 200))
+    np.save(tmp_path / "X.npy", X)
+    result = run("hessian", configs / "rosenbrock.yaml", "--batch", "--input",
+                 f"x={tmp_path / 'X.npy'}", "-o", "-")
+    assert result.exit_code == 0, result.stderr
+    H = np.load(io.BytesIO(result.stdout_bytes))
+    assert H.shape == (3, 200, 200)
+    for p in range(3):
+        np.testing.assert_allclose(H[p], rosenbrock_hessian(X[p]), rtol=1e-12, atol=1e-9)
+
+
+def test_batch_usage_errors(configs, tmp_path):
+    two = ["--input", "x1=[2.0, 3.0]", "--input", "x2=[1.0, 2.0]"]
+    result = run("hessian", configs / "seed.yaml", "--batch", *two, "--sparse", "on", "-o",
+                 tmp_path / "H.npz")
+    assert result.exit_code == 2 and "--batch" in result.stderr
+    result = run("hessian", configs / "seed.yaml", "--batch", *two, "-o", tmp_path / "H.csv")
+    assert result.exit_code == 2 and ".npy" in result.stderr
+    result = run("hessian", configs / "seed.yaml", "--batch", "-o", tmp_path / "H.npy")
+    assert result.exit_code == 2 and "leading batch axis" in result.stderr
 
 
 def test_memory_limit_and_explain(configs, tmp_path):

@@ -107,11 +107,6 @@ def test_small_and_dense_problems_are_not_looked_at():
     assert d["pattern"] == "dense"
 
 
-def test_sparse_with_batched_points_is_refused():
-    with pytest.raises(jaccli.InputError, match="batched"):
-        jaccli.jacobian(np.sin, np.ones((3, 2)), batched=True, sparse=True)
-
-
 def test_bad_sparse_value():
     with pytest.raises(jaccli.InputError, match="sparse="):
         jaccli.jacobian(np.sin, np.ones(3), sparse="yes")

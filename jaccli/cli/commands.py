@@ -55,7 +55,9 @@ def main():
                    "then compute.")
 @click.option("--batch", is_flag=True,
               help="Every input carries a leading batch axis (one row per point): write the "
-                   "(B, M, N) stack of Jacobians, computed in one batched sweep. npy only.")
+                   "(B, M, N) stack of Jacobians, computed in one batched sweep, as npy. With "
+                   "--sparse on: one sparse (B*M, N) matrix, point p's J in rows p*M to "
+                   "p*M+M-1 (.npz in scipy.sparse.save_npz layout, or .mtx).")
 @cluster_options
 @running.reporting_errors
 def jacobian(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, device, output,
@@ -89,8 +91,13 @@ def jacobian(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse,
     A J larger than the memory budget (--memory-limit, default a quarter of the available
     memory) that goes to a .npy file is written into it chunk by chunk, memory-mapped.
     """
-    if batch and sparse == "on":
-        raise InputError("--sparse on with --batch is not supported yet; drop one.")
+    if sparse == "on" and batch:
+        if scheduler or workers:
+            raise InputError("--sparse on with --batch runs here, not on a cluster, in this "
+                             "version: drop --scheduler/--workers, or use --sparse auto.")
+        from jaccli.cli import batched_sparse
+        return batched_sparse.run(spec, inputs, inputs_under, mode, chunk_size, memory_limit,
+                                  device, output, fmt, allow_nonfinite)
     if (scheduler or workers) and device != "cpu":
         raise InputError("--scheduler and --workers run on the cluster's CPUs in this "
                          "version; drop --device cuda.")
@@ -105,7 +112,7 @@ def jacobian(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse,
     with running.cluster(scheduler, workers) as cluster:
         if batch:
             return _batched(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device,
-                            output, fmt, allow_nonfinite, cluster)
+                            output, fmt, allow_nonfinite, cluster, sparse)
         return _flat(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, device,
                      output, fmt, npz_blocks, allow_nonfinite, explain, cluster)
 
@@ -185,7 +192,7 @@ def _sparse(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device, 
 
 
 def _batched(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device, output, fmt,
-             allow_nonfinite, cluster=None):
+             allow_nonfinite, cluster=None, sparse="off"):
     """``jacobian --batch``: the (B, M, N) stack of Jacobians, as .npy."""
     from jaccli.cli import output as out
     if device != "cpu":
@@ -198,7 +205,7 @@ def _batched(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device,
         return _batched_on_cluster(spec_obj, mode, chunk_size, memory_limit, output,
                                    allow_nonfinite, cluster)
     stack, layout, used = running.batched_flat_jacobian(spec_obj, mode, chunk_size,
-                                                        memory_limit)
+                                                        memory_limit, sparse=sparse)
     _check_stack(stack, layout, allow_nonfinite)
     _write_stack(stack, layout, used, output)
 
@@ -275,9 +282,13 @@ def _write_stack(stack, layout, used, output):
               help="Also show how the sweeps split into tasks on a Dask cluster of N "
                    "workers (tasks, seeds per task, est. time per task), or that it does "
                    "not pay.")
+@click.option("--batch", is_flag=True,
+              help="Plan jacobian --batch: every input carries a leading batch axis; the plan "
+                   "is made at the first point and serves every point (a local pattern: "
+                   "points on other branches get their own pattern, group by group).")
 @running.reporting_errors
 def plan(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, as_json,
-         for_hessian, workers=None):
+         for_hessian, workers=None, batch=False):
     """Show how jaccli would compute SPEC's Jacobian, and why.
 
     Lists the inputs and outputs with their sizes, M and N, the sweeps, chunk size and peak
@@ -292,17 +303,29 @@ def plan(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, as_
       jaccli plan configs/large.yaml --workers 4
     """
     from jaccli.api import plan as make_plan
-    spec_obj = running.load(spec, inputs, memory_limit=memory_limit, inputs_under=inputs_under)
-    layout = running.layout_of(spec_obj)
+    spec_obj = running.load(spec, inputs, batch=batch, memory_limit=memory_limit,
+                            inputs_under=inputs_under)
+    point = [x[0] for x in spec_obj.inputs] if batch else spec_obj.inputs
+    layout = running.layout_of(spec_obj, in_shapes=[x.shape for x in point] if batch else None)
+    if batch and (for_hessian or workers is not None):
+        raise InputError("plan --batch plans jacobian --batch; drop --hessian and --workers.")
     if for_hessian:
         from jaccli.cli import hessian as second
         second.scalar_spec(spec, spec_obj)
         data = second.plan_data(spec_obj, mode, chunk_size, memory_limit)
     else:
-        result = make_plan(spec_obj.function, spec_obj.inputs, argnums=spec_obj.argnums,
+        result = make_plan(spec_obj.function, point, argnums=spec_obj.argnums,
                            mode=mode, chunk_size=chunk_size, memory_limit=memory_limit,
                            sparse=sparse)
         data = dict(result.to_dict())
+    if batch:
+        data["points"] = int(spec_obj.inputs[0].shape[0])
+        data["points_reason"] = (
+            f"planned at the first of {data['points']} points; the plan (and, compressed, "
+            "the pattern and colouring) serves every point on the same path" + (
+                "; the pattern is local: points on other branches are grouped by path, "
+                "each group coloured on its own pattern" if data.get("pattern") == "local"
+                else ""))
     data["inputs"] = _sizes(layout.in_names, layout.in_shapes)
     data["outputs"] = _sizes(layout.out_names, layout.out_shapes)
     if workers is not None and for_hessian:
@@ -318,6 +341,9 @@ def plan(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, as_
     display.print_plan(data, layout, console)
     if "cluster" in data:
         console.print(display.cluster_sentence(data["cluster"]), markup=False, soft_wrap=True)
+    if "points_reason" in data:
+        console.print(data["points_reason"][0].upper() + data["points_reason"][1:] + ".",
+                      markup=False)
 
 
 def _sizes(names, shapes):
@@ -463,7 +489,10 @@ def check(spec, inputs, inputs_under, chunk_size, rtol, for_hessian):
               help="Write H even if it has NaN or inf entries (exit 0, with a warning).")
 @click.option("--explain", is_flag=True,
               help="Print the plan (or the sparse colouring) to stderr, then compute.")
-@click.option("--batch", is_flag=True, help="Not supported yet for Hessians.")
+@click.option("--batch", is_flag=True,
+              help="Every input carries a leading batch axis (one row per point): write the "
+                   "(P, N, N) stack of Hessians, one per point, computed by batched sweeps "
+                   "over all points. npy only.")
 @running.reporting_errors
 def hessian(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, output, fmt,
             allow_nonfinite, explain, batch):

@@ -49,9 +49,8 @@ def run(spec_ref, inputs, inputs_under, mode, chunk_size, memory_limit, output, 
         allow_nonfinite, explain, batch):
     """The body of `jaccli hessian`."""
     if batch:
-        raise InputError("--batch is not supported yet for jaccli hessian: compute one point "
-                         "at a time (--input NAME=VALUE), or jaccli jacobian --batch for first "
-                         "derivatives.")
+        return run_batch(spec_ref, inputs, inputs_under, mode, chunk_size, memory_limit,
+                         output, fmt, sparse, allow_nonfinite)
     spec = running.load(spec_ref, inputs, memory_limit=memory_limit, inputs_under=inputs_under)
     scalar_spec(spec_ref, spec)
     running.check_point(spec, allow_nonfinite)
@@ -80,6 +79,48 @@ def run(spec_ref, inputs, inputs_under, mode, chunk_size, memory_limit, output, 
     else:
         view = dense if dense is not None else H.toarray()
         display.console().print(_view(view, layout, how))
+
+
+def run_batch(spec_ref, inputs, inputs_under, mode, chunk_size, memory_limit, output, fmt,
+              sparse, allow_nonfinite):
+    """`jaccli hessian --batch`: one (N, N) Hessian per point, the (P, N, N) stack as .npy,
+    by batched sweeps over all points (``jaccli.hessian_points``)."""
+    from jaccli.hessian_points import batched_flat_hessian
+    if sparse == "on":
+        raise InputError("--sparse on with --batch is not supported yet for jaccli hessian: "
+                         "drop --sparse on for the dense (P, N, N) stack.")
+    if (fmt or _format_for(output)) != "npy":
+        raise InputError("hessian --batch writes a (P, N, N) .npy only; use -o FILE.npy or "
+                         "-o -.")
+    spec = running.load(spec_ref, inputs, batch=True, memory_limit=memory_limit,
+                        inputs_under=inputs_under)
+    scalar_spec(spec_ref, spec)
+    layout = out.Layout(spec.input_names, [x.shape[1:] for x in spec.inputs],
+                        spec.input_names, [x.shape[1:] for x in spec.inputs])
+    points = spec.inputs[0].shape[0]
+    with running.progress(f"Hessians at {points} points"):
+        T, info = batched_flat_hessian(spec.function, list(spec.inputs), spec.argnums,
+                                       set(spec.argnums), mode, chunk_size, memory_limit)
+    stack = np.ascontiguousarray(T[:, 0], dtype=np.float64)
+    bad = ~np.isfinite(stack)
+    if bad.any():
+        p, i, j = (int(k) for k in np.argwhere(bad)[0])
+        problem = (f"{int(bad.sum())} Hessian entries are NaN or inf; the first is at point "
+                   f"{p}, row {layout.row_label(i)}, column {layout.col_label(j)}.")
+        if not allow_nonfinite:
+            raise ComputeError(problem + " Check that the points lie in the function's "
+                                         "domain, or pass --allow-nonfinite.")
+        display.warning(problem)
+    what = f"{points} Hessians ({layout.N} x {layout.N} each, {info['mode']} over {info['inner']})"
+    if output == "-" or (output is None and not out.stdout_is_terminal()):
+        out.write_stdout(stack, layout, "npy", out.stdout_stream())
+        if output is None:
+            out.tell_where_bytes_went(what, "npy")
+    elif output is not None:
+        out.write_file(stack, layout, "npy", output)
+        display.message(f"wrote {what} to {output} as npy")
+    else:
+        display.message(f"{what}; write them with -o FILE.npy")
 
 
 def _nonfinite(H, dense, layout):

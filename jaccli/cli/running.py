@@ -45,7 +45,7 @@ def reporting_errors(command):
         display.reset()
         spec = kwargs.get("spec", "")
         try:
-            with _signals_stop(), _deadline(timeout):
+            with _signals_stop(), _deadline(timeout), _warnings_as_messages():
                 return command(*args, **kwargs)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
@@ -69,6 +69,28 @@ def reporting_errors(command):
             display.error(text)
             sys.exit(code)
     return wrapper
+
+
+@contextlib.contextmanager
+def _warnings_as_messages():
+    """jaccli's own warnings (``points.BranchWarning``, ``errors.PrecisionWarning``) as one
+    plain 'warning:' line on stderr each, once per message, instead of Python's
+    'file:line: Category: text' form; other warnings as Python shows them."""
+    import warnings
+    shown, previous = set(), warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if not category.__module__.startswith("jaccli"):
+            return previous(message, category, filename, lineno, file, line)
+        text = str(message).removeprefix("jaccli: ")
+        if text not in shown:
+            shown.add(text)
+            display.warning(text)
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = previous
 
 
 def _remove_temporaries():
@@ -243,15 +265,21 @@ def progress(text):
     return display.console().status(text)
 
 
-def batched_flat_jacobian(spec, mode, chunk_size=None, memory_limit=None):
-    """(J of shape (B, M, N) as float64, layout of one point's J, mode used): the Jacobian
-    at every point of a spec whose inputs all carry a leading batch axis."""
+def batched_flat_jacobian(spec, mode, chunk_size=None, memory_limit=None, sparse="off"):
+    """(J, layout of one point's J, mode used): the Jacobian at every point of a spec whose
+    inputs all carry a leading batch axis. J: (B, M, N) float64; with ``sparse`` 'on' one
+    float64 csr_array (B * M, N), point p's J in rows p * M ... p * M + M - 1 ('auto':
+    compressed sweeps where they pay, the dense stack)."""
     from jaccli.points import batched_flat_jacobian as engine
     with progress(f"Jacobians at {spec.inputs[0].shape[0]} points"):
         J, (out_shapes, in_shapes, used, _) = engine(
             spec.function, list(spec.inputs), spec.argnums, set(spec.argnums), mode,
-            chunk_size, memory_limit)
-    return J.astype(np.float64, copy=False), layout_of(spec, out_shapes, in_shapes), used
+            chunk_size, memory_limit, sparse=sparse)
+    layout = layout_of(spec, out_shapes, in_shapes)
+    if sparse == "on":
+        from jaccli.sparse.batched import vstack_points
+        return vstack_points(list(J)).astype(np.float64), layout, used
+    return J.astype(np.float64, copy=False), layout, used
 
 
 @contextlib.contextmanager

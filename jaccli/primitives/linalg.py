@@ -162,11 +162,21 @@ jvp_rules[einsum_p], vjp_rules[einsum_p] = _einsum_jvp, _einsum_vjp
 
 # ---------------------------------------------------------------- solve, inv, det
 
-def lsolve(a, b, vec):
+def lsolve(a, b, vec, ra=2, rb=None):
     """``np.linalg.solve(a, b)`` with leading axes on either operand; ``vec``: b is a
     (stack of) vector(s) rather than matrices. One LU for every right-hand side when ``a``
-    is a single matrix."""
+    is a single matrix. ``ra``, ``rb``: the logical ranks of a and b (default: no logical
+    batch axes on a, b's as it comes).
+
+    NOTE: leading axes. When a and b have logical batch axes of different ranks (a (3, 3)
+    against b (2, 3, 3)), NumPy's right-aligned broadcasting would pair a's leading (point)
+    axes with b's logical batch axes: each operand is first lifted (``lift``) to the common
+    logical batch rank, behind its leading axes."""
     n = a.shape[-1]
+    if rb is not None and a.ndim + b.ndim > ra + rb:          # leading axes somewhere
+        core = 1 if vec else 2
+        r = max(ra - 2, rb - core)
+        a, b = lift(a, ra, r + 2), lift(b, rb, r + core)
     if a.ndim == 2:
         if vec:
             return np.linalg.solve(a, b.reshape(-1, n).T).T.reshape(b.shape)
@@ -190,7 +200,7 @@ def _nonsingular(a, result):
 
 
 def _solve_impl(a, b, vec):
-    return _nonsingular(a, lsolve(a, b, vec))
+    return _nonsingular(a, lsolve(a, b, vec, np.ndim(a), np.ndim(b)))
 
 
 solve_p = primitive("solve", _solve_impl, "linalg")
@@ -199,11 +209,13 @@ solve_p = primitive("solve", _solve_impl, "linalg")
 def _solve_jvp(e, xs, out, ts):
     a, vec = xs[0], e.params["vec"]
     ra, rb = (len(s) for s in e.in_shapes)
-    rhs = ts[1]
+    rhs, r_rhs = ts[1], rb
     if ts[0] is not None:
-        ta_x = lmatmul(ts[0], out, ra, rb)
-        rhs = -ta_x if rhs is None else rhs - ta_x
-    return lsolve(a, rhs, vec)
+        ro = len(e.out.shape)
+        ta_x = lmatmul(ts[0], out, ra, ro)
+        rhs = -ta_x if rhs is None else lift(rhs, rb, ro) - ta_x
+        r_rhs = ro
+    return lsolve(a, rhs, vec, ra, r_rhs)
 
 
 def _solve_vjp(e, xs, out, ct, needs):
@@ -211,7 +223,7 @@ def _solve_vjp(e, xs, out, ct, needs):
     sa, sb = e.in_shapes
     ro = len(e.out.shape)
     lead = ct.ndim - ro
-    ctb = lsolve(mT(a), ct, vec)
+    ctb = lsolve(mT(a), ct, vec, len(sa), ro)
     cta = None
     if needs[0]:
         g = -(ctb[..., :, None] * out[..., None, :]) if vec else -lmatmul(ctb, mT(out), ro, ro)
@@ -324,7 +336,8 @@ vjp_rules[diagonal_p] = _diagonal_vjp
 eval_rules[matmul_p] = lambda e, xs: lmatmul(xs[0], xs[1], *(len(s) for s in e.in_shapes))
 eval_rules[einsum_p] = lambda e, xs: _einsum_lead(
     *_split_subscripts(e.params["subscripts"]), xs, [len(s) for s in e.in_shapes])
-eval_rules[solve_p] = lambda e, xs: lsolve(xs[0], xs[1], e.params["vec"])
+eval_rules[solve_p] = lambda e, xs: lsolve(xs[0], xs[1], e.params["vec"],
+                                           *(len(s) for s in e.in_shapes))
 eval_as_linear(diagonal_p)
 for _p in (inv_p, det_p, logabsdet_p, signdet_p, pinv_p):
     eval_on_trailing_axes(_p)

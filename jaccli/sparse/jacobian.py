@@ -202,20 +202,21 @@ def to_dense(J, out=None):
 
 
 
-def plan_sparse(graph, plan, required, wrt=None, mode="auto"):
+def plan_sparse(graph, plan, required, wrt=None, mode="auto", points=1):
     """Add the sparse side to a dense ``plan``: detect and colour (where it may pay, or always
     when ``required``), estimate each compressed method, and pick compressed sweeps when they
     are cheaper than the dense plan (``required``: whenever a pattern was found). Sets
     ``plan.sparse`` (what ``plan.to_dict()`` adds: nnz, density, pattern kind, colours per
     direction and per ordering tried, sweeps and estimates) and ``plan.compressed``. A forced
-    ``mode`` ('fwd', 'rev') compresses in that direction."""
+    ``mode`` ('fwd', 'rev') compresses in that direction. ``points``: how many points the
+    pattern will serve (``batched=``): detection is paid once for all of them."""
     M, N = plan.M, plan.N
     if not required and min(M, N) <= MIN_SEEDS:
         plan.sparse = {"pattern": None, "sparse_reason": f"not looked for: {min(M, N)} "
                        "seeds at most, as cheap as any colouring"}
         return plan
     dense = plan.modes[plan.mode]["est_seconds"]
-    if not required and not worth_looking(graph, M, N, dense):
+    if not required and not worth_looking(graph, M, N, dense * points):
         plan.sparse = {"pattern": None, "sparse_reason": "not looked for: finding it would "
                        "cost more than compressed sweeps could save"}
         return plan

@@ -49,6 +49,14 @@ case("kron", np.kron, normal((2, 2), (2, 3)), argnums=M)
 case("kron-1d", np.kron, normal((2,), (3,)), argnums=M)
 case("solve-vec", np.linalg.solve, well_conditioned(3, (3,)), argnums=M)
 case("solve-mat", np.linalg.solve, well_conditioned(3, (3, 2)), argnums=M)
+# logical batch axes of different ranks (a single a against a stack of b, and the reverse):
+# with points in front, NumPy's broadcasting would pair the point axis with the stack axis
+case("solve-broadcast-rhs", np.linalg.solve,
+     lambda r: (r.standard_normal((3, 3)) + 4 * np.eye(3), r.standard_normal((2, 3, 3))),
+     argnums=M)
+case("solve-broadcast-a", np.linalg.solve,
+     lambda r: (r.standard_normal((2, 3, 3)) + 4 * np.eye(3), r.standard_normal((3, 3))),
+     argnums=M)
 case("inv", np.linalg.inv, well_conditioned(3))
 case("det", np.linalg.det, well_conditioned(3))
 case("det-2x2", np.linalg.det, normal((2, 2)))
