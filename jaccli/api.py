@@ -174,10 +174,16 @@ def _compute(call, mode, chunk_size, memory_limit, device, out_path=None,
         if plan.compressed is not None:
             from .sparse.jacobian import compressed_jacobian, to_dense
             chunks = {m: plan.modes[m]["chunk_size"] for m in ("fwd", "rev")}
-            splits = []
+            splits, seed_tasks = [], None
+            if client is not None:
+                from .distributed import run_seed_tasks
+
+                def seed_tasks(graph, plan, seeds, wrt, progress):
+                    return run_seed_tasks(graph, plan, client, dtype, progress=progress,
+                                          seeds=seeds, wrt=wrt)
             J = compressed_jacobian(graph, graph.values, graph.sparsity[None],
                                     plan.compressed, chunks, dtype, progress=progress,
-                                    cluster=client, tasks=splits)
+                                    seed_tasks=seed_tasks, tasks=splits)
             tasks = max(splits, key=lambda s: s.tasks) if splits else None
             if _check_sparse(sparse) != "on":
                 J = to_dense(J, None if memmap is None else _open_memmap(memmap, J))

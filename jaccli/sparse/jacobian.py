@@ -143,16 +143,17 @@ def compressed_estimates(sp_info, costs, chunk_sizes, uses=1):
 
 
 def compressed_jacobian(graph, env, sp_info, method, chunk_sizes, dtype, wrt=None,
-                        progress=None, cluster=None, tasks=None):
+                        progress=None, seed_tasks=None, tasks=None):
     """The flat Jacobian as a ``scipy.sparse.csr_array`` (M, N) with ``sp_info``'s pattern,
     from the compressed sweeps of ``method`` in chunks of ``chunk_sizes[mode]`` colours.
-    ``cluster``: a ``distributed.Cluster``: the colour groups' chunks run there as tasks
-    (``env`` must then be the graph's own values); each sweep direction's TaskSplit is
-    appended to the list ``tasks``."""
+    ``seed_tasks(graph, plan, seeds, wrt, progress)``: runs the (count, total) seed matrix's
+    chunks as tasks on a cluster (``distributed.run_seed_tasks`` with its cluster; ``env``
+    must then be the graph's own values) and returns (block, TaskSplit); each sweep
+    direction's TaskSplit is appended to the list ``tasks``."""
     from .recovery import recover_bicolor, recover_columns, recover_rows
     P = sp_info.pattern
     c = sp_info.coloring(method)
-    where = (graph, env, chunk_sizes, dtype, wrt, progress, cluster, tasks)
+    where = (graph, env, chunk_sizes, dtype, wrt, progress, seed_tasks, tasks)
     if method == "fwd":
         return recover_columns(P, _swept("fwd", c, *where), c)
     if method == "rev":
@@ -162,7 +163,7 @@ def compressed_jacobian(graph, env, sp_info, method, chunk_sizes, dtype, wrt=Non
     return recover_bicolor(P, B_cols, B_rows, c)
 
 
-def _swept(mode, coloring, graph, env, chunk_sizes, dtype, wrt, progress, cluster, tasks):
+def _swept(mode, coloring, graph, env, chunk_sizes, dtype, wrt, progress, seed_tasks, tasks):
     """Forward: B = J @ S (M, count); reverse: (S^T @ J)^T (N, count), one seed per colour."""
     S = coloring.seed_matrix()                     # (N or M, count), 0/1
     count = S.shape[1]
@@ -170,12 +171,10 @@ def _swept(mode, coloring, graph, env, chunk_sizes, dtype, wrt, progress, cluste
     N = sum(math.prod(graph.inputs[k].shape) for k in (wrt or range(len(graph.inputs))))
     other = M if mode == "fwd" else N
     k = max(1, min(count, chunk_sizes[mode]))
-    if cluster is not None and count:
-        from ..distributed import run_seed_tasks
+    if seed_tasks is not None and count:
         from ..planner import Plan
         plan = Plan(mode, M, N, k, "compressed sweeps as tasks")
-        block, split = run_seed_tasks(graph, plan, cluster, dtype, progress=progress,
-                                      seeds=np.ascontiguousarray(S.T), wrt=wrt)
+        block, split = seed_tasks(graph, plan, np.ascontiguousarray(S.T), wrt, progress)
         if tasks is not None:
             tasks.append(split)
         return np.asarray(block).T
