@@ -49,7 +49,7 @@ def batch_size(args, batched):
 
 
 def batched_flat_jacobian(f, args, argnums, batched, mode, chunk_size, memory_limit,
-                          sweeper=None, sparse="off", on_plan=None):
+                          sweeper=None, sparse="off", on_plan=None, out=None):
     """Flat Jacobians at every point: an array (B, M, N), and (output shapes, differentiated
     input shapes, mode used, number of outputs or None for a single array). ``batched``:
     indices of the arguments with a leading batch axis (a superset of ``argnums``).
@@ -61,7 +61,9 @@ def batched_flat_jacobian(f, args, argnums, batched, mode, chunk_size, memory_li
     ``sparse``: 'off'; 'on' (the result an object array (B,) of csr_array (M, N), from
     compressed sweeps on each trace's pattern: ``sparse.batched``); 'auto' (compressed sweeps
     where the planner finds them cheaper, the dense (B, M, N) result). ``on_plan(plan)``: once,
-    with the plan made at the first trace."""
+    with the plan made at the first trace. ``out(shape, dtype)``: makes the dense (B, M, N)
+    result array (e.g. a memory-mapped .npy), which the sweeps then fill point chunk by point
+    chunk: the stack is never in memory whole."""
     dense_sweeper = sweep_points if sweeper is None else sweeper
     B = batch_size(args, batched)
     traced = tuple(sorted(batched))
@@ -87,13 +89,19 @@ def batched_flat_jacobian(f, args, argnums, batched, mode, chunk_size, memory_li
         everywhere = groups == 0 and not graph.point_dependent
         inputs = [args[i] if everywhere else args[i][remaining] for i in traced]
         taken = _points_on_this_path(graph, inputs, remaining.size)
-        part = sweeper(graph, inputs if everywhere else [x[taken] for x in inputs], wrt,
-                             plan, memory_limit)
-        if everywhere:
+        here = inputs if everywhere else [x[taken] for x in inputs]
+        if J is None and out is not None and sparse != "on":
+            J = out((B, plan.M, plan.N), sweep_dtype(graph, wrt))
+        if everywhere and J is not None and sweeper is sweep_points:
+            return sweep_points(graph, here, wrt, plan, memory_limit, dest=J), info
+        part = sweeper(graph, here, wrt, plan, memory_limit)
+        if everywhere and J is None:
             return part, info
         if J is None:
             J = np.zeros((B,) + part.shape[1:], part.dtype)
         J[remaining[taken]] = part
+        if everywhere:
+            return J, info
         remaining = remaining[~taken]
         groups += 1
     if groups > 1:
@@ -160,26 +168,32 @@ def sweep_dtype(graph, wrt):
     return np.result_type(*floats, *[graph.inputs[k].dtype for k in wrt])
 
 
-def sweep_points(graph, inputs, wrt, plan, memory_limit, step=None):
+def sweep_points(graph, inputs, wrt, plan, memory_limit, step=None, dest=None):
     """(P, M, N) Jacobians for P points that share ``graph``'s path, in the plan's mode and
-    chunks of seeds, over chunks of ``step`` points (default: what fits the memory budget)."""
+    chunks of seeds, over chunks of ``step`` points (default: what fits the memory budget).
+    ``dest``: a (P, M, N) array to fill (e.g. a memory-mapped file), chunk by chunk of
+    points, and return."""
     count = inputs[0].shape[0]
     mode, K = plan.mode, plan.chunk_size
     seeds_total, width = (plan.N, plan.M) if mode == "fwd" else (plan.M, plan.N)
     step = point_chunk(graph, K, count, memory_limit) if step is None else step
     # Sweeps give (seeds, points, other): fill that layout, return a (points, M, N) view.
     dtype = sweep_dtype(graph, wrt)
-    out = np.empty((seeds_total, count, width), dtype)
+    axes = (1, 2, 0) if mode == "fwd" else (1, 0, 2)
+    out = np.empty((seeds_total, count if dest is None else min(step, count), width), dtype)
     with blas_threads(graph, min(K, seeds_total) * step):
         for p0 in range(0, count, step):
             part = [x[p0:p0 + step] for x in inputs]
             env = evaluate(graph, part)
-            lead = (part[0].shape[0],)
+            n = part[0].shape[0]
+            at = p0 if dest is None else 0
             for s0 in range(0, seeds_total, K):
                 s1 = min(s0 + K, seeds_total)
-                out[s0:s1, p0:p0 + lead[0]] = sweep_chunk(
-                    graph, env, mode, Seeds.identity(s0, s1, dtype), lead, wrt)
-    return out.transpose(1, 2, 0) if mode == "fwd" else out.transpose(1, 0, 2)
+                out[s0:s1, at:at + n] = sweep_chunk(
+                    graph, env, mode, Seeds.identity(s0, s1, dtype), (n,), wrt)
+            if dest is not None:
+                dest[p0:p0 + n] = out[:, :n].transpose(axes)
+    return out.transpose(axes) if dest is None else dest
 
 
 _point_chunk, _sweep_points = point_chunk, sweep_points        # their names before issue 15

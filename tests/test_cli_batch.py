@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 
 import jaccli
@@ -62,3 +63,51 @@ def test_batch_refuses_csv(configs, tmp_path):
     assert result.exit_code == 2
     assert ".npy only" in result.output
     assert not (tmp_path / "J.csv").exists()
+
+
+def _branchy_spec(tmp_path):
+    (tmp_path / "m.py").write_text(
+        "import numpy as np\n"
+        "def f(x):\n"
+        "    y = np.sin(x) * x[0] if x[0] > 0 else np.exp(x) * x[1]\n"
+        "    return np.log(x * x + 1.0) * y\n")
+    return f"{tmp_path / 'm.py'}:f"
+
+
+def _branchy(x):
+    y = np.sin(x) * x[0] if x[0] > 0 else np.exp(x) * x[1]
+    return np.log(x * x + 1.0) * y
+
+
+@pytest.mark.parametrize("which", ["one path", "two paths"])
+def test_batch_to_a_file_goes_through_the_file_chunk_by_chunk(tmp_path, monkeypatch, configs,
+                                                              which):
+    """-o J.npy: the stack is written into the (memory-mapped) file a chunk of points at a
+    time, on one path and on several (points on two branches); the same J as in memory."""
+    monkeypatch.setattr("jaccli.points.POINTS_CHUNK_BYTES", 2048)     # many point chunks
+    X = np.random.default_rng(5).standard_normal((301, 3))
+    np.save(tmp_path / "p.npy", X)
+    if which == "one path":
+        spec, name, f = str(configs / "lorenz_rhs.yaml"), "state", lorenz
+    else:
+        spec, name, f = _branchy_spec(tmp_path), "x", _branchy
+    result = CliRunner().invoke(main, ["jacobian", spec, "--batch", "--input",
+                                       f"{name}={tmp_path / 'p.npy'}", "-o",
+                                       str(tmp_path / "J.npy")])
+    assert result.exit_code == 0, result.output
+    expected = np.stack([jaccli.jacobian(f, p) for p in X])
+    np.testing.assert_allclose(np.load(tmp_path / "J.npy"), expected, rtol=1e-12, atol=1e-12)
+    left = {p.name for p in tmp_path.iterdir()} - {"m.py"}
+    assert left == {"J.npy", "p.npy"}
+
+
+def test_batch_with_nan_leaves_no_file(tmp_path):
+    (tmp_path / "m.py").write_text("import numpy as np\ndef f(x):\n    return np.sqrt(x)\n")
+    X = np.abs(np.random.default_rng(6).standard_normal((50, 2)))
+    X[17, 1] = 0.0                                      # d sqrt at 0: inf
+    np.save(tmp_path / "p.npy", X)
+    result = CliRunner().invoke(main, ["jacobian", f"{tmp_path / 'm.py'}:f", "--batch",
+                                       "--input", f"x={tmp_path / 'p.npy'}", "-o",
+                                       str(tmp_path / "J.npy")])
+    assert result.exit_code == 1 and "point 17" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.py", "p.npy"]

@@ -204,9 +204,22 @@ def _batched(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device,
     if cluster is not None:
         return _batched_on_cluster(spec_obj, mode, chunk_size, memory_limit, output,
                                    allow_nonfinite, cluster)
-    stack, layout, used = running.batched_flat_jacobian(spec_obj, mode, chunk_size,
-                                                        memory_limit, sparse=sparse)
-    _check_stack(stack, layout, allow_nonfinite)
+    mapped = out.MappedFile(output) if output not in (None, "-") else None
+    if mapped is not None and mapped.temporary is None:
+        mapped = None                           # a device or FIFO: written from memory
+    with mapped or out.nothing():
+        stack, layout, used = running.batched_flat_jacobian(
+            spec_obj, mode, chunk_size, memory_limit, sparse=sparse,
+            out_path=mapped and mapped.temporary)
+        _check_stack(stack, layout, allow_nonfinite)
+        if isinstance(stack, np.memmap):
+            stack.flush()
+            B = stack.shape[0]
+            del stack
+            mapped.commit()
+            display.message(f"wrote {B} Jacobians ({layout.M} x {layout.N} each, {used} "
+                            f"mode) to {output} as npy")
+            return
     _write_stack(stack, layout, used, output)
 
 

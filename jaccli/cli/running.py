@@ -265,20 +265,29 @@ def progress(text):
     return display.console().status(text)
 
 
-def batched_flat_jacobian(spec, mode, chunk_size=None, memory_limit=None, sparse="off"):
+def batched_flat_jacobian(spec, mode, chunk_size=None, memory_limit=None, sparse="off",
+                          out_path=None):
     """(J, layout of one point's J, mode used): the Jacobian at every point of a spec whose
     inputs all carry a leading batch axis. J: (B, M, N) float64; with ``sparse`` 'on' one
     float64 csr_array (B * M, N), point p's J in rows p * M ... p * M + M - 1 ('auto':
-    compressed sweeps where they pay, the dense stack)."""
+    compressed sweeps where they pay, the dense stack). ``out_path``: a new .npy that the
+    dense stack is written into as the point chunks finish (J is then its np.memmap)."""
     from jaccli.points import batched_flat_jacobian as engine
+
+    def mapped(shape, dtype):
+        from numpy.lib.format import open_memmap
+        return open_memmap(out_path, mode="w+", dtype=np.float64, shape=shape)
     with progress(f"Jacobians at {spec.inputs[0].shape[0]} points"):
         J, (out_shapes, in_shapes, used, _) = engine(
             spec.function, list(spec.inputs), spec.argnums, set(spec.argnums), mode,
-            chunk_size, memory_limit, sparse=sparse)
+            chunk_size, memory_limit, sparse=sparse,
+            out=None if out_path is None else mapped)
     layout = layout_of(spec, out_shapes, in_shapes)
     if sparse == "on":
         from jaccli.sparse.batched import vstack_points
         return vstack_points(list(J)).astype(np.float64), layout, used
+    if isinstance(J, np.memmap):
+        return J, layout, used
     return J.astype(np.float64, copy=False), layout, used
 
 
