@@ -4,7 +4,9 @@ The only package that imports click and rich (rich only when something is shown)
 
 from jaccli.cli.commands import main
 from jaccli.cli.examples import example
+from jaccli.cli.inspecting import check, pattern, trace
 
-main.add_command(example)
+for command in (example, pattern, trace, check):
+    main.add_command(command)
 
 __all__ = ["main"]

@@ -1,4 +1,5 @@
-"""The `jaccli` command group: jacobian, hessian, plan, trace, check, serve."""
+"""The `jaccli` command group and its computing commands: jacobian, hessian, plan (pattern,
+trace and check: cli/inspecting.py; serve: cli/serve.py; --batch: cli/batch.py)."""
 
 import json
 
@@ -111,7 +112,8 @@ def jacobian(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse,
         sparse = "off"                      # compressed sweeps run on the CPU only
     with running.cluster(scheduler, workers) as cluster:
         if batch:
-            return _batched(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device,
+            from jaccli.cli import batch as batched
+            return batched.run(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device,
                             output, fmt, allow_nonfinite, cluster, sparse)
         return _flat(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, device,
                      output, fmt, npz_blocks, allow_nonfinite, explain, cluster)
@@ -189,96 +191,6 @@ def _sparse(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device, 
                             f"nonzeros, {used}) to {output} as {fmt}")
         return
     display.console().print(sparse_output.summary(matrix, layout, plan.to_dict()))
-
-
-def _batched(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device, output, fmt,
-             allow_nonfinite, cluster=None, sparse="off"):
-    """``jacobian --batch``: the (B, M, N) stack of Jacobians, as .npy."""
-    from jaccli.cli import output as out
-    if device != "cpu":
-        raise InputError("--batch runs on the CPU only in this version; drop --device cuda.")
-    if out.format_for(output, fmt) != "npy":
-        raise InputError("--batch writes a (B, M, N) .npy only; use -o FILE.npy or -o -.")
-    spec_obj = running.load(spec, inputs, batch=True, memory_limit=memory_limit,
-                            inputs_under=inputs_under)
-    if cluster is not None:
-        return _batched_on_cluster(spec_obj, mode, chunk_size, memory_limit, output,
-                                   allow_nonfinite, cluster)
-    mapped = out.MappedFile(output) if output not in (None, "-") else None
-    if mapped is not None and mapped.temporary is None:
-        mapped = None                           # a device or FIFO: written from memory
-    with mapped or out.nothing():
-        stack, layout, used = running.batched_flat_jacobian(
-            spec_obj, mode, chunk_size, memory_limit, sparse=sparse,
-            out_path=mapped and mapped.temporary)
-        _check_stack(stack, layout, allow_nonfinite)
-        if isinstance(stack, np.memmap):
-            stack.flush()
-            B = stack.shape[0]
-            del stack
-            mapped.commit()
-            display.message(f"wrote {B} Jacobians ({layout.M} x {layout.N} each, {used} "
-                            f"mode) to {output} as npy")
-            return
-    _write_stack(stack, layout, used, output)
-
-
-def _batched_on_cluster(spec_obj, mode, chunk_size, memory_limit, output, allow_nonfinite,
-                        cluster):
-    """``jacobian --batch`` with the point chunks as tasks: into a .npy file as they arrive
-    (a temporary renamed at the end: never a partial file)."""
-    from jaccli.cli import output as out
-    to_file = output not in (None, "-")
-    mapped = out.MappedFile(output) if to_file else None
-    with mapped or out.nothing():
-        stack, layout, used = running.batched_on_cluster(
-            spec_obj, mode, chunk_size, memory_limit, cluster,
-            out_path=mapped.temporary if mapped is not None else None)
-        _check_stack(stack, layout, allow_nonfinite)
-        if isinstance(stack, np.memmap):
-            del stack
-            mapped.commit()
-            display.message(f"wrote {spec_obj.inputs[0].shape[0]} Jacobians ({layout.M} x "
-                            f"{layout.N} each, {used} mode) to {output} as npy, task by task")
-            return
-    _write_stack(stack, layout, used, output)
-
-
-def _check_stack(stack, layout, allow_nonfinite, block=1 << 22):
-    """NaN or inf anywhere in the (B, M, N) stack: an error, or with --allow-nonfinite a
-    warning. Scanned in blocks of points (the stack may be a file)."""
-    count, first = 0, None
-    for b0 in range(0, stack.shape[0], block):
-        bad = ~np.isfinite(stack[b0:b0 + block])
-        n = int(bad.sum())
-        if n and first is None:
-            first = tuple(int(k) for k in np.argwhere(bad)[0])
-            first = (first[0] + b0,) + first[1:]
-        count += n
-    if count:
-        b, i, j = first
-        problem = (f"{count} Jacobian entries are NaN or inf; the first is at point "
-                   f"{b}, row {layout.row_label(i)}, column {layout.col_label(j)}.")
-        if not allow_nonfinite:
-            raise ComputeError(problem + " Check that the points lie in the function's "
-                                         "domain, or pass --allow-nonfinite.")
-        display.warning(problem)
-
-
-def _write_stack(stack, layout, used, output):
-    from jaccli.cli import output as out
-    if output == "-" or (output is None and not out.stdout_is_terminal()):
-        out.write_stdout(stack, layout, "npy", out.stdout_stream())
-        if output is None:
-            out.tell_where_bytes_went(f"{stack.shape[0]} Jacobians ({layout.M} x {layout.N} "
-                                      "each)", "npy")
-    elif output is not None:
-        out.write_file(stack, layout, "npy", output)
-        display.message(f"wrote {stack.shape[0]} Jacobians ({layout.M} x {layout.N} each, "
-                        f"{used} mode) to {output} as npy")
-    else:
-        display.message(f"{stack.shape[0]} Jacobians of {layout.M} x {layout.N} ({used} "
-                        "mode); write them with -o FILE.npy")
 
 
 @main.command()
@@ -373,113 +285,6 @@ def _prod(shape):
 def _plain(value):
     """JSON for NumPy scalars and arrays."""
     return value.tolist() if hasattr(value, "tolist") else str(value)
-
-
-@main.command()
-@spec_options
-@click.option("-o", "--output", metavar="FILE", default=None,
-              help="P.png (or .svg, .pdf): a spy plot (needs jaccli[plot]); P.npz: the boolean "
-                   "pattern in scipy.sparse.save_npz layout; P.mtx: Matrix Market.")
-@running.reporting_errors
-def pattern(spec, inputs, inputs_under, output):
-    """Find the sparsity pattern of SPEC's Jacobian: every entry that can be nonzero.
-
-    Found from the traced graph, not by probing values; valid at every point unless the
-    function branched on values (then at this point only, and the summary says so). Shows nnz,
-    density and the colours that compressed sweeps would need in each direction.
-
-    \b
-    Examples:
-      jaccli pattern configs/brusselator.yaml
-      jaccli pattern configs/brusselator.yaml -o P.png
-      jaccli pattern configs/brusselator.yaml -o P.npz
-    """
-    from jaccli.cli import sparse_output
-    spec_obj = running.load(spec, inputs, inputs_under=inputs_under)
-    layout = running.layout_of(spec_obj)
-    P, data = running.sparsity_pattern(spec_obj)
-    suffix = output.rsplit(".", 1)[-1].lower() if output and "." in output else ""
-    if output is None:
-        display.console().print(sparse_output.summary(P, layout, data, what="P"))
-    elif suffix in sparse_output.SPARSE_FORMATS:
-        sparse_output.write_sparse(P, suffix, output)
-        display.message(f"wrote the pattern ({P.shape[0]} x {P.shape[1]}, {P.nnz} nonzeros) "
-                        f"to {output}")
-    elif suffix in ("png", "svg", "pdf"):
-        sparse_output.spy(P, output, spec_obj.name or spec)
-        display.message(f"drew the pattern ({P.shape[0]} x {P.shape[1]}, {P.nnz} nonzeros) "
-                        f"to {output}")
-    else:
-        raise InputError(f"-o {output}: write the pattern as .png, .svg or .pdf (a picture) or "
-                         ".npz or .mtx (the matrix).")
-
-
-@main.command()
-@spec_options
-@running.reporting_errors
-def trace(spec, inputs, inputs_under):
-    """Print the graph jaccli records for SPEC, one equation per line.
-
-    \b
-    Examples:
-      jaccli trace configs/seed.yaml
-      jaccli trace configs/models/lorenz.py:step --input state=[1,1,1] --input sigma=10 \\
-          --input rho=28 --input beta=2.667
-    """
-    import jaccli
-    spec_obj = running.load(spec, inputs, inputs_under=inputs_under)
-    click.echo(str(jaccli.trace(spec_obj.function, *spec_obj.inputs)))
-
-
-@main.command()
-@spec_options
-@click.option("--chunk-size", type=click.IntRange(min=1), default=None, metavar="K",
-              help="Seed vectors per sweep (default: the planner picks).")
-@click.option("--rtol", type=click.FloatRange(min=0.0), default=1e-5, show_default=True,
-              metavar="R",
-              help="Relative tolerance; the finite-difference rounding error is added to it.")
-@click.option("--hessian", "for_hessian", is_flag=True,
-              help="Check the Hessian instead: forward over reverse, reverse over reverse and "
-                   "central differences of the gradient.")
-@running.reporting_errors
-def check(spec, inputs, inputs_under, chunk_size, rtol, for_hessian):
-    """Check SPEC's Jacobian: forward mode, reverse mode and central differences.
-
-    Prints the largest absolute and relative differences between each pair and exits with 1
-    when AD and the differences disagree beyond a tolerance scaled to the step.
-
-    \b
-    Examples:
-      jaccli check configs/seed.yaml
-      jaccli check configs/tall.yaml --rtol 1e-6
-    """
-    from jaccli.cli import fdcheck
-    spec_obj = running.load(spec, inputs, inputs_under=inputs_under)
-    if for_hessian:
-        from jaccli.cli import hessian as second
-        rows, layout, passed = second.check(spec, spec_obj, chunk_size, rtol)
-    else:
-        j_fwd, layout, _, _ = running.flat_jacobian(spec_obj, "fwd", chunk_size)
-        j_rev, _, _, _ = running.flat_jacobian(spec_obj, "rev", chunk_size)
-        h = fdcheck.steps(spec_obj.inputs)
-        with running.progress(f"central differences over {layout.N} columns"):
-            j_fd = fdcheck.central_differences(spec_obj.evaluate, spec_obj.inputs, h)
-        rows = fdcheck.check_rows(j_fwd, j_rev, j_fd, spec_obj.outputs, h, rtol, layout)
-        passed = all(row["ok"] for row in rows)
-    console = display.stdout_console()
-    table = display.check_view(rows, passed)
-    if for_hessian:
-        table.title = ("Hessian check: forward over reverse, reverse over reverse, central "
-                       "differences of the gradient")
-    console.print(table)
-    if not passed:
-        worst = next(row for row in rows if not row["ok"])
-        raise ComputeError(f"{worst['pair']} disagree beyond the tolerance (worst at "
-                           f"{worst['where']}, abs diff {worst['abs']:.3g}); the derivative "
-                           "rules or the function's smoothness at this point are suspect.")
-    what = "the Hessian's" if for_hessian else "forward, reverse and central differences"
-    console.print(f"OK: {what} agree ({layout.M} x {layout.N}, rtol {rtol:g}).",
-                  markup=False, soft_wrap=True)
 
 
 @main.command()
