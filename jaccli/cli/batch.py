@@ -5,7 +5,7 @@ point chunks as tasks on a Dask cluster."""
 import numpy as np
 
 from jaccli.cli import display, running
-from jaccli.errors import ComputeError, InputError
+from jaccli.errors import InputError
 
 
 def run(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device, output, fmt,
@@ -30,13 +30,7 @@ def run(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device, outp
             out_path=mapped and mapped.temporary)
         check_stack(stack, layout, allow_nonfinite)
         if isinstance(stack, np.memmap):
-            stack.flush()
-            B = stack.shape[0]
-            del stack
-            mapped.commit()
-            display.message(f"wrote {B} Jacobians ({layout.M} x {layout.N} each, {used} "
-                            f"mode) to {output} as npy")
-            return
+            return _committed(stack, mapped, layout, used, output, "")
     write_stack(stack, layout, used, output)
 
 
@@ -53,12 +47,19 @@ def on_cluster(spec_obj, mode, chunk_size, memory_limit, output, allow_nonfinite
             out_path=mapped.temporary if mapped is not None else None)
         check_stack(stack, layout, allow_nonfinite)
         if isinstance(stack, np.memmap):
-            del stack
-            mapped.commit()
-            display.message(f"wrote {spec_obj.inputs[0].shape[0]} Jacobians ({layout.M} x "
-                            f"{layout.N} each, {used} mode) to {output} as npy, task by task")
-            return
+            return _committed(stack, mapped, layout, used, output, ", task by task")
     write_stack(stack, layout, used, output)
+
+
+def _committed(stack, mapped, layout, used, output, how):
+    """The stack is the memory-mapped temporary: flushed, unmapped, renamed to ``output``."""
+    B = stack.shape[0]
+    if stack.flags.writeable:
+        stack.flush()
+    del stack
+    mapped.commit()
+    display.message(f"wrote {B} Jacobians ({layout.M} x {layout.N} each, {used} mode) to "
+                    f"{output} as npy{how}")
 
 
 def check_stack(stack, layout, allow_nonfinite, block=1 << 22):
@@ -74,12 +75,9 @@ def check_stack(stack, layout, allow_nonfinite, block=1 << 22):
         count += n
     if count:
         b, i, j = first
-        problem = (f"{count} Jacobian entries are NaN or inf; the first is at point "
-                   f"{b}, row {layout.row_label(i)}, column {layout.col_label(j)}.")
-        if not allow_nonfinite:
-            raise ComputeError(problem + " Check that the points lie in the function's "
-                                         "domain, or pass --allow-nonfinite.")
-        display.warning(problem)
+        running.nonfinite(f"{count} Jacobian entries are NaN or inf; the first is at point "
+                          f"{b}, row {layout.row_label(i)}, column {layout.col_label(j)}.",
+                          allow_nonfinite, "the points lie")
 
 
 def write_stack(stack, layout, used, output):

@@ -2,10 +2,9 @@
 a leading batch axis, written as one sparse (B * M, N) matrix: point p's J is rows p * M to
 p * M + M - 1 (the dense (B, M, N) stack reshaped), as .npz in scipy.sparse.save_npz layout
 or .mtx (Matrix Market)."""
-import numpy as np
 
 from jaccli.cli import display, running
-from jaccli.errors import ComputeError, InputError
+from jaccli.errors import InputError
 
 
 def run(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device, output, fmt,
@@ -22,13 +21,7 @@ def run(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device, outp
     stack, layout, used = running.batched_flat_jacobian(spec_obj, mode, chunk_size,
                                                         memory_limit, sparse="on")
     points = spec_obj.inputs[0].shape[0]
-    bad = ~np.isfinite(stack.data)
-    if bad.any():
-        problem = f"{int(bad.sum())} Jacobian entries are NaN or inf."
-        if not allow_nonfinite:
-            raise ComputeError(problem + " Check that the points lie in the function's "
-                                         "domain, or pass --allow-nonfinite.")
-        display.warning(problem)
+    running.sparse_nonfinite(stack, allow_nonfinite, "the points lie")
     what = (f"{points} sparse Jacobians ({layout.M} x {layout.N} each) stacked as one "
             f"{points * layout.M} x {layout.N} matrix, point p in rows p*{layout.M} to "
             f"p*{layout.M}+{layout.M - 1}")

@@ -4,11 +4,10 @@ trace and check: cli/inspecting.py; serve: cli/serve.py; --batch: cli/batch.py).
 import json
 
 import click
-import numpy as np
 
 from jaccli.cli import display, running
 from jaccli.cli.options import cluster_options, engine_options, sparse_option, spec_options
-from jaccli.errors import ComputeError, InputError
+from jaccli.errors import InputError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -133,12 +132,7 @@ def _flat(spec, inputs, inputs_under, mode, chunk_size, memory_limit, sparse, de
             spec_obj, mode, chunk_size, memory_limit, device=None if device == "cpu" else device,
             out_path=mapped and mapped.temporary, explain=explain, sparse=sparse,
             client=cluster)
-        problem = out.nonfinite_problem(matrix, layout)
-        if problem and not allow_nonfinite:
-            raise ComputeError(problem + " Check that the point lies in the function's "
-                                         "domain, or pass --allow-nonfinite to write J anyway.")
-        if problem:
-            display.warning(problem)
+        running.nonfinite(out.nonfinite_problem(matrix, layout), allow_nonfinite)
         if plan.storage == "memmap":
             del matrix
             mapped.commit()
@@ -174,13 +168,7 @@ def _sparse(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device, 
     matrix, layout, used, plan = running.flat_jacobian(
         spec_obj, mode, chunk_size, memory_limit, explain=explain, sparse="on",
         client=cluster)
-    bad = ~np.isfinite(matrix.data)
-    if bad.any():
-        problem = f"{int(bad.sum())} Jacobian entries are NaN or inf."
-        if not allow_nonfinite:
-            raise ComputeError(problem + " Check that the point lies in the function's "
-                                         "domain, or pass --allow-nonfinite to write J anyway.")
-        display.warning(problem)
+    running.sparse_nonfinite(matrix, allow_nonfinite)
     to_stdout = output == "-" or (output is None and not out.stdout_is_terminal())
     if to_stdout or output is not None:
         sparse_output.write_sparse(matrix, fmt, "-" if to_stdout else output)

@@ -8,7 +8,7 @@ import numpy as np
 
 from jaccli.cli import display, running
 from jaccli.cli import output as out
-from jaccli.errors import ComputeError, InputError
+from jaccli.errors import InputError
 from jaccli.spec import SpecError
 
 SPARSE_FORMATS = ("mtx",)
@@ -60,12 +60,7 @@ def run(spec_ref, inputs, inputs_under, mode, chunk_size, memory_limit, output, 
     H, how = compute(spec, mode, chunk_size, memory_limit, compute_sparse, explain, layout,
                      compress=sparse == "auto")
     dense = None if write_sparse else (H.toarray() if hasattr(H, "toarray") else H)
-    problem = _nonfinite(H, dense, layout)
-    if problem and not allow_nonfinite:
-        raise ComputeError(problem + " Check that the point lies in the function's domain, "
-                                     "or pass --allow-nonfinite.")
-    if problem:
-        display.warning(problem)
+    running.nonfinite(_nonfinite(H, dense, layout), allow_nonfinite)
     matrix = H if write_sparse else dense
     writer = _writer(fmt, write_sparse)
     to_stdout = output == "-" or (output is None and not out.stdout_is_terminal())
@@ -105,12 +100,9 @@ def run_batch(spec_ref, inputs, inputs_under, mode, chunk_size, memory_limit, ou
     bad = ~np.isfinite(stack)
     if bad.any():
         p, i, j = (int(k) for k in np.argwhere(bad)[0])
-        problem = (f"{int(bad.sum())} Hessian entries are NaN or inf; the first is at point "
-                   f"{p}, row {layout.row_label(i)}, column {layout.col_label(j)}.")
-        if not allow_nonfinite:
-            raise ComputeError(problem + " Check that the points lie in the function's "
-                                         "domain, or pass --allow-nonfinite.")
-        display.warning(problem)
+        running.nonfinite(f"{int(bad.sum())} Hessian entries are NaN or inf; the first is at "
+                          f"point {p}, row {layout.row_label(i)}, column "
+                          f"{layout.col_label(j)}.", allow_nonfinite, "the points lie")
     what = f"{points} Hessians ({layout.N} x {layout.N} each, {info['mode']} over {info['inner']})"
     if output == "-" or (output is None and not out.stdout_is_terminal()):
         out.write_stdout(stack, layout, "npy", out.stdout_stream())

@@ -237,6 +237,24 @@ def _printing_to_stderr(function):
     return run
 
 
+def nonfinite(problem, allow_nonfinite, where="the point lies"):
+    """A NaN or inf in a result (``problem``: the sentence that says where; None: none):
+    a ComputeError, or with --allow-nonfinite a warning."""
+    if not problem:
+        return
+    if not allow_nonfinite:
+        raise ComputeError(f"{problem} Check that {where} in the function's domain, or pass "
+                           "--allow-nonfinite to write it anyway.")
+    display.warning(problem)
+
+
+def sparse_nonfinite(matrix, allow_nonfinite, where="the point lies"):
+    """``nonfinite`` for a scipy.sparse result (its stored entries)."""
+    bad = int((~np.isfinite(matrix.data)).sum())
+    nonfinite(f"{bad} Jacobian entries are NaN or inf." if bad else None, allow_nonfinite,
+              where)
+
+
 def check_point(spec, allow_nonfinite):
     """The function's value at the point must be finite: NaN or inf there means the point is
     outside its domain (log of a negative...), where a derivative means nothing."""
