@@ -95,7 +95,8 @@ def hvpfun(f, argnums=0):
 
     def directional(x, v, *args):
         return (api.jacobian(f, x, *args) * v).sum()
-    return jacfun(directional, 0)
+    from .hessvec import HvpFunction        # forward over reverse; directional's jacfun for
+    return HvpFunction(f, jacfun(directional, 0))   # what it cannot take (hessvec.py)
 
 
 class _Path:
