@@ -182,6 +182,7 @@ class JacobianFunction:
                         return J if flat else path.unflatten(J)
         if entry.traced is None:                 # f reads a float argument as a number
             return self._uncached(args, flat)
+        t0 = time.perf_counter()
         path = self._trace(entry, args, values)
         if path is None:
             return self._uncached(args, flat)
@@ -191,14 +192,13 @@ class JacobianFunction:
         elif not entry.paths:
             entry.reusable = False               # a value read no decision records
         plan = path.plan
-        t0 = time.perf_counter()
         with np.errstate(all="ignore"):
             if self.sparse:
                 J = _sparse_sweeps(path.graph, path.graph.values, plan, path.dtype, entry.wrt)
             else:
                 J = _sweeps(path.graph, path.graph.values, plan.mode, plan.chunk_size,
                             path.dtype, entry.wrt, plan.M, plan.N)
-        path.swept = time.perf_counter() - t0
+        path.swept = time.perf_counter() - t0       # tracing, planning and sweeping
         return J if flat else path.unflatten(J)
 
     def _uncached(self, args, flat=False):
@@ -362,12 +362,14 @@ class _Sweeper:
         if self.program is not None and total * total * self.dtype.itemsize <= self.SEED_BYTES:
             self.seeds = [self._seeds(a, b) for a, b in self.chunks]
         self.compressed = None
-        # NOTE: when to look for a pattern. Its analysis costs a few ms (more for a large
-        # graph); a small J sweeps in microseconds and would never win it back. So it is
-        # tried once the dense sweeps of this path have taken COMPRESS_AFTER_SECONDS in all
-        # (the first call's included): at most about as much time as sweeping has cost.
+        # NOTE: when to look for a pattern. Its analysis costs about a millisecond for a
+        # small graph, more for a large one (``analysis_seconds``); a small J sweeps in
+        # microseconds and would never win it back. So it is tried once this path has cost
+        # that much in all (its first call, tracing included, and its dense sweeps since):
+        # the analysis then costs at most about as much as the path has cost without it.
         self.swept = path.swept if entry.compress is not None and self.program is not None \
             else None
+        self.analysis = analysis_seconds(graph, plan.M, plan.N)
         self.sparse = path.unflatten is _flat_result          # jacfun(..., sparse=True)
         if self.sparse and self.program is not None and path.plan.compressed in ("fwd", "rev"):
             info = graph.sparsity[tuple(entry.wrt)]
@@ -442,7 +444,7 @@ class _Sweeper:
                 return np.zeros((self.M, self.N), self.dtype)
             if self.swept is None:
                 return self._dense(values)
-            if self.swept > COMPRESS_AFTER_SECONDS:
+            if self.swept > self.analysis:
                 self.swept = None
                 self.compressed = _compression(self, self.entry.compress)
                 if self.compressed is not None:
@@ -485,8 +487,19 @@ class _Sweeper:
 
 
 COMPRESS_MIN_SEEDS = 32     # fewer seeds than this: dense sweeps, no pattern analysis
-COMPRESS_AFTER_SECONDS = 0.02   # dense sweeping a path takes before its pattern is analysed
+# the estimated cost of a pattern analysis and colouring (measured on the 2-core dev box,
+# warm: 1.0 ms for the 10 equations of a 1-D Bratu residual at n = 1000, 1.8 ms at 10^4,
+# 1.2-4.9 ms for the 29 of a Rosenbrock gradient at n = 200-20000): a generous fit
+COMPRESS_BASE_SECONDS = 5e-4
+COMPRESS_PER_EQUATION = 1e-4
+COMPRESS_PER_ENTRY = 2e-7       # per row and column of J
 COMPRESS_GAIN = 2.0         # compressed sweeps when they need this many times fewer seeds
+
+
+def analysis_seconds(graph, M, N):
+    """The estimated seconds of ``_compression`` on ``graph`` (an (M, N) J)."""
+    return COMPRESS_BASE_SECONDS + COMPRESS_PER_EQUATION * len(graph.eqns) \
+        + COMPRESS_PER_ENTRY * (M + N)
 
 
 def _compression(sweeper, modes):
