@@ -8,6 +8,9 @@ from .api import jacobian, jvp, plan, sparsity, trace, vjp
 from .jacfun import hessfun, hvpfun, jacfun
 from .errors import ComputeError, InputError, JaccliError, TracingError
 from .hessian import hessian, hvp
+from .memory import tune_allocator
+
+tune_allocator()        # freed sweep memory kept for the next sweep (memory.py's NOTE)
 
 __version__ = "0.1.0"
 __all__ = ["jacobian", "jvp", "vjp", "trace", "plan", "sparsity", "hessian", "hvp", "jacfun",
