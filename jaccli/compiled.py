@@ -19,6 +19,8 @@ import numpy as np
 from .interpret import last_uses, seeded
 from .ir import Var
 from .primitives import elementwise as ew
+from .primitives.indexing import getitem_p
+from .primitives.shape import reshape_p
 from .rules import impl_rules, jvp_rules, lazy_shapes, seed_rules, vjp_rules
 
 # the family rules of elementwise.py (unary, binary, linear binary), found through members
@@ -131,7 +133,15 @@ class Program:
                 continue
             lines.append(f"    if {' is not None or '.join(live)} is not None:")
             fast = self._elementwise(e, k, slot)
-            if fast is not None:
+            linear = self._view(e, k, ts)
+            if linear is not None:
+                lines.append(f"        t{s} = {linear}")
+            elif e.prim is ew.mul_p and type(e.inputs[0]) is Var and \
+                    e.inputs[0] is e.inputs[1] and fast is not None:
+                # x * x: the two terms t * x and t * x are one product, added to itself
+                lines.append(f"        t = {ts[0]} * {self._args(e, slot, k)[0]}")
+                lines.append(f"        t{s} = t + t")
+            elif fast is not None:
                 terms = [term for t, term in zip(ts, fast[0]) if t != "None"]
                 lines += [f"        t{s} = None"] + [
                     f"        if {t} is not None: t{s} = {term} if t{s} is None else "
@@ -188,6 +198,24 @@ class Program:
                                  f"else {c} + ct")
         lines.append(f"    return [{', '.join(f'c{k}' for k in range(len(g.inputs)))}]")
         return lines
+
+    def _view(self, e, k, ts):
+        """Source of the tangent of a reshape, or of a getitem with a basic index (ints,
+        slices, None), for any leading axes: the rule's result without the rule's call. None
+        for any other equation."""
+        p, (shape,) = e.prim, e.in_shapes[:1]
+        if p is reshape_p:
+            self._ns[f"S{k}"] = tuple(e.params["shape"])
+            t = ts[0]
+            return f"{t}.reshape({t}.shape[:{t}.ndim - {len(shape)}] + S{k})"
+        if p is not getitem_p or e.params["adv_ndim"] or e.params["adv_first"]:
+            return None
+        index = e.params["index"]
+        if not all(i is None or type(i) in (int, slice) for i in index):
+            return None
+        used = sum(i is not None for i in index)
+        self._ns[f"X{k}"] = (Ellipsis,) + tuple(index) + (slice(None),) * (len(shape) - used)
+        return f"{ts[0]}[X{k}]"
 
     def _elementwise(self, e, k, slot):
         """(tangent terms, cotangents) as source for an elementwise equation of the family

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import jaccli
+from cases import CASES
 
 
 def _fd_hvp(f, x, v, *args, h=1e-5):
@@ -80,3 +81,44 @@ def test_hvpfun_bad_input():
         hessp(np.arange(3), np.ones(3))
     with pytest.raises(jaccli.InputError, match="scalar f"):
         jaccli.hvpfun(lambda x: x ** 2)(np.ones(3), np.ones(3))
+
+
+def _table_case(case, seed):
+    """(s, x, rest, k): s(x, *rest) = sum(w * f(...)) with f's differentiated argument k
+    (its first) moved to the front, at the case's point number ``seed``."""
+    import zlib
+    rng = np.random.default_rng(zlib.crc32(("hvp" + case.name).encode()) + seed)
+    args = tuple(np.asarray(a, dtype=np.float64) for a in case.sample(rng))
+    k = case.argnums[0] if isinstance(case.argnums, tuple) else case.argnums
+    w = np.random.default_rng(zlib.crc32(case.name.encode())).standard_normal(
+        np.shape(case.fn(*args)))
+
+    def s(x, *rest):
+        call = list(rest)
+        call.insert(k, x)
+        return np.sum(w * case.fn(*call))
+    return s, args[k], args[:k] + args[k + 1:], k
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_table_case_hvp_at_new_points(case):
+    """Every case of the derivative table, projected to a scalar: H v from hvpfun (traced at
+    the first point, compiled from the second) equals the dense Hessian (checked against
+    central differences of the gradient in tests/test_hessian_cases.py) times v."""
+    from jaccli.hessian import flat_hessian
+    s, _, _, _ = _table_case(case, 0)
+    points = [_table_case(case, seed)[1:] for seed in range(3)]
+    shapes = {np.shape(case.fn(*(rest[:k] + (x,) + rest[k:]))) for x, rest, k in points}
+    if len(shapes) > 1:
+        pytest.skip("the output's shape depends on the point (a boolean mask): no fixed w")
+    hessp = jaccli.hvpfun(s)
+    for seed in range(3):
+        _, x, rest, _ = _table_case(case, seed)      # s (and its w) from the first
+        v = np.random.default_rng(seed).standard_normal(x.shape)
+        H = flat_hessian(s, (x,) + rest, 0).matrix
+        want = (H @ v.ravel()).reshape(x.shape)
+        scale = max(1.0, float(np.max(np.abs(H), initial=0.0)))
+        with np.errstate(all="ignore"):
+            got = hessp(x, v, *rest)
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-10 * scale * max(1, x.size))
