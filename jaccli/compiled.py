@@ -19,8 +19,10 @@ import numpy as np
 from .interpret import last_uses, seeded
 from .ir import Var
 from .primitives import elementwise as ew
-from .primitives.indexing import getitem_p
-from .primitives.shape import reshape_p
+from .primitives.indexing import getitem_p, setitem_p
+from .primitives.linalg import matmul_p
+from .primitives.reductions import sum_p
+from .primitives.shape import broadcast_p, concatenate_p, reshape_p, transpose_p
 from .rules import impl_rules, jvp_rules, lazy_shapes, seed_rules, vjp_rules
 
 # the family rules of elementwise.py (unary, binary, linear binary), found through members
@@ -30,6 +32,40 @@ MAX_EQUATIONS = 20000      # larger graphs stay with the interpreter (compiling 
 
 def _same(a, b):
     return a.shape == b.shape and bool((a == b).all())
+
+
+# Primitives whose JVP reads no float value (only the tangents and, for an index, integer
+# operands): a forward sweep needs no primal value for them.
+_READS_NO_FLOATS = {ew.add_p, ew.sub_p, ew.neg_p, getitem_p, setitem_p, reshape_p, transpose_p,
+                    broadcast_p, concatenate_p, sum_p}
+
+
+def _forward_needs(graph, slot, seeded, decided):
+    """The slots whose values a forward sweep seeded on the inputs ``seeded`` reads (its
+    rules' operands and outputs; a matmul reads only the operand across from a live
+    tangent), those the decisions check, and everything these are computed from."""
+    live = {slot[id(graph.inputs[k])] for k in seeded}
+    needed = set(decided)
+    for e in graph.eqns:
+        ins = [(slot[id(v)], v) if type(v) is Var else (None, v) for v in e.inputs]
+        hot = [s in live for s, _ in ins]
+        if not any(hot):
+            continue
+        s_out = slot[id(e.out)]
+        live.add(s_out)
+        if e.prim in _READS_NO_FLOATS:
+            needed.update(s for s, v in ins if s is not None and v.dtype.kind != "f")
+        elif e.prim is matmul_p and len(ins) == 2:
+            needed.update(ins[1 - j][0] for j in range(2) if hot[j] and ins[1 - j][0] is not None)
+        elif e.prim is ew.mul_p:                  # its partials: the operands, not the product
+            needed.update(s for s, _ in ins if s is not None)
+        else:
+            needed.update(s for s, _ in ins if s is not None)
+            needed.add(s_out)
+    for e in reversed(graph.eqns):
+        if slot[id(e.out)] in needed:
+            needed.update(slot[id(v)] for v in e.inputs if type(v) is Var)
+    return needed
 
 
 class Program:
@@ -56,7 +92,22 @@ class Program:
         self._operands = {}
         lines = self._evaluate_source(slot, read, decided, ns)
         self.evaluate = self._compile("evaluate", lines)
-        self._slot = slot
+        self._slot, self._read, self._decided = slot, read, decided
+        self._for_forward = {}
+
+    def evaluate_for_forward(self, seeded):
+        """``evaluate`` computing only the values a forward sweep whose tangents are seeded
+        on the graph inputs ``seeded`` (indices) reads, and those its decisions need (the
+        others are None): a sweep's linear tail -- the last ``X.T @ ct`` of a gradient graph,
+        its reshapes and setitems -- is never computed when only its tangent is wanted."""
+        seeded = tuple(sorted(seeded))
+        if seeded not in self._for_forward:
+            needed = _forward_needs(self.graph, self._slot, seeded, self._decided)
+            name = f"evaluate_f{len(self._for_forward)}"
+            lines = self._evaluate_source(self._slot, self._read, self._decided, self._ns,
+                                          needed, name)
+            self._for_forward[seeded] = self._compile(name, lines)
+        return self._for_forward[seeded]
 
     # A sweep direction is generated and compiled when first used (compile() costs ~0.4 ms a
     # function even for a small graph; most paths are swept in one direction only).
@@ -90,9 +141,9 @@ class Program:
     def _args(self, e, slot, k):
         return [self._operand(v, slot, k, j) for j, v in enumerate(e.inputs)]
 
-    def _evaluate_source(self, slot, read, decided, ns):
+    def _evaluate_source(self, slot, read, decided, ns, needed=None, name="evaluate"):
         n_in = len(self.graph.inputs)
-        lines = ["def evaluate(inputs):",
+        lines = [f"def {name}(inputs):",
                  f"    ({''.join(f'v{k}, ' for k in range(n_in))}) = inputs"]
         for k, e in enumerate(self.graph.eqns):
             s = n_in + k
@@ -101,7 +152,8 @@ class Program:
             if e.params:
                 ns[f"P{k}"] = e.params
                 args += f", **P{k}"
-            if e.prim in lazy_shapes and s not in read and s not in decided:
+            if needed is not None and s not in needed or \
+                    e.prim in lazy_shapes and s not in read and s not in decided:
                 lines.append(f"    v{s} = None")
                 continue
             lines.append(f"    v{s} = I{k}({args})")

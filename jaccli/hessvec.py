@@ -84,7 +84,7 @@ class HvpFunction:
                     from .compiled import Program
                     path.program = Program(path.graph)
                 program = path.program
-                env = program.evaluate(inputs)
+                env = program.evaluate_for_forward((0,))(inputs)
                 if env is not None:
                     if k:
                         paths.insert(0, paths.pop(k))

@@ -432,7 +432,7 @@ class _Sweeper:
             return _sweeps(self.graph, env, self.mode, self.entry_chunk, self.dtype,
                            self.entry.wrt, self.M, self.N)
         with np.errstate(all="ignore"):
-            values = program.evaluate(inputs)
+            values = self._evaluate(inputs)
             if values is None:
                 return None
             if self.compressed is not None:
@@ -454,6 +454,15 @@ class _Sweeper:
             J = self._dense(values)
             self.swept += time.perf_counter() - t0
             return J
+
+    def _evaluate(self, inputs):
+        """The compiled evaluation at ``inputs``: only what the forward sweeps read where
+        every sweep left to run is a forward one (``Program.evaluate_for_forward``)."""
+        program, compressed = self.program, self.compressed
+        if not self.sparse and (compressed[0] == "fwd" if compressed is not None else
+                                self.mode == "fwd" and self.swept is None):
+            return program.evaluate_for_forward(self.entry.wrt)(inputs)
+        return program.evaluate(inputs)
 
     def _dense(self, values):
         if len(self.chunks) == 1:

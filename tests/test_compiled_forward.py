@@ -1,0 +1,67 @@
+"""compiled.Program.evaluate_for_forward: the values a forward sweep reads, the rest left
+out. On every case of the derivative table, and on each case's Hessian derivative graph
+(hessian.derivative_graph), forward sweeps from those values equal forward sweeps from the
+full evaluation, bit for bit, at a new point."""
+import warnings
+
+import numpy as np
+import pytest
+
+import jaccli
+from cases import CASES
+from checks import rng_for
+from jaccli.compiled import Program
+from jaccli.sweeps import Seeds
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def _nums(case):
+    return case.argnums if isinstance(case.argnums, tuple) else (case.argnums,)
+
+
+def _compare(graph, inputs, wrt):
+    program = Program(graph)
+    full = program.evaluate(inputs)
+    part = program.evaluate_for_forward(wrt)(inputs)
+    assert (full is None) == (part is None)
+    if full is None:
+        return
+    shapes = [tuple(graph.inputs[k].shape) for k in wrt]
+    blocks = Seeds.identity(0, sum(int(np.prod(s)) for s in shapes)).blocks(shapes)
+    tangents = [None] * len(graph.inputs)
+    for k, b in zip(wrt, blocks):
+        tangents[k] = b
+    want = program.forward(full, tangents, None)
+    got = program.forward(part, tangents, None)
+    for a, b in zip(got, want):
+        assert (a is None) == (b is None)
+        if a is not None:
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_forward_values_suffice(case):
+    rng = rng_for(case.name + "/compiled-forward")
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        args = case.sample(rng)
+        nums = _nums(case)
+        graph = jaccli.trace(case.fn, *args, argnums=nums)
+        again = case.sample(rng)
+        floats = [np.asarray(again[k], dtype=graph.inputs[j].dtype)
+                  for j, k in enumerate(nums)]
+        _compare(graph, floats, tuple(range(len(nums))))
+
+
+@pytest.mark.parametrize("case", CASES[::5], ids=[c.name for c in CASES[::5]])
+def test_forward_values_suffice_on_derivative_graphs(case):
+    from jaccli.hessian import derivative_graph
+    rng = rng_for(case.name + "/compiled-forward-2")
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        args = tuple(np.asarray(a, dtype=np.float64) for a in case.sample(rng))
+        w = rng.standard_normal(np.shape(case.fn(*args)))
+        d = derivative_graph(lambda *a: np.sum(w * case.fn(*a)), args, _nums(case))
+        g = d.dgraph
+        _compare(g, [g.values[v] for v in g.inputs], tuple(range(len(g.inputs))))
