@@ -23,7 +23,7 @@ from .primitives.indexing import getitem_p, setitem_p
 from .primitives.linalg import matmul_p
 from .primitives.reductions import sum_p
 from .primitives.shape import broadcast_p, concatenate_p, reshape_p, transpose_p
-from .rules import impl_rules, jvp_rules, lazy_shapes, seed_rules, vjp_rules
+from .rules import impl_rules, jvp_rules, lazy_shapes, seed_rules, vjp_rules, zeros
 
 # the family rules of elementwise.py (unary, binary, linear binary), found through members
 _FAMILY = {jvp_rules[p]: vjp_rules[p] for p in (ew.sin_p, ew.mul_p, ew.add_p)}
@@ -169,6 +169,10 @@ class Program:
         g = self.graph
         n_in = len(g.inputs)
         frees = last_uses(g)
+        reach = {slot[id(o)] for o in g.outputs if type(o) is Var}
+        for e in reversed(g.eqns):
+            if slot[id(e.out)] in reach:
+                reach.update(slot[id(v)] for v in e.inputs if type(v) is Var)
         lines = ["def forward(values, tangents, identity):", self._unpack(),
                  f"    ({''.join(f't{k}, ' for k in range(n_in))}) = tangents"]
         if g.eqns:
@@ -183,11 +187,16 @@ class Program:
             live = [t for t in ts if t != "None"]
             if not live:
                 continue
+            if s not in reach:               # no output depends on it: no tangent
+                continue
             lines.append(f"    if {' is not None or '.join(live)} is not None:")
-            fast = self._elementwise(e, k, slot)
+            fast = self._elementwise(e, k, slot, lifted=True)
             linear = self._view(e, k, ts)
+            scatter = self._scatter(e, k, ts)
             if linear is not None:
                 lines.append(f"        t{s} = {linear}")
+            elif scatter is not None:
+                lines += [f"        {line}" for line in scatter] + [f"        t{s} = t"]
             elif e.prim is ew.mul_p and type(e.inputs[0]) is Var and \
                     e.inputs[0] is e.inputs[1] and fast is not None:
                 # x * x: the two terms t * x and t * x are one product, added to itself
@@ -269,21 +278,48 @@ class Program:
         self._ns[f"X{k}"] = (Ellipsis,) + tuple(index) + (slice(None),) * (len(shape) - used)
         return f"{ts[0]}[X{k}]"
 
-    def _elementwise(self, e, k, slot):
+    def _scatter(self, e, k, ts):
+        """Source lines leaving in ``t`` the tangent of a setitem into a constant with a basic
+        index and a value of the region's shape: zeros with the value's tangent written in
+        (the rule's result without its broadcasts), for any leading axes; None otherwise."""
+        p = e.params if e.prim is setitem_p else None
+        if p is None or type(e.inputs[0]) is Var or type(e.inputs[1]) is not Var or \
+                p["adv_ndim"] or p["adv_first"] or \
+                tuple(e.in_shapes[1]) != tuple(p["region_shape"]) or \
+                not all(i is None or type(i) in (int, slice) for i in p["index"]):
+            return None
+        sx, index = tuple(e.in_shapes[0]), p["index"]
+        used = sum(i is not None for i in index)
+        self._ns[f"X{k}"] = (Ellipsis,) + tuple(index) + (slice(None),) * (len(sx) - used)
+        self._ns[f"B{k}"], self._ns["_zeros"] = sx, zeros
+        tv, rank = ts[1], len(e.in_shapes[1])
+        return [f"t = _zeros({tv}, {tv}.shape[:{tv}.ndim - {rank}] + B{k})",
+                f"t[X{k}] = {tv}"]
+
+    def _elementwise(self, e, k, slot, lifted=False):
         """(tangent terms, cotangents) as source for an elementwise equation of the family
         rules whose differentiated inputs have the output's shape (nothing to broadcast or
         sum back), per input: ``t * d`` and ``ct * d`` with ``d`` its partial derivative;
-        None for any other equation (its rule runs)."""
+        None for any other equation (its rule runs). ``lifted`` (the tangent terms only):
+        an input whose shape is the output's with leading unit axes dropped ((n,) into
+        (1, n)) counts too, its tangent reshaped to the output's shape behind its leading
+        axes (the rule's ``lift``)."""
         p = e.prim
         if jvp_rules[p] not in _FAMILY or vjp_rules[p] is not _FAMILY[jvp_rules[p]]:
             return None
         shape = tuple(e.out.shape)
-        for v in e.inputs:
+        ts = [f"t{slot[id(v)]}" if type(v) is Var else None for v in e.inputs]
+        for i, v in enumerate(e.inputs):
             if type(v) is Var and v.dtype.kind == "f" and tuple(v.shape) != shape:
-                return None
+                vs = tuple(v.shape)
+                if not lifted or len(vs) >= len(shape) or shape[len(shape) - len(vs):] != vs \
+                        or any(d != 1 for d in shape[:len(shape) - len(vs)]):
+                    return None
+                self._ns[f"O{k}"] = shape
+                t = ts[i]
+                ts[i] = f"{t}.reshape({t}.shape[:{t}.ndim - {len(vs)}] + O{k})"
         args = self._args(e, slot, k)
         out = f"v{len(self.graph.inputs) + k}"
-        ts = [f"t{slot[id(v)]}" if type(v) is Var else None for v in e.inputs]
         terms, cts = [], []
         for i, d in enumerate(p.partials):
             if isinstance(d, float):
