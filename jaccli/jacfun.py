@@ -380,21 +380,20 @@ class _Sweeper:
         """The dense J from the compressed sweeps of ``self.compressed``: one seed per colour
         of columns (forward) or rows (reverse), then each entry of the pattern read from its
         colour's product; J is zero off the pattern."""
-        mode, seeds, count, rows, cols, take, P = self.compressed
+        mode, seeds, count, rows, cols, take, P, src, dst = self.compressed
         if mode == "fwd":
             B = flat_blocks(self.program.forward(values, seeds, None), self.out_shapes,
                             (count,), self.dtype)            # (c, M): B[colour, row]
-            picked = B[take, rows]
         else:
             cts = self.program.reverse(values, seeds)
             B = flat_blocks([cts[k] for k in self.entry.wrt], self.entry.in_shapes, (count,),
                             self.dtype)                      # (c, N): B[colour, column]
-            picked = B[take, cols]
+        picked = B.ravel()[src]           # B[take, rows] (fwd) or B[take, cols], flat
         if self.sparse:
             import scipy.sparse as sp
             return sp.csr_array((picked, P.indices.copy(), P.indptr.copy()), shape=P.shape)
         J = np.zeros((self.M, self.N), self.dtype)
-        J[rows, cols] = picked
+        J.ravel()[dst] = picked           # J[rows, cols], flat
         return J
 
     def _seeds(self, start, stop):
@@ -497,17 +496,22 @@ class _Sweeper:
 
 COMPRESS_MIN_SEEDS = 32     # fewer seeds than this: dense sweeps, no pattern analysis
 # the estimated cost of a pattern analysis and colouring (measured on the 2-core dev box,
-# warm: 1.0 ms for the 10 equations of a 1-D Bratu residual at n = 1000, 1.8 ms at 10^4,
-# 1.2-4.9 ms for the 29 of a Rosenbrock gradient at n = 200-20000): a generous fit
+# loaded, warm: 0.7-1.0 ms for the 10 equations of a 1-D Bratu residual at n = 100-1000,
+# 1.8 ms at 10^4, 1.2-4.9 ms for the 29 of a Rosenbrock gradient at n = 200-20000), and the
+# first colouring's import of scipy.optimize (its compiled group_columns: 0.2-0.7 s) when no
+# one has imported it yet
 COMPRESS_BASE_SECONDS = 5e-4
-COMPRESS_PER_EQUATION = 1e-4
-COMPRESS_PER_ENTRY = 2e-7       # per row and column of J
+COMPRESS_PER_EQUATION = 2.5e-5
+COMPRESS_PER_ENTRY = 1e-7       # per row and column of J
+COMPRESS_IMPORT_SECONDS = 0.3
 COMPRESS_GAIN = 2.0         # compressed sweeps when they need this many times fewer seeds
 
 
 def analysis_seconds(graph, M, N):
     """The estimated seconds of ``_compression`` on ``graph`` (an (M, N) J)."""
-    return COMPRESS_BASE_SECONDS + COMPRESS_PER_EQUATION * len(graph.eqns) \
+    import sys
+    cold = COMPRESS_IMPORT_SECONDS if "scipy.optimize" not in sys.modules else 0.0
+    return cold + COMPRESS_BASE_SECONDS + COMPRESS_PER_EQUATION * len(graph.eqns) \
         + COMPRESS_PER_ENTRY * (M + N)
 
 
@@ -538,9 +542,11 @@ def _compression(sweeper, modes):
 
 
 def _compressed_seeds(sweeper, info, mode):
-    """(mode, seeds, count, rows, cols, take, P): the read-only seeds of one colouring of
-    ``info`` (a ``sparse.jacobian.Sparsity``) for the compiled sweeps, and where each entry
-    of the canonical pattern P is read from: row ``rows``, column ``cols``, colour ``take``."""
+    """(mode, seeds, count, rows, cols, take, P, src, dst): the read-only seeds of one
+    colouring of ``info`` (a ``sparse.jacobian.Sparsity``) for the compiled sweeps, and where
+    each entry of the canonical pattern P is read from: row ``rows``, column ``cols``, colour
+    ``take``; ``src`` and ``dst`` the same as flat indices into the (c, M) or (c, N) product
+    and into J."""
     from .sparse.orderings import pattern_csr, row_of_entry
     entry = sweeper.entry
     coloring = info.coloring(mode)
@@ -558,7 +564,10 @@ def _compressed_seeds(sweeper, info, mode):
     for b in seeds:
         if b is not None:
             b.flags.writeable = False
-    return mode, seeds, coloring.count, rows, cols, take, P
+    other = rows if mode == "fwd" else cols
+    src = take.astype(np.intp) * (sweeper.M if mode == "fwd" else sweeper.N) + other
+    dst = rows.astype(np.intp) * sweeper.N + cols
+    return mode, seeds, coloring.count, rows, cols, take, P, src, dst
 
 
 def _clearly_dense(graph):
