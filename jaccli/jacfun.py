@@ -86,9 +86,11 @@ def hessfun(f, argnums=0, mode="auto", chunk_size=None, memory_limit=None):
 
 def hvpfun(f, argnums=0):
     """A function ``hessp(x, v, *args)`` returning ``H(x) @ v`` for a scalar ``f(x, *args)``
-    (``v`` and the result shaped as ``x``), as SciPy's ``minimize(hessp=)`` calls it: the
-    gradient of ``<grad f(x), v>`` by a reusable Jacobian function, so ``v`` and ``args`` are
-    graph inputs and a new ``v`` never traces again. ``argnums`` other than 0 is refused."""
+    (``v`` and the result shaped as ``x``), as SciPy's ``minimize(hessp=)`` calls it: forward
+    over reverse, the gradient graph traced once per argument signature (``x`` and the float
+    ``args`` its inputs) and one tangent ``v`` pushed through it at each call, so a new ``v``
+    or point never traces again (see ``jaccli.hessvec``). A non-scalar f is an InputError;
+    ``argnums`` other than 0 is refused."""
     if argnums != 0:
         raise InputError("hvpfun differentiates the first argument only (argnums=0), as "
                          "minimize(hessp=) calls it: hessp(x, v, *args).")
