@@ -30,19 +30,27 @@ def _compare(graph, inputs, wrt, interpreted=False):
     if full is None:
         return
     shapes = [tuple(graph.inputs[k].shape) for k in wrt]
-    blocks = Seeds.identity(0, sum(int(np.prod(s)) for s in shapes)).blocks(shapes)
+    seeds = Seeds.identity(0, sum(int(np.prod(s)) for s in shapes))
+    blocks = seeds.blocks(shapes)
     tangents = [None] * len(graph.inputs)
     for k, b in zip(wrt, blocks):
         tangents[k] = b
-    want = program.forward(full, tangents, None)
-    got = program.forward(part, tangents, None)
+    # identity rows as jacfun passes them: the seed rules (W @ I is W) read values too
+    identity = {graph.inputs[k]: r for k, r in zip(wrt, seeds.identity_rows(shapes))
+                if r is not None}
+    for rows in (None, identity):
+        _equal(program.forward(part, tangents, rows), program.forward(full, tangents, rows))
     if interpreted:
         from jaccli.interpret import jvp_sweep
         outs = jvp_sweep(graph, graph.values, tangents)
         want = [np.zeros((len(blocks[0]),) + tuple(o.shape)) if t is None else t
                 for o, t in zip(graph.outputs, outs)]
         got = [np.zeros_like(w) if t is None else np.broadcast_to(t, w.shape)
-               for w, t in zip(want, got)]
+               for w, t in zip(want, program.forward(part, tangents, None))]
+        _equal(got, want)
+
+
+def _equal(got, want):
     for a, b in zip(got, want):
         assert (a is None) == (b is None)
         if a is not None:
