@@ -82,10 +82,13 @@ def parse_size(text):
 # and the next sweep page-faults it in again: the 500 x 500 MLP Hessian of
 # scripts/bench_hessian.py took 335 ms of CPU, 116-144 ms with freed memory kept (same box,
 # interleaved). So jaccli asks glibc, once at import, to keep up to TRIM_BYTES of freed memory
-# and to serve blocks up to MMAP_BYTES from it. JACCLI_MALLOC=0 in the environment leaves the
-# allocator alone; elsewhere than glibc this does nothing.
-MMAP_BYTES = 32 * 1024 ** 2
-TRIM_BYTES = 128 * 1024 ** 2
+# and to serve blocks up to MMAP_BYTES from it. Larger blocks keep coming from fresh mmaps:
+# their zeros are the kernel's, lazily (a 32 MB np.zeros served from reused memory is cleared
+# by hand first: with MMAP_BYTES at 32 MiB the first 2000 x 2000 Hessian of bench_hessian
+# took 8-17 ms instead of 4 in one run of three). JACCLI_MALLOC=0 in the environment leaves
+# the allocator alone; elsewhere than glibc this does nothing.
+MMAP_BYTES = 8 * 1024 ** 2
+TRIM_BYTES = 64 * 1024 ** 2
 
 
 def tune_allocator(environ=os.environ):
