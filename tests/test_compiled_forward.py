@@ -85,3 +85,27 @@ def test_forward_values_suffice_on_derivative_graphs(case):
         d = derivative_graph(lambda *a: np.sum(w * case.fn(*a)), args, _nums(case))
         g = d.dgraph
         _compare(g, [g.values[v] for v in g.inputs], tuple(range(len(g.inputs))), True)
+
+
+def test_a_partial_the_graph_holds_is_read_not_recomputed():
+    """tanh's partial 1 - y*y is computed by its own traced VJP in a gradient graph: the
+    compiled forward sweep reads that value (no call of the partial), and H v is unchanged."""
+    from jaccli.hessian import derivative_graph
+    from jaccli.interpret import jvp_sweep
+    rng = np.random.default_rng(21)
+    A, x, v = rng.standard_normal((6, 4)), rng.standard_normal(4), rng.standard_normal(4)
+    d = derivative_graph(lambda x: np.sum(np.tanh(A @ x) ** 2), (x,), (0,))
+    program = Program(d.dgraph)
+    values = program.evaluate_for_forward((0,))([x])
+    got = program.forward(values, [v], None)[0]
+    tanh = next(k for k, e in enumerate(d.dgraph.eqns) if e.prim.name == "tanh")
+    assert f"Q{tanh}_0(" not in program.source["forward"]
+    np.testing.assert_array_equal(got, jvp_sweep(d.dgraph, d.dgraph.values, [v])[0])
+
+
+def test_symbols_refuse_comparisons():
+    from jaccli.compiled import _Sym
+    with pytest.raises(TypeError):
+        _Sym(("v", 0)) > _Sym(("v", 1))          # noqa: B015
+    with pytest.raises(TypeError):
+        bool(_Sym(("v", 0)))
