@@ -18,11 +18,10 @@ import numpy as np
 
 from .interpret import last_uses, seeded
 from .ir import Var
+from .forward_analysis import forward_needs, known_slot, value_table
 from .primitives import elementwise as ew
 from .primitives.indexing import getitem_p, setitem_p
-from .primitives.linalg import matmul_p
-from .primitives.reductions import sum_p
-from .primitives.shape import broadcast_p, concatenate_p, reshape_p, transpose_p
+from .primitives.shape import reshape_p
 from .rules import impl_rules, jvp_rules, lazy_shapes, seed_rules, vjp_rules, zeros
 
 # the family rules of elementwise.py (unary, binary, linear binary), found through members
@@ -32,101 +31,6 @@ MAX_EQUATIONS = 20000      # larger graphs stay with the interpreter (compiling 
 
 def _same(a, b):
     return a.shape == b.shape and bool((a == b).all())
-
-
-# Primitives whose JVP reads no float value (only the tangents and, for an index, integer
-# operands): a forward sweep needs no primal value for them.
-_READS_NO_FLOATS = {ew.add_p, ew.sub_p, ew.neg_p, getitem_p, setitem_p, reshape_p, transpose_p,
-                    broadcast_p, concatenate_p, sum_p}
-
-
-_SYM_OPS = {ew.mul_p: "mul", ew.add_p: "add", ew.sub_p: "sub", ew.div_p: "div", ew.neg_p: "neg"}
-
-
-def _operand_key(x):
-    """A constant's key: its type and repr (-0.0 is not 0.0), for Python numbers only."""
-    if type(x) in (float, int):
-        return ("c", type(x), repr(x))
-    raise TypeError("not a Python number")
-
-
-class _Sym:
-    """A graph value standing for a partial derivative's operand at compile time: running a
-    partial (``lambda x, y: 1.0 - y * y``) on _Syms spells it out with + - * / and unary -,
-    each step looked up among the graph's own equations (``table``: key -> slot). Any other
-    operation (np.cos, a comparison) raises, and the partial is left to run as it is."""
-    __slots__ = ("key",)
-    __array_ufunc__ = None
-    table = {}
-
-    def __init__(self, key):
-        self.key = key
-
-    def _op(name, *xs):
-        key = (name,) + tuple(x.key if type(x) is _Sym else _operand_key(x) for x in xs)
-        slot = _Sym.table.get(key)
-        return _Sym(key if slot is None else ("v", slot))
-
-    __mul__ = lambda a, b: _Sym._op("mul", a, b)                     # noqa: E731
-    __rmul__ = lambda a, b: _Sym._op("mul", b, a)                    # noqa: E731
-    __add__ = lambda a, b: _Sym._op("add", a, b)                     # noqa: E731
-    __radd__ = lambda a, b: _Sym._op("add", b, a)                    # noqa: E731
-    __sub__ = lambda a, b: _Sym._op("sub", a, b)                     # noqa: E731
-    __rsub__ = lambda a, b: _Sym._op("sub", b, a)                    # noqa: E731
-    __truediv__ = lambda a, b: _Sym._op("div", a, b)                 # noqa: E731
-    __rtruediv__ = lambda a, b: _Sym._op("div", b, a)                # noqa: E731
-    __neg__ = lambda a: _Sym._op("neg", a)                           # noqa: E731
-
-    def _refuse(self, *other):
-        raise TypeError("a partial that compares or branches on values is not spelled out")
-
-    __bool__ = __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
-    __hash__ = None
-
-
-def _value_table(graph, slot):
-    """key -> slot of every + - * / and negation in ``graph`` on Vars and Python numbers."""
-    table = {}
-    for e in graph.eqns:
-        name = _SYM_OPS.get(e.prim)
-        if name is None or e.params:
-            continue
-        try:
-            key = (name,) + tuple(("v", slot[id(v)]) if type(v) is Var else _operand_key(v)
-                                  for v in e.inputs)
-        except TypeError:
-            continue
-        table.setdefault(key, slot[id(e.out)])
-    return table
-
-
-def _forward_needs(graph, slot, seeded, decided, reused=None):
-    """The slots whose values a forward sweep seeded on the inputs ``seeded`` reads (its
-    rules' operands and outputs; a matmul reads only the operand across from a live
-    tangent), those the decisions check, and everything these are computed from."""
-    live = {slot[id(graph.inputs[k])] for k in seeded}
-    needed = set(decided)
-    for e in graph.eqns:
-        ins = [(slot[id(v)], v) if type(v) is Var else (None, v) for v in e.inputs]
-        hot = [s in live for s, _ in ins]
-        if not any(hot):
-            continue
-        s_out = slot[id(e.out)]
-        live.add(s_out)
-        if e.prim in _READS_NO_FLOATS:
-            needed.update(s for s, v in ins if s is not None and v.dtype.kind != "f")
-        elif e.prim is matmul_p and len(ins) == 2:
-            needed.update(ins[1 - j][0] for j in range(2) if hot[j] and ins[1 - j][0] is not None)
-        elif e.prim is ew.mul_p:                  # its partials: the operands, not the product
-            needed.update(s for s, _ in ins if s is not None)
-        else:
-            needed.update(s for s, _ in ins if s is not None)
-            needed.add(s_out)
-        needed.update((reused or {}).get(s_out, ()))
-    for e in reversed(graph.eqns):
-        if slot[id(e.out)] in needed:
-            needed.update(slot[id(v)] for v in e.inputs if type(v) is Var)
-    return needed
 
 
 class Program:
@@ -165,7 +69,7 @@ class Program:
         seeded = tuple(sorted(seeded))
         if seeded not in self._for_forward:
             self.forward                      # generated first: it says what it reuses
-            needed = _forward_needs(self.graph, self._slot, seeded, self._decided,
+            needed = forward_needs(self.graph, self._slot, seeded, self._decided,
                                     self._reused)
             name = f"evaluate_f{len(self._for_forward)}"
             lines = self._evaluate_source(self._slot, self._read, self._decided, self._ns,
@@ -406,24 +310,11 @@ class Program:
         return terms, cts
 
     def _known(self, e, d, slot):
-        """The slot of a value of the graph equal, bit for bit, to the partial ``d`` at
-        equation ``e`` (tanh's 1 - y * y, which its traced VJP has computed; a product's
-        other operand), or None."""
-        if any(type(v) is not Var for v in e.inputs):
-            return None                     # constants are operands the table cannot name
+        """The slot of a value of the graph equal to the partial ``d`` at equation ``e``
+        (``forward_analysis.known_slot``), or None."""
         if not hasattr(self, "_table"):
-            self._table = _value_table(self.graph, slot)
-        syms = [_Sym(("v", slot[id(v)])) for v in e.inputs] + [_Sym(("v", slot[id(e.out)]))]
-        _Sym.table = self._table
-        try:
-            got = d(*syms)
-        except Exception:                   # an operation _Sym does not spell: not known
-            return None
-        finally:
-            _Sym.table = {}
-        if type(got) is _Sym and got.key[0] == "v":
-            return got.key[1]
-        return None
+            self._table = value_table(self.graph, slot)
+        return known_slot(self.graph, e, d, slot, self._table)
 
     def env(self, values):
         """The values as an interpreter environment: Var -> value."""
