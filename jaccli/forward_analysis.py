@@ -34,27 +34,26 @@ class Symbol:
     partial (``lambda x, y: 1.0 - y * y``) on Symbols spells it out with + - * / and unary -,
     each step looked up among the graph's own equations (``table``: key -> slot). Any other
     operation (np.cos, a comparison) raises, and the partial is left to run as it is."""
-    __slots__ = ("key",)
+    __slots__ = ("key", "table")
     __array_ufunc__ = None
-    table = {}
 
-    def __init__(self, key):
-        self.key = key
+    def __init__(self, key, table):
+        self.key, self.table = key, table
 
-    def _op(name, *xs):
+    def _op(self, name, *xs):
         key = (name,) + tuple(x.key if type(x) is Symbol else operand_key(x) for x in xs)
-        slot = Symbol.table.get(key)
-        return Symbol(key if slot is None else ("v", slot))
+        slot = self.table.get(key)
+        return Symbol(key if slot is None else ("v", slot), self.table)
 
-    __mul__ = lambda a, b: Symbol._op("mul", a, b)                     # noqa: E731
-    __rmul__ = lambda a, b: Symbol._op("mul", b, a)                    # noqa: E731
-    __add__ = lambda a, b: Symbol._op("add", a, b)                     # noqa: E731
-    __radd__ = lambda a, b: Symbol._op("add", b, a)                    # noqa: E731
-    __sub__ = lambda a, b: Symbol._op("sub", a, b)                     # noqa: E731
-    __rsub__ = lambda a, b: Symbol._op("sub", b, a)                    # noqa: E731
-    __truediv__ = lambda a, b: Symbol._op("div", a, b)                 # noqa: E731
-    __rtruediv__ = lambda a, b: Symbol._op("div", b, a)                # noqa: E731
-    __neg__ = lambda a: Symbol._op("neg", a)                           # noqa: E731
+    __mul__ = lambda a, b: a._op("mul", a, b)                          # noqa: E731
+    __rmul__ = lambda a, b: a._op("mul", b, a)                         # noqa: E731
+    __add__ = lambda a, b: a._op("add", a, b)                          # noqa: E731
+    __radd__ = lambda a, b: a._op("add", b, a)                         # noqa: E731
+    __sub__ = lambda a, b: a._op("sub", a, b)                          # noqa: E731
+    __rsub__ = lambda a, b: a._op("sub", b, a)                         # noqa: E731
+    __truediv__ = lambda a, b: a._op("div", a, b)                      # noqa: E731
+    __rtruediv__ = lambda a, b: a._op("div", b, a)                     # noqa: E731
+    __neg__ = lambda a: a._op("neg", a)                                # noqa: E731
 
     def _refuse(self, *other):
         raise TypeError("a partial that compares or branches on values is not spelled out")
@@ -113,14 +112,11 @@ def known_slot(graph, e, d, slot, table):
     ``e`` (``table``: ``value_table``), or None."""
     if any(type(v) is not Var for v in e.inputs):
         return None                     # constants are operands the table cannot name
-    syms = [Symbol(("v", slot[id(v)])) for v in e.inputs] + [Symbol(("v", slot[id(e.out)]))]
-    Symbol.table = table
+    syms = [Symbol(("v", slot[id(v)]), table) for v in list(e.inputs) + [e.out]]
     try:
         got = d(*syms)
     except Exception:                   # an operation Symbol does not spell: not known
         return None
-    finally:
-        Symbol.table = {}
     if type(got) is Symbol and got.key[0] == "v":
         return got.key[1]
     return None

@@ -106,6 +106,6 @@ def test_a_partial_the_graph_holds_is_read_not_recomputed():
 def test_symbols_refuse_comparisons():
     from jaccli.forward_analysis import Symbol as _Sym
     with pytest.raises(TypeError):
-        _Sym(("v", 0)) > _Sym(("v", 1))          # noqa: B015
+        _Sym(("v", 0), {}) > _Sym(("v", 1), {})          # noqa: B015
     with pytest.raises(TypeError):
-        bool(_Sym(("v", 0)))
+        bool(_Sym(("v", 0), {}))
