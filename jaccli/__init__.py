@@ -12,6 +12,9 @@ from .hessian import hessian, hvp
 from .primitives.control import stop_gradient
 from .products import grad, jmp, mjp, value_and_grad
 from . import testing  # noqa: F401  (jaccli.testing.check_rules)
+from .memory import tune_allocator
+
+tune_allocator()        # freed sweep memory kept for the next sweep (memory.py's NOTE)
 
 __version__ = "0.1.0"
 __all__ = ["jacobian", "jvp", "vjp", "trace", "plan", "sparsity", "hessian", "hvp", "jacfun",

@@ -174,13 +174,8 @@ def _compute(call, mode, chunk_size, memory_limit, device, out_path=None,
         if plan.compressed is not None:
             from .sparse.jacobian import compressed_jacobian, to_dense
             chunks = {m: plan.modes[m]["chunk_size"] for m in ("fwd", "rev")}
-            splits, seed_tasks = [], None
-            if client is not None:
-                from .distributed import run_seed_tasks
-
-                def seed_tasks(graph, plan, seeds, wrt, progress):
-                    return run_seed_tasks(graph, plan, client, dtype, progress=progress,
-                                          seeds=seeds, wrt=wrt)
+            splits = []
+            seed_tasks = None if client is None else _seed_tasks_on(client, dtype)
             J = compressed_jacobian(graph, graph.values, graph.sparsity[None],
                                     plan.compressed, chunks, dtype, progress=progress,
                                     seed_tasks=seed_tasks, tasks=splits)
@@ -199,6 +194,17 @@ def _compute(call, mode, chunk_size, memory_limit, device, out_path=None,
                 J = sp.csr_array(np.asarray(J))
     return FlatJacobian(J, out_shapes, in_shapes, plan.mode, plan,
                         list(graph.point_dependent), tasks)
+
+
+def _seed_tasks_on(client, dtype):
+    """The compressed sweeps' hook for running a seed matrix's chunks as tasks on ``client``
+    (``sparse.jacobian.compressed_jacobian``'s ``seed_tasks``)."""
+    from .distributed import run_seed_tasks
+
+    def seed_tasks(graph, plan, seeds, wrt, progress):
+        return run_seed_tasks(graph, plan, client, dtype, progress=progress, seeds=seeds,
+                              wrt=wrt)
+    return seed_tasks
 
 
 def _open_memmap(path, J):

@@ -98,9 +98,11 @@ def hessfun(f, argnums=0, mode="auto", chunk_size=None, memory_limit=None):
 
 def hvpfun(f, argnums=0):
     """A function ``hessp(x, v, *args)`` returning ``H(x) @ v`` for a scalar ``f(x, *args)``
-    (``v`` and the result shaped as ``x``), as SciPy's ``minimize(hessp=)`` calls it: the
-    gradient of ``<grad f(x), v>`` by a reusable Jacobian function, so ``v`` and ``args`` are
-    graph inputs and a new ``v`` never traces again. ``argnums`` other than 0 is refused."""
+    (``v`` and the result shaped as ``x``), as SciPy's ``minimize(hessp=)`` calls it: forward
+    over reverse, the gradient graph traced once per argument signature (``x`` and the float
+    ``args`` its inputs) and one tangent ``v`` pushed through it at each call, so a new ``v``
+    or point never traces again (see ``jaccli.hessvec``). A non-scalar f is an InputError;
+    ``argnums`` other than 0 is refused."""
     if argnums != 0:
         raise InputError("hvpfun differentiates the first argument only (argnums=0), as "
                          "minimize(hessp=) calls it: hessp(x, v, *args).")
@@ -112,7 +114,8 @@ def hvpfun(f, argnums=0):
             raise InputError(f"hessp's v has the structure {given.describe()}, x "
                              f"{tree.describe()}: give v in x's containers.")
         return sum((gk * vk).sum() for gk, vk in zip(g, vs))
-    return jacfun(directional, 0)
+    from .hessvec import HvpFunction        # forward over reverse; directional's jacfun for
+    return HvpFunction(f, jacfun(directional, 0))   # what it cannot take (hessvec.py)
 
 
 class _Path:
@@ -229,6 +232,7 @@ class JacobianFunction:
                         return J if flat else path.unflatten(J)
         if entry.traced is None:                 # f reads a float argument as a number
             return self._uncached(args, flat)
+        t0 = time.perf_counter()
         path = self._trace(entry, args, values)
         if path is None:
             return self._uncached(args, flat)
@@ -238,14 +242,13 @@ class JacobianFunction:
         elif not entry.paths:
             entry.reusable = False               # a value read no decision records
         plan = path.plan
-        t0 = time.perf_counter()
         with np.errstate(all="ignore"):
             if self.sparse:
                 J = _sparse_sweeps(path.graph, path.graph.values, plan, path.dtype, entry.wrt)
             else:
                 J = _sweeps(path.graph, path.graph.values, plan.mode, plan.chunk_size,
                             path.dtype, entry.wrt, plan.M, plan.N)
-        path.swept = time.perf_counter() - t0
+        path.swept = time.perf_counter() - t0       # tracing, planning and sweeping
         return J if flat else path.unflatten(J)
 
     def _uncached(self, args, flat=False):
@@ -414,12 +417,14 @@ class _Sweeper:
         if self.program is not None and total * total * self.dtype.itemsize <= self.SEED_BYTES:
             self.seeds = [self._seeds(a, b) for a, b in self.chunks]
         self.compressed = None
-        # NOTE: when to look for a pattern. Its analysis costs a few ms (more for a large
-        # graph); a small J sweeps in microseconds and would never win it back. So it is
-        # tried once the dense sweeps of this path have taken COMPRESS_AFTER_SECONDS in all
-        # (the first call's included): at most about as much time as sweeping has cost.
+        # NOTE: when to look for a pattern. Its analysis costs about a millisecond for a
+        # small graph, more for a large one (``analysis_seconds``); a small J sweeps in
+        # microseconds and would never win it back. So it is tried once this path has cost
+        # that much in all (its first call, tracing included, and its dense sweeps since):
+        # the analysis then costs at most about as much as the path has cost without it.
         self.swept = path.swept if entry.compress is not None and self.program is not None \
             else None
+        self.analysis = analysis_seconds(graph, plan.M, plan.N)
         self.sparse = path.unflatten is _flat_result          # jacfun(..., sparse=True)
         if self.sparse and self.program is not None and path.plan.compressed in ("fwd", "rev"):
             info = graph.sparsity[tuple(entry.wrt)]
@@ -430,21 +435,20 @@ class _Sweeper:
         """The dense J from the compressed sweeps of ``self.compressed``: one seed per colour
         of columns (forward) or rows (reverse), then each entry of the pattern read from its
         colour's product; J is zero off the pattern."""
-        mode, seeds, count, rows, cols, take, P = self.compressed
+        mode, seeds, count, rows, cols, take, P, src, dst = self.compressed
         if mode == "fwd":
             B = flat_blocks(self.program.forward(values, seeds, None), self.out_shapes,
                             (count,), self.dtype)            # (c, M): B[colour, row]
-            picked = B[take, rows]
         else:
             cts = self.program.reverse(values, seeds)
             B = flat_blocks([cts[k] for k in self.entry.wrt], self.entry.in_shapes, (count,),
                             self.dtype)                      # (c, N): B[colour, column]
-            picked = B[take, cols]
+        picked = B.ravel()[src]           # B[take, rows] (fwd) or B[take, cols], flat
         if self.sparse:
             import scipy.sparse as sp
             return sp.csr_array((picked, P.indices.copy(), P.indptr.copy()), shape=P.shape)
         J = np.zeros((self.M, self.N), self.dtype)
-        J[rows, cols] = picked
+        J.ravel()[dst] = picked           # J[rows, cols], flat
         return J
 
     def _seeds(self, start, stop):
@@ -482,7 +486,7 @@ class _Sweeper:
             return _sweeps(self.graph, env, self.mode, self.entry_chunk, self.dtype,
                            self.entry.wrt, self.M, self.N)
         with np.errstate(all="ignore"):
-            values = program.evaluate(inputs)
+            values = self._evaluate(inputs)
             if values is None:
                 return None
             if self.compressed is not None:
@@ -494,7 +498,7 @@ class _Sweeper:
                 return np.zeros((self.M, self.N), self.dtype)
             if self.swept is None:
                 return self._dense(values)
-            if self.swept > COMPRESS_AFTER_SECONDS:
+            if self.swept > self.analysis:
                 self.swept = None
                 self.compressed = _compression(self, self.entry.compress)
                 if self.compressed is not None:
@@ -504,6 +508,15 @@ class _Sweeper:
             J = self._dense(values)
             self.swept += time.perf_counter() - t0
             return J
+
+    def _evaluate(self, inputs):
+        """The compiled evaluation at ``inputs``: only what the forward sweeps read where
+        every sweep left to run is a forward one (``Program.evaluate_for_forward``)."""
+        program, compressed = self.program, self.compressed
+        if not self.sparse and (compressed[0] == "fwd" if compressed is not None else
+                                self.mode == "fwd" and self.swept is None):
+            return program.evaluate_for_forward(self.entry.wrt)(inputs)
+        return program.evaluate(inputs)
 
     def _dense(self, values):
         if len(self.chunks) == 1:
@@ -537,8 +550,24 @@ class _Sweeper:
 
 
 COMPRESS_MIN_SEEDS = 32     # fewer seeds than this: dense sweeps, no pattern analysis
-COMPRESS_AFTER_SECONDS = 0.02   # dense sweeping a path takes before its pattern is analysed
+# the estimated cost of a pattern analysis and colouring (measured on the 2-core dev box,
+# loaded, warm: 0.7-1.0 ms for the 10 equations of a 1-D Bratu residual at n = 100-1000,
+# 1.8 ms at 10^4, 1.2-4.9 ms for the 29 of a Rosenbrock gradient at n = 200-20000), and the
+# first colouring's import of scipy.optimize (its compiled group_columns: 0.2-0.7 s) when no
+# one has imported it yet
+COMPRESS_BASE_SECONDS = 5e-4
+COMPRESS_PER_EQUATION = 2.5e-5
+COMPRESS_PER_ENTRY = 1e-7       # per row and column of J
+COMPRESS_IMPORT_SECONDS = 0.3
 COMPRESS_GAIN = 2.0         # compressed sweeps when they need this many times fewer seeds
+
+
+def analysis_seconds(graph, M, N):
+    """The estimated seconds of ``_compression`` on ``graph`` (an (M, N) J)."""
+    import sys
+    cold = COMPRESS_IMPORT_SECONDS if "scipy.optimize" not in sys.modules else 0.0
+    return cold + COMPRESS_BASE_SECONDS + COMPRESS_PER_EQUATION * len(graph.eqns) \
+        + COMPRESS_PER_ENTRY * (M + N)
 
 
 def _compression(sweeper, modes):
@@ -568,9 +597,11 @@ def _compression(sweeper, modes):
 
 
 def _compressed_seeds(sweeper, info, mode):
-    """(mode, seeds, count, rows, cols, take, P): the read-only seeds of one colouring of
-    ``info`` (a ``sparse.jacobian.Sparsity``) for the compiled sweeps, and where each entry
-    of the canonical pattern P is read from: row ``rows``, column ``cols``, colour ``take``."""
+    """(mode, seeds, count, rows, cols, take, P, src, dst): the read-only seeds of one
+    colouring of ``info`` (a ``sparse.jacobian.Sparsity``) for the compiled sweeps, and where
+    each entry of the canonical pattern P is read from: row ``rows``, column ``cols``, colour
+    ``take``; ``src`` and ``dst`` the same as flat indices into the (c, M) or (c, N) product
+    and into J."""
     from .sparse.orderings import pattern_csr, row_of_entry
     entry = sweeper.entry
     coloring = info.coloring(mode)
@@ -588,7 +619,10 @@ def _compressed_seeds(sweeper, info, mode):
     for b in seeds:
         if b is not None:
             b.flags.writeable = False
-    return mode, seeds, coloring.count, rows, cols, take, P
+    other = rows if mode == "fwd" else cols
+    src = take.astype(np.intp) * (sweeper.M if mode == "fwd" else sweeper.N) + other
+    dst = rows.astype(np.intp) * sweeper.N + cols
+    return mode, seeds, coloring.count, rows, cols, take, P, src, dst
 
 
 def _clearly_dense(graph):

@@ -74,3 +74,32 @@ def parse_size(text):
     if size <= 0:
         raise ValueError(f"'{text}' is not a positive size; write e.g. 2GB")
     return size
+
+
+# NOTE: the allocator. A sweep's intermediates are fresh arrays of a few MB (a Hessian of an
+# MLP loss: (8, 1000, 50) tangents), freed at the end of the sweep. glibc's defaults hand such
+# memory back to the OS after every sweep (its trim threshold follows the largest freed block)
+# and the next sweep page-faults it in again: the 500 x 500 MLP Hessian of
+# scripts/bench_hessian.py took 335 ms of CPU, 116-144 ms with freed memory kept (same box,
+# interleaved). So jaccli asks glibc, once at import, to keep up to TRIM_BYTES of freed memory
+# and to serve blocks up to MMAP_BYTES from it. Larger blocks keep coming from fresh mmaps:
+# their zeros are the kernel's, lazily (a 32 MB np.zeros served from reused memory is cleared
+# by hand first: with MMAP_BYTES at 32 MiB the first 2000 x 2000 Hessian of bench_hessian
+# took 8-17 ms instead of 4 in one run of three). JACCLI_MALLOC=0 in the environment leaves
+# the allocator alone; elsewhere than glibc this does nothing.
+MMAP_BYTES = 8 * 1024 ** 2
+TRIM_BYTES = 64 * 1024 ** 2
+
+
+def tune_allocator(environ=os.environ):
+    """Keep freed memory for the next sweep (the NOTE above); True when glibc took it."""
+    if environ.get("JACCLI_MALLOC", "1") == "0":
+        return False
+    try:
+        import ctypes
+        libc = ctypes.CDLL("libc.so.6")
+        M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+        return bool(libc.mallopt(M_MMAP_THRESHOLD, MMAP_BYTES)) and \
+            bool(libc.mallopt(M_TRIM_THRESHOLD, TRIM_BYTES))
+    except (OSError, AttributeError):
+        return False

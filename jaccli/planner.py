@@ -32,8 +32,15 @@ SMALL_SWEEP_BYTES = 64 * 1024 ** 2  # below this, no budget to check: no /proc r
 # 2 MB of tangents); stencil 2000 -> 2000 52 ms at once, 16-17 ms with chunks of 64-128; below
 # ~64 seeds the per-sweep Python overhead takes over. So a chunk holds about
 # CHUNK_TARGET_BYTES of tangents, and never fewer than CHUNK_MIN_SEEDS seeds.
+# A seed that costs megabytes on its own (a Hessian of an MLP loss: each seed's tangents are
+# (1000, 50) arrays) amortises the per-sweep overhead by itself: there 64 seeds would be
+# ~100 MB of tangents per chunk, and chunks of LARGE_SEED_MIN_SEEDS are cheaper (the 500 x 500
+# MLP Hessian of scripts/bench_hessian.py: 212 ms of CPU with chunks of 63, 132-140 ms with
+# 4-16, same box).
 CHUNK_TARGET_BYTES = 2 * 1024 ** 2
 CHUNK_MIN_SEEDS = 64
+LARGE_SEED_BYTES = 1024 ** 2
+LARGE_SEED_MIN_SEEDS = 8
 LOPSIDED_RATIO = 10                # seed counts this far apart: fewer seeds wins outright
 BUDGET_SAFETY = 0.9                # the model's peak is fitted to 90% of the budget
 CLOSE_RATIO = 1.3                  # estimates closer than this: measure one chunk of each
@@ -114,7 +121,8 @@ def cache_chunk(seeds, bytes_per_seed, xp=np):
     caches, are what costs there; the budget still bounds the chunk)."""
     if seeds <= CHUNK_MIN_SEEDS or xp is not np:
         return max(seeds, 1)
-    k = max(CHUNK_MIN_SEEDS, CHUNK_TARGET_BYTES // max(bytes_per_seed, 1))
+    least = LARGE_SEED_MIN_SEEDS if bytes_per_seed >= LARGE_SEED_BYTES else CHUNK_MIN_SEEDS
+    k = max(least, CHUNK_TARGET_BYTES // max(bytes_per_seed, 1))
     k = min(seeds, k)
     return -(-seeds // -(-seeds // k))
 

@@ -59,6 +59,8 @@ FIRST_TARGET = {"seed": 0.1, "mlp_wide": 0.1, "mlp_tall": 0.1, "square": 0.1, "s
 
 def time_calls(call, reps, sync=lambda out: None):
     """(first seconds, median steady seconds, last output)."""
+    import gc
+    gc.collect()            # the garbage of earlier cases is not billed to this first call
     t0 = time.perf_counter()
     out = call()
     sync(out)

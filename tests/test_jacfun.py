@@ -362,10 +362,13 @@ def _bratu(n, lam=1.0):
 
 @pytest.fixture
 def compress_at_once(monkeypatch):
-    """Look for the pattern at the first reuse (normally after 20 ms of dense sweeping)."""
+    """Look for the pattern at the first reuse (normally once the path has cost about as
+    much as the analysis is estimated to: ``analysis_seconds``)."""
     import sys
     module = sys.modules["jaccli.jacfun"]    # jaccli.jacfun is the function
-    monkeypatch.setattr(module, "COMPRESS_AFTER_SECONDS", 0.0)
+    for name in ("COMPRESS_BASE_SECONDS", "COMPRESS_PER_EQUATION", "COMPRESS_PER_ENTRY",
+                 "COMPRESS_IMPORT_SECONDS"):
+        monkeypatch.setattr(module, name, 0.0)
 
 
 @pytest.mark.parametrize("mode", ["auto", "fwd", "rev"])
@@ -396,7 +399,11 @@ def test_compressed_with_branches_and_two_inputs(compress_at_once):
     assert jac.traces == 2
 
 
-def test_compression_waits_for_costly_sweeps():
+def test_compression_waits_for_costly_sweeps(monkeypatch):
+    """No pattern analysis while the path has cost less than the analysis would (an
+    estimate of 1 s here: three calls of a 120 x 120 stencil cost far less)."""
+    import sys
+    monkeypatch.setattr(sys.modules["jaccli.jacfun"], "COMPRESS_BASE_SECONDS", 1.0)
     F = _bratu(120)
     jac = jaccli.jacfun(F)
     for _ in range(3):

@@ -155,7 +155,11 @@ def _fmax_share(x, y, out):
 
 def _power_dbase(x, y, out):
     """y x^(y-1); 0 where y == 0 (x^0 is constant: d/dx 0^0 is 0, as in autograd and JAX,
-    where y * 0^-1 would be 0 * inf = NaN)."""
+    where y * 0^-1 would be 0 * inf = NaN). A constant nonzero scalar exponent (x ** 2) needs
+    no guard: the same value without the two ``where``s, which a traced rule (a Hessian's
+    derivative graph) would otherwise record and sweep at every call."""
+    if isinstance(y, (int, float, np.number)) and not isinstance(y, bool) and y != 0:
+        return y * np.power(x, y - 1.0)
     zero = y == 0
     return np.where(zero, 0.0, y * np.power(np.where(zero, 1.0, x), y - 1.0))
 

@@ -50,7 +50,8 @@ def _concatenate_jvp(e, xs, out, ts):
     lead = lead_shape(ref, e.in_shapes[k])
     parts = [t if t is not None else zeros(ref, lead + s)
              for t, s in zip(ts, e.in_shapes)]
-    parts = [np.broadcast_to(p, lead + s) for p, s in zip(parts, e.in_shapes)]
+    parts = [p if p.shape == lead + s else np.broadcast_to(p, lead + s)
+             for p, s in zip(parts, e.in_shapes)]
     return np.concatenate(parts, axis=axis)
 
 
