@@ -104,7 +104,11 @@ class HvpFunction:
             call = list(values)
             for k, xk in zip(floats, xs):
                 call[k] = xk
-            graph, n_out = trace_function(f, call, (0,))
+            # NOTE: every float argument is traced here too, not x alone: an array f creates
+            # from one (np.zeros(n, like=u)) and writes x's values into then belongs to this
+            # trace (an outer trace's array cannot take them: tracer.check_write_level);
+            # the sweep's cotangents of the others are dead code that live_part drops.
+            graph, n_out = trace_function(f, call, tuple(floats))
             shapes, dtype = output_info(graph)
             if n_out is not None or shapes != [()]:
                 raise InputError("hvpfun needs a scalar f (H @ v of a vector function is not "
@@ -152,6 +156,8 @@ def _signature(args):
     evaluate with (x checked to be float, as ``jacobian`` does; float scalars as arrays) and
     the indices of the float arguments (graph inputs, x first). key None: not keyable."""
     values = list(args)
+    if isinstance(args[0], (tuple, list, dict)):
+        return None, None, None          # a pytree x: the fallback's (jacfun's) keys
     values[0] = checked_arguments(args[:1], 0)[0][0]
     key, floats = [], []
     for i, a in enumerate(values):

@@ -328,6 +328,8 @@ class Tracer(NDArrayOperatorsMixin):
                              f"doesn't match the broadcast shape {new.shape}")
         if type(new) is not Tracer:
             new = Tracer(new, None, self.builder)
+        else:
+            check_write_level(self, new)
         base = self._base
         if base is not None:
             self.check_fresh()
@@ -366,6 +368,22 @@ def _np_name(func):
     # np.fromnumeric, np.shape_base ... are implementation modules: report np.NAME
     prefix = "np.linalg" if "linalg" in mod else ("np.fft" if "fft" in mod else "np")
     return f"{prefix}.{func.__name__}"
+
+
+_OUTER_WRITE = ("an inner derivative (a jaccli call inside the differentiated function) writes "
+                "into an array that belongs to the outer one (created from an outer argument, "
+                "e.g. np.zeros(n, like=u) with u not differentiated by the inner call); its "
+                "derivative would be lost. Create the array from an argument the inner call "
+                "differentiates (np.zeros(n, like=x)), or build it without writing into it "
+                "(np.stack / np.concatenate).")
+
+
+def check_write_level(target, value):
+    """An in-place write of ``value`` into the traced ``target`` (setitem, ufunc.at, put):
+    refused when ``value`` belongs to an inner trace and ``target`` to an outer one."""
+    if type(value) is Tracer and type(target) is Tracer and \
+            value.builder.level > target.builder.level:
+        raise TracingError(_OUTER_WRITE)
 
 
 _ACTIVE = []          # the traces under way, outermost first (nested differentiation)

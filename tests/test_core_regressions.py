@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import jaccli
+from jaccli.errors import TracingError
 from jaccli.points import BranchWarning
 
 rng = np.random.default_rng(11)
@@ -203,3 +204,43 @@ def test_cross_takes_the_vectors_the_installed_numpy_takes(fn, da, db):
     np.testing.assert_allclose(J, reference, rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(jaccli.jvp(lambda a: fn(a, b), (a,), (np.zeros(da),))[0],
                                expected, rtol=1e-12)
+
+
+def test_jvp_of_a_lower_rank_operand_broadcast_against_a_constant():
+    """One tangent without a seed axis, of lower rank than the output (x (2, 2) + c (2, 1, 1)):
+    the tangent broadcast to the output's shape, (2, 2, 2), not (2, 2, 2, 2)."""
+    c = np.arange(2.0).reshape(2, 1, 1)
+    x, t = np.ones((2, 2)), np.array([[1.0, 2.0], [3.0, 4.0]])
+    f = lambda x: x * 3.0 + c
+    y, dy = jaccli.jvp(f, (x,), (t,))
+    assert dy.shape == y.shape == (2, 2, 2)
+    np.testing.assert_allclose(dy, np.broadcast_to(3.0 * t, (2, 2, 2)))
+
+
+def test_an_inner_derivative_cannot_write_into_an_outer_array():
+    """jacobian inside jacobian: writing the inner trace's values into an array created from
+    an outer argument would lose their derivative: a TracingError that says so."""
+    def inner(w, u):
+        K = np.zeros(3, like=u)                    # belongs to the outer trace
+        K[1:] = w[1:] * 2.0
+        return K * u
+    w, u = np.ones(3), np.linspace(0.5, 1.5, 3)
+    with pytest.raises(TracingError, match="belongs to the outer one"):
+        jaccli.jacobian(lambda w, u: jaccli.jacobian(inner, w, u), w, u, argnums=(0, 1))
+
+
+def test_hvpfun_traces_every_float_argument_so_writes_stay_in_its_trace():
+    """hvpfun(f)(x, v, u) where f writes x's values into np.zeros(n, like=u): the HVP in x
+    (u traced with it, its cotangent unused), equal to the dense Hessian's block times v."""
+    def f(w, u):
+        K = np.zeros((4, 4), like=u)
+        for e in range(3):
+            K[e:e + 2, e:e + 2] = K[e:e + 2, e:e + 2] + w[e] * np.array([[2.0, -1.0],
+                                                                       [-1.0, 3.0]])
+        return np.sum((K @ u) ** 2 * w.sum())
+    w, u = np.linspace(0.5, 1.5, 3), np.linspace(0.1, 1.0, 4)
+    v = np.array([1.0, -0.5, 2.0])
+    H = jaccli.hessian(f, w, u, argnums=(0, 1))[0][0]
+    hessp = jaccli.hvpfun(f)
+    for _ in range(2):                             # traced, then compiled
+        np.testing.assert_allclose(hessp(w, v, u), H @ v, rtol=1e-10)

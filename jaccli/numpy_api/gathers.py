@@ -11,7 +11,7 @@ import numpy as np
 from ..dispatch import implements, method, ufunc_method
 from ..errors import TracingError
 from ..primitives.indexing import scatter_add_p
-from ..tracer import Tracer, bind
+from ..tracer import Tracer, bind, check_write_level
 from .common import arr, plain_index
 from .indexing import index_on_device, normalize_index
 
@@ -127,6 +127,7 @@ def _scatter(a, indices, b, sign, what):
                              a.shape)
     region = np.empty(a.shape, dtype=bool)[params["index"]].shape
     v = np.broadcast_to(arr(b), region)
+    check_write_level(a, v)
     if sign < 0:
         v = -v
     params = index_on_device(params, a)

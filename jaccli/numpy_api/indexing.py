@@ -8,7 +8,7 @@ import numpy as np
 from ..dispatch import implements, method
 from ..errors import TracingError
 from ..primitives.indexing import getitem_p, setitem_p
-from ..tracer import Tracer, bind, bind_view
+from ..tracer import Tracer, bind, bind_view, check_write_level
 from .common import arr, normalize_axis, plain_index
 
 
@@ -138,6 +138,7 @@ def setitem(x, index, value):
         raise TracingError("assignment with repeated indices (y[[0, 0]] = v): NumPy keeps the "
                            "last write, which jaccli does not differentiate. Use unique indices.")
     value = arr(value)
+    check_write_level(x, value)
     if x.dtype.kind != "f" and value.dtype.kind == "f" and type(value) is Tracer:
         raise TracingError(f"assigning a traced float into an array of dtype {x.dtype} would "
                            "truncate it; create the array with a float dtype.")

@@ -16,7 +16,7 @@ LN2, LN10 = np.log(2.0), np.log(10.0)
 def _full(t, e):
     """A tangent broadcast to its full shape: leading axes + the output's logical shape."""
     shape = e.out.shape
-    lead = t.ndim - len(shape)
+    lead = max(t.ndim - len(shape), 0)      # none: t may be of lower rank (right-aligned)
     full = t.shape[:lead] + shape
     return t if t.shape == full else np.broadcast_to(t, full)
 
