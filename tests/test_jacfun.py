@@ -365,7 +365,7 @@ def compress_at_once(monkeypatch):
     """Look for the pattern at the first reuse (normally once the path has cost about as
     much as the analysis is estimated to: ``analysis_seconds``)."""
     import sys
-    module = sys.modules["jaccli.jacfun"]    # jaccli.jacfun is the function
+    module = sys.modules["jaccli.jacfun_sweeps"]
     for name in ("COMPRESS_BASE_SECONDS", "COMPRESS_PER_EQUATION", "COMPRESS_PER_ENTRY",
                  "COMPRESS_IMPORT_SECONDS"):
         monkeypatch.setattr(module, name, 0.0)
@@ -403,7 +403,7 @@ def test_compression_waits_for_costly_sweeps(monkeypatch):
     """No pattern analysis while the path has cost less than the analysis would (an
     estimate of 1 s here: three calls of a 120 x 120 stencil cost far less)."""
     import sys
-    monkeypatch.setattr(sys.modules["jaccli.jacfun"], "COMPRESS_BASE_SECONDS", 1.0)
+    monkeypatch.setattr(sys.modules["jaccli.jacfun_sweeps"], "COMPRESS_BASE_SECONDS", 1.0)
     F = _bratu(120)
     jac = jaccli.jacfun(F)
     for _ in range(3):
