@@ -37,6 +37,7 @@ def _recording(monkeypatch, module):
 
 @pytest.mark.parametrize("mode", ["fwd", "rev"])
 def test_small_products_run_on_one_thread_and_the_setting_is_restored(mode, monkeypatch):
+    monkeypatch.setattr(threads, "busy", lambda: True)      # whatever this machine's load
     X = rng.standard_normal((2000, 10))
     with threadpool_limits(2, user_api="blas"):
         outside = _blas_threads()
@@ -52,7 +53,8 @@ def test_small_products_run_on_one_thread_and_the_setting_is_restored(mode, monk
     np.testing.assert_allclose(J[5], jaccli.jacobian(mlp, X[5]), rtol=1e-13, atol=1e-13)
 
 
-def test_large_products_keep_the_threads():
+def test_large_products_keep_the_threads(monkeypatch):
+    monkeypatch.setattr(threads, "busy", lambda: True)
     big = rng.standard_normal((400, 400)) / 20
     graph = jaccli.trace(lambda x: np.tanh(big @ x), np.ones(400))
     rows = int(threads.THREADED_FLOPS // (2 * 400 * 400)) + 1     # just over the threshold
@@ -66,6 +68,7 @@ def test_large_products_keep_the_threads():
 
 
 def test_compressed_batched_sweeps_are_limited_too(monkeypatch):
+    monkeypatch.setattr(threads, "busy", lambda: True)
     X = rng.uniform(-1, 1, (300, 400))
     f = lambda x: x * np.roll(x, 1) + np.sin(x)                  # noqa: E731
     with threadpool_limits(2, user_api="blas"):
@@ -92,3 +95,24 @@ def test_without_threadpoolctl_it_does_nothing(monkeypatch):
     X = rng.standard_normal((20, 10))
     np.testing.assert_allclose(jaccli.jacobian(mlp, X, batched=True)[3],
                                jaccli.jacobian(mlp, X[3]), rtol=1e-13)
+
+
+def test_an_idle_machine_keeps_the_threads_for_mid_sized_products(monkeypatch):
+    """Between SMALL_FLOPS and THREADED_FLOPS the threads pay on an idle machine (the NOTE
+    in jaccli.threads): one thread only when the machine is busy; tiny products always."""
+    big = rng.standard_normal((400, 400)) / 20
+    graph = jaccli.trace(lambda x: np.tanh(big @ x), np.ones(400))
+    mid = int(threads.SMALL_FLOPS // (2 * 400 * 400)) + 2
+    tiny = max(1, int(threads.SMALL_FLOPS // (2 * 400 * 400)) - 2)
+    assert threads.SMALL_FLOPS <= threads.largest_product_flops(graph, mid) < \
+        threads.THREADED_FLOPS
+    with threadpool_limits(2, user_api="blas"):
+        for busy, expected in ((False, 2), (True, 1)):
+            monkeypatch.setattr(threads, "busy", lambda b=busy: b)
+            with threads.blas_threads(graph, mid):
+                assert _blas_threads() == expected
+        monkeypatch.setattr(threads, "busy", lambda: False)
+        if threads.largest_product_flops(graph, tiny) < threads.SMALL_FLOPS:
+            with threads.blas_threads(graph, tiny):
+                assert _blas_threads() == 1
+        assert _blas_threads() == 2
