@@ -16,6 +16,7 @@ NOTE: keyword arguments are passed through to ``f`` as constants, never differen
 ones, so float arrays in them are graph inputs where a graph is reused (``jacfun``): a new
 value is read at every call, never stale.
 """
+import functools
 import warnings
 
 import numpy as np
@@ -158,6 +159,12 @@ def matching(tree, values, what, of):
     return leaves
 
 
+@functools.lru_cache(maxsize=16)
+def _arrays_tree(n):
+    """The TreeDef of ``(args, {})`` for ``n`` plain array arguments (built once per n)."""
+    return flatten((tuple(range(n)), {}))[1]
+
+
 class FlatCall:
     """``f(*args, **kwargs)`` as a function of flat leaves (call it with them; it returns
     the tuple of output leaves and records the output's structure in ``out_tree``).
@@ -170,7 +177,10 @@ class FlatCall:
         self.f = f
         self.__name__ = getattr(f, "__name__", "f")
         self.nums, self.single = argnums_tuple(argnums, len(args))
-        self.leaves, self.tree = flatten((tuple(args), dict(kwargs or {})))
+        if not kwargs and all(type(a) is np.ndarray for a in args):    # the common call
+            self.leaves, self.tree = list(args), _arrays_tree(len(args))
+        else:
+            self.leaves, self.tree = flatten((tuple(args), dict(kwargs or {})))
         self.arg_trees = self.tree.children[0].children
         self._leaf_paths = None
         self.arg_ranges, start = [], 0
