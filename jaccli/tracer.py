@@ -116,7 +116,20 @@ def _complex_operands(p, args, vals, builder):
     return args, vals
 
 
-def bind_view(p, x, writeback, **params):
+def _same_basic_index(a, b):
+    """Whether two indices are the same basic index (ints, slices, None, Ellipsis), so that
+    they select the same elements; False for anything else (arrays, lists: not compared)."""
+    a, b = (a if type(a) is tuple else (a,)), (b if type(b) is tuple else (b,))
+    if len(a) != len(b):
+        return False
+    for i, j in zip(a, b):
+        if type(i) is not type(j) or not (i is None or i is Ellipsis or
+                                          type(i) in (int, slice) and i == j):
+            return False
+    return True
+
+
+def bind_view(p, x, writeback, view_index=None, **params):
     """``bind`` for ops whose NumPy result may be a view of ``x`` (slicing, reshape, .T ...):
     it is one exactly when NumPy's own result shares ``x``'s memory (``y[0]`` of a matrix is a
     view, of a vector a copy; ``y.T.ravel()`` is a copy). ``writeback(x, new_view)`` returns x
@@ -129,6 +142,7 @@ def bind_view(p, x, writeback, **params):
         out._base_version = base._version
         out._parent = x
         out._writeback = writeback
+        out._index = view_index
     return out
 
 
@@ -180,7 +194,7 @@ class Tracer(NDArrayOperatorsMixin):
     """An array under tracing: ``value`` is its concrete value, ``node`` its Var in the graph
     (``None`` for a constant created while tracing, such as ``np.zeros_like(x)``)."""
     __slots__ = ("_value", "node", "builder", "_base", "_base_version", "_version", "_parent",
-                 "_writeback")
+                 "_writeback", "_index")
     __array_priority__ = 1000
 
     def __init__(self, value, node, builder):
@@ -192,6 +206,7 @@ class Tracer(NDArrayOperatorsMixin):
         self._version = 0
         self._parent = None
         self._writeback = None
+        self._index = None
 
     # ---- NumPy dispatch (NEP 13 / NEP 18)
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -318,6 +333,13 @@ class Tracer(NDArrayOperatorsMixin):
         return HANDLED_METHODS["__getitem__"](self, index)
 
     def __setitem__(self, index, value):
+        # NOTE: ``y[1:] -= v`` is ``t = y[1:]; t -= v`` (written through to y already, as the
+        # view's in-place update) then ``y[1:] = t``: writing a fresh view of y back where it
+        # came from changes nothing, and would record a second, identical setitem.
+        if type(value) is Tracer and value._parent is self and value._index is not None \
+                and _same_basic_index(value._index, index) and \
+                value._base._version == value._base_version:
+            return
         self._assign(HANDLED_METHODS["__setitem__"](self, index, value))
 
     def _assign(self, new):

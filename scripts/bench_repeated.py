@@ -13,6 +13,8 @@ Cases:
                N = 100 and 1000: --calls iterations, J at each iterate, then a solve
     bratuN     a Newton loop on the 1-D Bratu problem u'' + exp(u) = 0 (a 3-point stencil
                written with np.concatenate and slices; J tridiagonal, asked for dense)
+    bratu2d128 (after the table; --no-sparse leaves it out) jacfun(F, sparse=True) of the
+               2-D Bratu residual, N = 128, against (colours + 1) evaluations of F
 
 Per (case, system): the first call (jacfun: trace + plan + sweep; JAX: jit compilation) and
 the median of the later calls, each at a new point. --profile prints a cProfile breakdown of
@@ -188,6 +190,32 @@ def first_calls(name, case, rounds=21):
     return float(np.median(new)), float(np.median(one))
 
 
+def sparse_reuse(N=128, calls=30):
+    """Issue 14's sparse target: jacfun(F, sparse=True) of the 2-D Bratu residual (N x N
+    unknowns), repeated at new points, against (colours + 1) plain evaluations of F."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from sparse_problems import bratu
+    f, x0 = bratu(N)
+    rng = np.random.default_rng(0)
+    points = [x0 + 0.01 * rng.standard_normal(x0.size) for _ in range(calls + 1)]
+    jac = jaccli.jacfun(f, sparse=True)
+    jac(points[0])
+
+    def median(fn):
+        times = []
+        for p in points[1:]:
+            t0 = time.perf_counter()
+            fn(p)
+            times.append(time.perf_counter() - t0)
+        return float(np.median(times))
+    per_call, per_f = median(jac), median(f)
+    colours = min(jaccli.plan(f, (x0,), sparse=True).to_dict()["colors"].values())
+    ratio = per_call / ((colours + 1) * per_f)
+    return (f"bratu2d{N}: sparse jacfun {per_call * 1e3:.3f} ms a call, F {per_f * 1e3:.3f} ms, "
+            f"{colours} colours: {ratio:.2f}x (colours + 1) evaluations of F, target 2x: "
+            f"{'met' if ratio <= 2.0 else 'NOT met'}")
+
+
 def verdicts(rows, firsts=None):
     lines = []
     for name, (kind, limit) in TARGETS.items():
@@ -245,6 +273,8 @@ def main(argv=None):
     ap.add_argument("--only", default="seed,newton100,newton1000,bratu100,bratu1000")
     ap.add_argument("--json")
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--no-sparse", dest="sparse", action="store_false",
+                    help="leave out the sparse 2-D Bratu reuse (N = 128)")
     args = ap.parse_args(argv)
     cases = {"seed": seed_case, "newton100": lambda: newton_case(100),
              "newton1000": lambda: newton_case(1000), "bratu100": lambda: bratu_case(100),
@@ -259,6 +289,8 @@ def main(argv=None):
     print()
     for line in verdicts(rows, firsts):
         print(line)
+    if args.sparse:
+        print(sparse_reuse())
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(rows, fh, indent=1)

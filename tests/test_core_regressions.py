@@ -244,3 +244,35 @@ def test_hvpfun_traces_every_float_argument_so_writes_stay_in_its_trace():
     hessp = jaccli.hvpfun(f)
     for _ in range(2):                             # traced, then compiled
         np.testing.assert_allclose(hessp(w, v, u), H @ v, rtol=1e-10)
+
+
+def test_augmented_assignment_into_a_slice_records_one_setitem():
+    """``r[1:] -= u[:-1]`` is a view's in-place update (written through) and then the same
+    view written back where it came from: one setitem in the graph, not two; J unchanged."""
+    def stencil(u):
+        r = 3.0 * u
+        r[1:] -= u[:-1]
+        r[:-1] -= 2.0 * u[1:] ** 2
+        r[::2] += np.sin(u[::2])
+        return r
+    u = np.linspace(0.2, 1.1, 6)
+    graph = jaccli.trace(stencil, u)
+    assert sum(e.prim.name == "setitem" for e in graph.eqns) == 3
+    expected = 3.0 * np.eye(6) - np.eye(6, k=-1) - np.diag(4.0 * u[1:], k=1)
+    expected[::2] += np.diag(np.cos(u))[::2]
+    for mode in ("fwd", "rev"):
+        np.testing.assert_allclose(jaccli.jacobian(stencil, u, mode=mode), expected,
+                                   rtol=1e-13, atol=1e-13)
+
+
+def test_a_view_written_back_after_its_base_changed_is_not_skipped():
+    """``t = y[1:]; y[0] = ...; y[1:] = t``: the base changed after the view was taken, so
+    the write-back is not a no-op to skip (jaccli then refuses the stale view, as before)."""
+    def f(x):
+        y = x * 1.0
+        t = y[1:]
+        y[0] = 5.0 * x[0]
+        y[1:] = t
+        return y
+    with pytest.raises(TracingError, match="view"):
+        jaccli.jacobian(f, np.ones(3))

@@ -121,6 +121,7 @@ def index_on_device(params, x):
 
 @method("__getitem__")
 def getitem(x, index):
+    raw = index                      # as written: ``y[1:] -= v`` writes back with the same
     if type(index) is slice and x.ndim:
         params = _simple_slice_params(index, x.shape)
     else:
@@ -128,7 +129,8 @@ def getitem(x, index):
     index = params["index"]
     if len(index) == x.ndim and all(type(k) is int for k in index):
         return bind(getitem_p, x, **params)   # NumPy: a scalar, a copy (CuPy: a 0-d view)
-    return bind_view(getitem_p, x, lambda parent, new: setitem(parent, index, new), **params)
+    return bind_view(getitem_p, x, lambda parent, new: setitem(parent, index, new),
+                     view_index=raw, **params)
 
 
 @method("__setitem__")
