@@ -53,9 +53,7 @@ def on_cluster(spec_obj, mode, chunk_size, memory_limit, output, allow_nonfinite
 
 def _committed(stack, mapped, layout, used, output, how):
     """The stack is the memory-mapped temporary: flushed, unmapped, renamed to ``output``."""
-    B = stack.shape[0]
-    if stack.flags.writeable:
-        stack.flush()
+    B = stack.shape[0]           # no flush: the pages reach the file as np.save's would
     del stack
     mapped.commit()
     display.message(f"wrote {B} Jacobians ({layout.M} x {layout.N} each, {used} mode) to "

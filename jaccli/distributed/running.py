@@ -11,7 +11,7 @@ from ..sweeps import Seeds, flat_size
 from .cluster import CONNECT_TIMEOUT, Cluster, first_line, require_dask
 from .sink import Sink
 from .sizing import ahead, split_points, split_seeds
-from .tasks import malloc_as_serial, points_task, sweep_task, written
+from .tasks import FileRows, malloc_as_serial, points_task, sees_rows, sweep_task, written
 
 RESUBMITS = 3                # a task whose scattered input was lost: submitted again
 
@@ -83,10 +83,14 @@ def run_point_tasks(graph, inputs, wrt, plan, step, cluster, out=None, progress=
             return sweep_points(graph, [x[a:b] for x in inputs], wrt, plan, None, step=step)
 
     def on_cluster(client, shared, run_id, target):
+        files = _shared_files(client, inputs)
+
         def submit(i, a, b):
-            part = client.scatter([np.ascontiguousarray(x[a:b]) for x in inputs], hash=False)
+            part = [files[k] if files[k] is not None else
+                    client.scatter(np.ascontiguousarray(x[a:b]), hash=False)
+                    for k, x in enumerate(inputs)]
             return client.submit(written, target, a, points_task, shared, part, wrt, shape,
-                                 step, key=f"jaccli-points-{run_id}-{i}", pure=False)
+                                 step, (a, b), key=f"jaccli-points-{run_id}-{i}", pure=False)
         return submit
     with sink:
         split = _run(sink, count, plan.M * plan.N, step, here, on_cluster, graph, cluster,
@@ -94,6 +98,24 @@ def run_point_tasks(graph, inputs, wrt, plan, step, cluster, out=None, progress=
                          graph, plan, count, step, cluster.workers, cluster.local,
                          points_per_task, start, seconds))
     return sink.result(), split
+
+
+def _shared_files(client, inputs):
+    """Per input: its FileRows when it is mapped from a file every worker sees as this
+    process does (then a task reads its rows there: the points never cross the network),
+    else None (its chunks are scattered)."""
+    files = []
+    for x in inputs:
+        source = FileRows.of(x)
+        if source is not None:
+            try:
+                seen = client.run(sees_rows, source, source.signature())
+            except Exception:                   # noqa: BLE001 - then the chunks travel
+                seen = None
+            if not seen or not all(seen.values()):
+                source = None
+        files.append(source)
+    return files
 
 
 def _run(sink, total, width, step, here, on_cluster, graph, cluster, progress, split_from):

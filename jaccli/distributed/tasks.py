@@ -28,13 +28,15 @@ def seed_rows(seeds, a, b):
     return Seeds.rows(seeds.matrix[a:b], seeds.dtype)
 
 
-def points_task(graph, inputs, wrt, shape, step):
-    """The (P, M, N) Jacobians at P points (``inputs``: the traced inputs' point chunks), as
+def points_task(graph, inputs, wrt, shape, step, rows=None):
+    """The (P, M, N) Jacobians at P points (``inputs``: the traced inputs' point chunks, or
+    ``FileRows`` to read rows ``rows`` = (a, b) of from a file this worker sees), as
     ``points.sweep_points`` computes them in point chunks of ``step``. ``shape``: the
     plan's (mode, chunk_size, M, N)."""
     from types import SimpleNamespace
 
     from ..points import sweep_points
+    inputs = [x.read(*rows) if isinstance(x, FileRows) else x for x in inputs]
     mode, chunk_size, M, N = shape
     plan = SimpleNamespace(mode=mode, chunk_size=chunk_size, M=M, N=N)
     with np.errstate(all="ignore"):
@@ -79,6 +81,46 @@ def pwrite_all(fd, block, at):
     while data:
         n = os.pwrite(fd, data, at)
         data, at = data[n:], at + n
+
+
+class FileRows:
+    """Rows of a C-ordered array in a .npy file (the whole array, as np.load maps it): what a
+    point task is given instead of its chunk of points when every worker sees the file, so
+    that the points never travel through the scheduler."""
+
+    def __init__(self, path, offset, dtype, shape):
+        self.path, self.offset, self.dtype, self.shape = path, offset, dtype, tuple(shape)
+
+    @classmethod
+    def of(cls, x):
+        """The FileRows of ``x`` when it is an array np.load mapped from a file (not a view of
+        one); else None."""
+        import mmap
+        if not isinstance(x, np.memmap) or not isinstance(x.base, mmap.mmap) or \
+                not x.flags.c_contiguous or not getattr(x, "filename", None):
+            return None
+        return cls(os.path.abspath(x.filename), int(x.offset), x.dtype.str, x.shape)
+
+    def read(self, a, b):
+        m = np.memmap(self.path, dtype=np.dtype(self.dtype), mode="r", offset=self.offset,
+                      shape=self.shape)
+        return np.array(m[a:b])
+
+    def signature(self):
+        """(size, mtime, the first 64 KiB's digest): the same file, as this process sees it."""
+        import hashlib
+        try:
+            info = os.stat(self.path)
+            with open(self.path, "rb") as f:
+                head = hashlib.sha1(f.read(1 << 16)).hexdigest()
+        except OSError:
+            return None
+        return info.st_size, info.st_mtime_ns, head
+
+
+def sees_rows(source, signature):
+    """On a worker: whether ``source`` (FileRows) is the client's file."""
+    return signature is not None and source.signature() == signature
 
 
 def sees(path, offset, token):

@@ -39,12 +39,21 @@ def load_value(raw, where, base_dir, as_input=True, limits=NO_LIMITS):
     return _finish(value, where, as_input)
 
 
+# NOTE: a .npy input of MAP_BYTES or more is memory-mapped (copy-on-write: jaccli never writes
+# the file) instead of read whole: its pages are read as the point chunks reach them, and a
+# Dask cluster whose workers see the file reads each task's rows there
+# (distributed.tasks.FileRows) instead of receiving them over the network.
+MAP_BYTES = 64 * 1024 ** 2
+
+
 def _finish(value, where, as_input):
     if value.dtype.kind == "c":
         raise SpecError(f"{where}: complex values are not supported; give real numbers.")
     if value.dtype.kind not in "biuf":
         raise SpecError(f"{where} holds {value.dtype} values, which are not numbers; "
                         f"give {FORMS}.")
+    if as_input and isinstance(value, np.memmap):
+        return value if value.dtype == np.float64 else value.astype(np.float64)
     return value.astype(np.float64) if as_input else value
 
 
@@ -145,7 +154,8 @@ def load_file(name, where, base_dir, key=None, limits=NO_LIMITS, spec_file=False
                         f"give a .npy or .npz file, {relative}.")
     limits.check_values(info.st_size, where, f"'{name}' ({info.st_size} bytes)", itemsize=1)
     try:
-        data = np.load(path, allow_pickle=False)
+        data = np.load(path, allow_pickle=False,
+                       mmap_mode="c" if info.st_size >= MAP_BYTES else None)
     except zipfile.BadZipFile as e:
         raise SpecError(f"{where}: '{name}' starts like a .npz (zip) file but is damaged "
                         f"({e}); save it again with np.savez.") from None
@@ -231,7 +241,7 @@ def parse_cli_value(name, text, stdin=None, limits=NO_LIMITS):
         return _finish(np.asarray(load_file(path, where, ".", key, limits=limits)), where,
                        as_input=True)
     if text.endswith((".npy", ".npz")) or os.path.isfile(text):
-        return _finish(np.asarray(load_file(text, where, ".", limits=limits)), where,
+        return _finish(np.asanyarray(load_file(text, where, ".", limits=limits)), where,
                        as_input=True)
     try:
         raw = json.loads(text)
