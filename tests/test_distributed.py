@@ -242,6 +242,27 @@ def test_point_tasks_equal_the_serial_stack(client, small_tasks, monkeypatch):
 
 
 @pytest.mark.slow
+def test_point_tasks_read_a_mapped_input_from_its_file(client, small_tasks, monkeypatch,
+                                                       tmp_path):
+    """An input np.load mapped from a .npy every worker sees: each task reads its rows from
+    the file (only the graph is scattered), and the stack is the serial one."""
+    monkeypatch.setattr("jaccli.points.POINTS_CHUNK_BYTES", 64 * 1024)
+    X = np.random.default_rng(1).standard_normal((20000, 3))
+    np.save(tmp_path / "X.npy", X)
+    mapped = np.load(tmp_path / "X.npy", mmap_mode="c")
+    scattered = []
+    real = type(client).scatter
+
+    def counting(self, data, *a, **k):
+        scattered.append(type(data).__name__)
+        return real(self, data, *a, **k)
+    monkeypatch.setattr(type(client), "scatter", counting)
+    on = jaccli.jacobian(_lorenz, mapped, batched=True, client=client)
+    assert np.array_equal(on, jaccli.jacobian(_lorenz, X, batched=True))
+    assert scattered == ["Graph"]                 # the graph once; no chunk of points
+
+
+@pytest.mark.slow
 def test_a_worker_killed_mid_run_still_gives_the_exact_J(client, small_tasks):
     f, x = _slow(200, 12), np.linspace(-1.0, 1.0, 200)
     serial = flat_jacobian(f, (x,), mode="fwd", chunk_size=8).matrix

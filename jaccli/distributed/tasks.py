@@ -93,9 +93,14 @@ class FileRows:
 
     @classmethod
     def of(cls, x):
-        """The FileRows of ``x`` when it is an array np.load mapped from a file (not a view of
-        one); else None."""
+        """The FileRows of ``x`` when it is an array np.load mapped from a file, or a plain
+        ndarray of all of it (np.asarray of one); else None."""
         import mmap
+        base = getattr(x, "base", None)
+        if not isinstance(x, np.memmap) and isinstance(base, np.memmap) and \
+                base.shape == x.shape and base.dtype == x.dtype and \
+                base.__array_interface__["data"][0] == x.__array_interface__["data"][0]:
+            x = base
         if not isinstance(x, np.memmap) or not isinstance(x.base, mmap.mmap) or \
                 not x.flags.c_contiguous or not getattr(x, "filename", None):
             return None
