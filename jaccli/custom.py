@@ -45,7 +45,7 @@ import threading
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, TracingError
 from .interpret import jvp_sweep, vjp_sweep
 from .rules import Primitive, eval_rules, impl_rules, jvp_rules, primitives, vjp_rules
 from .rulegraphs import cotangents, rule_env, rule_graph, split_jvp, zeros_like_input
@@ -139,6 +139,15 @@ class UserPrimitive:
                 raise InputError(f"{p.label}: argument {i} has dtype {a.dtype}; positional "
                                  "arguments of a jaccli.primitive are float arrays (pass "
                                  "integers and options as keyword arguments).")
+        for name, value in params.items():
+            if _holds_tracer(value):
+                raise TracingError(
+                    f"{p.label}: keyword argument {name!r} is a traced value, but the keyword "
+                    "arguments of a jaccli.primitive are static parameters, outside its rules "
+                    "(its derivative would be lost). jacfun, hessfun, hvpfun and vjp trace "
+                    "every float argument of the function, differentiated or not: pass this "
+                    "value positionally (with a tangent in the rules), or as a plain constant "
+                    "the function closes over.")
         if any(type(a) is Tracer for a in args):
             return bind(p, *args, **params)
         return impl_rules[p](*args, **params)
@@ -169,6 +178,18 @@ class UserPrimitive:
 
 def fn_name(fn):
     return getattr(fn, "__name__", None) or type(fn).__name__
+
+
+def _holds_tracer(value):
+    """Whether a keyword parameter holds a Tracer (itself, or inside a list/tuple/dict)."""
+    from .tracer import Tracer
+    if type(value) is Tracer:
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_holds_tracer(v) for v in value)
+    if isinstance(value, dict):
+        return any(_holds_tracer(v) for v in value.values())
+    return False
 
 
 def _float_argument(a, i, p):

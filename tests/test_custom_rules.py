@@ -442,3 +442,36 @@ def test_a_primitive_of_a_main_script_travels_by_value(tmp_path):
     expected = np.diag(2 * np.cos(x) * x + 2 * np.sin(x))        # d/dx (2 sin(x) x)
     np.testing.assert_allclose(np.load(here).T, expected, rtol=1e-12)   # fwd gives J^T
     np.testing.assert_allclose(np.load(there), expected, rtol=1e-12)    # rev, elsewhere
+
+
+@jaccli.primitive
+def _scaled(x, s=1.0):
+    return s * np.sin(x)
+
+
+@_scaled.defjvp
+def _scaled_jvp(primals, tangents, s=1.0):
+    (x,), (t,) = primals, tangents
+    return _scaled(x, s=s), s * np.cos(x) * t
+
+
+def test_a_traced_keyword_parameter_is_refused_or_kept_constant():
+    """Keyword arguments of a primitive are static: a traced value there (a float argument
+    that jacfun/hessfun/hvpfun trace, or one computed from x) is a TracingError, never a
+    zero derivative; the reusable functions then take it as a constant, as asked."""
+    x = np.array([0.3, -0.7])
+    f = lambda x, s: _scaled(x, s=s)                                       # noqa: E731
+    expected = np.diag(2.0 * np.cos(x))
+    np.testing.assert_allclose(jaccli.jacobian(f, x, 2.0), expected, rtol=1e-13)
+    jac = jaccli.jacfun(f)
+    for _ in range(2):
+        np.testing.assert_allclose(jac(x, 2.0), expected, rtol=1e-13)
+    loss = lambda x, s: np.sum(_scaled(x, s=s) ** 2)                      # noqa: E731
+    hess = 2.0 * np.diag((2.0 * np.cos(x)) ** 2 - (2.0 * np.sin(x)) ** 2)
+    np.testing.assert_allclose(jaccli.hessfun(loss)(x, 2.0), hess, rtol=1e-12)
+    np.testing.assert_allclose(jaccli.hvpfun(loss)(x, np.ones(2), 2.0), hess @ np.ones(2),
+                               rtol=1e-12)
+    for call in (lambda: jaccli.vjp(f, x, 2.0), lambda: jaccli.jacobian(f, x, 2.0, argnums=(0, 1)),
+                 lambda: jaccli.jacobian(lambda x: _scaled(x, s=np.sum(x)), x)):
+        with pytest.raises(jaccli.TracingError, match="keyword argument 's' is a traced"):
+            call()
