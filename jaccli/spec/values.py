@@ -42,7 +42,8 @@ def load_value(raw, where, base_dir, as_input=True, limits=NO_LIMITS):
 # NOTE: a .npy input of MAP_BYTES or more is memory-mapped (copy-on-write: jaccli never writes
 # the file) instead of read whole: its pages are read as the point chunks reach them, and a
 # Dask cluster whose workers see the file reads each task's rows there
-# (distributed.tasks.FileRows) instead of receiving them over the network.
+# (distributed.tasks.FileRows) instead of receiving them over the network. As with any reader
+# that streams a file, one rewritten while jaccli runs may be read part old, part new.
 MAP_BYTES = 64 * 1024 ** 2
 
 
