@@ -44,13 +44,16 @@ def bind(p, *args, **params):
     its constants. Their values are outer Tracers, so evaluating the primitive records it in
     the outer trace in turn: each trace sees its own tangents only (no perturbation
     confusion)."""
-    builder = None
-    for a in args:
-        if type(a) is Tracer and (builder is None or a.builder.level > builder.level):
-            builder = a.builder
+    builder, sequences = None, False
+    for a in args:                       # one pass: this runs on every traced operation
+        if type(a) is Tracer:
+            if builder is None or a.builder.level > builder.level:
+                builder = a.builder
+        elif isinstance(a, (list, tuple)):
+            sequences = True
     traced = False
     vals = []
-    if any(isinstance(a, (list, tuple)) for a in args):       # NumPy accepts lists: x @ [1, 2]
+    if sequences:                        # NumPy accepts lists: x @ [1, 2]
         args = [np.asarray(a) if isinstance(a, (list, tuple)) else a for a in args]
     for a in args:
         if type(a) is Tracer and a.builder is builder:

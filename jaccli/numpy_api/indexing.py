@@ -122,6 +122,9 @@ def index_on_device(params, x):
 @method("__getitem__")
 def getitem(x, index):
     raw = index                      # as written: ``y[1:] -= v`` writes back with the same
+    if type(index) is int and x.ndim == 1 and -x.shape[0] <= index < x.shape[0]:
+        return bind(getitem_p, x, index=(index % x.shape[0],), adv_first=False, adv_ndim=0,
+                    unique=True)     # x[i] of a vector: a scalar, a copy (the seed's x[0])
     if type(index) is slice and x.ndim:
         params = _simple_slice_params(index, x.shape)
     else:
