@@ -9,8 +9,10 @@ from jaccli.errors import InputError
 
 
 def run(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device, output, fmt,
-             allow_nonfinite, cluster=None, sparse="off"):
-    """``jacobian --batch``: the (B, M, N) stack of Jacobians, as .npy."""
+        allow_nonfinite, cluster=None, sparse="off"):
+    """``jacobian --batch``: the (B, M, N) stack of Jacobians, as .npy: into the file a chunk
+    of points at a time (with ``cluster``, as the tasks finish), through a temporary renamed
+    at the end (never a partial file); a pipe or device gets it from memory."""
     from jaccli.cli import output as out
     if device != "cpu":
         raise InputError("--batch runs on the CPU only in this version; drop --device cuda.")
@@ -18,36 +20,19 @@ def run(spec, inputs, inputs_under, mode, chunk_size, memory_limit, device, outp
         raise InputError("--batch writes a (B, M, N) .npy only; use -o FILE.npy or -o -.")
     spec_obj = running.load(spec, inputs, batch=True, memory_limit=memory_limit,
                             inputs_under=inputs_under)
-    if cluster is not None:
-        return on_cluster(spec_obj, mode, chunk_size, memory_limit, output,
-                                   allow_nonfinite, cluster)
     mapped = out.MappedFile(output) if output not in (None, "-") else None
-    if mapped is not None and mapped.temporary is None:
-        mapped = None                           # a device or FIFO: written from memory
     with mapped or out.nothing():
-        stack, layout, used = running.batched_flat_jacobian(
-            spec_obj, mode, chunk_size, memory_limit, sparse=sparse,
-            out_path=mapped and mapped.temporary)
+        out_path = mapped.temporary if mapped is not None else None   # None: not a file
+        if cluster is None:
+            stack, layout, used = running.batched_flat_jacobian(
+                spec_obj, mode, chunk_size, memory_limit, sparse=sparse, out_path=out_path)
+        else:
+            stack, layout, used = running.batched_on_cluster(
+                spec_obj, mode, chunk_size, memory_limit, cluster, out_path=out_path)
         check_stack(stack, layout, allow_nonfinite)
         if isinstance(stack, np.memmap):
-            return _committed(stack, mapped, layout, used, output, "")
-    write_stack(stack, layout, used, output)
-
-
-def on_cluster(spec_obj, mode, chunk_size, memory_limit, output, allow_nonfinite,
-                        cluster):
-    """``jacobian --batch`` with the point chunks as tasks: into a .npy file as they arrive
-    (a temporary renamed at the end: never a partial file)."""
-    from jaccli.cli import output as out
-    to_file = output not in (None, "-")
-    mapped = out.MappedFile(output) if to_file else None
-    with mapped or out.nothing():
-        stack, layout, used = running.batched_on_cluster(
-            spec_obj, mode, chunk_size, memory_limit, cluster,
-            out_path=mapped.temporary if mapped is not None else None)
-        check_stack(stack, layout, allow_nonfinite)
-        if isinstance(stack, np.memmap):
-            return _committed(stack, mapped, layout, used, output, ", task by task")
+            return _committed(stack, mapped, layout, used, output,
+                              "" if cluster is None else ", task by task")
     write_stack(stack, layout, used, output)
 
 
