@@ -106,3 +106,11 @@ def test_plan_batch_sparse(configs, tmp_path):
 def test_help_documents_the_stacked_layout():
     r = _run("jacobian", "--help")
     assert "(B*M, N)" in r.output.replace("\n", " ").replace("  ", " ")
+
+
+def test_batch_sparse_on_a_cluster_is_a_usage_error(configs, tmp_path):
+    inputs = _brusselator_points(tmp_path, 2)
+    r = _run("jacobian", configs / "brusselator.yaml", "--batch", "--sparse", "on", *inputs,
+             "--workers", "2", "-o", tmp_path / "J.npz")
+    assert r.exit_code == 2 and "runs here, not on a cluster" in r.output
+    assert not (tmp_path / "J.npz").exists()

@@ -124,3 +124,9 @@ def test_integer_points_are_refused_as_for_jacobian():
     with pytest.raises(jaccli.InputError, match="leading lengths"):
         jaccli.hessian(lambda x, y: np.sum(x * y), np.ones((3, 4)), np.ones((2, 4)),
                        argnums=(0, 1), batched=True)
+
+
+def test_batched_hessian_of_a_container_argument_is_refused():
+    loss = lambda p: np.sum(p["w"] ** 2)                                  # noqa: E731
+    with pytest.raises(jaccli.InputError, match="argument 0 is a dict; this path"):
+        jaccli.hessian(loss, {"w": np.ones((3, 2))}, batched=True)
