@@ -7,7 +7,8 @@ of array calls for all seeds at once.
 """
 
 from .ir import Var
-from .rules import eval_rule, jvp_rules, seed_rules, vjp_rules
+from .lazy_tangents import LAZY_RULES, applies, written
+from .rules import ZERO, eval_rule, jvp_rules, seed_passes, seed_rules, vjp_rules
 
 
 def _last_uses(graph):
@@ -31,25 +32,43 @@ def jvp_sweep(graph, env, input_tangents, identity=None):
     ``env`` maps every Var to its primal value. ``identity`` optionally maps an input Var to
     (start, stop) when its tangent is rows start:stop of the identity (a seed chunk): an
     equation reading it directly may then use its ``seed_rules`` entry, which skips the
-    product with the identity (W @ I is W). Returns one tangent (or None) per output."""
+    product with the identity (W @ I is W); ``seed_passes`` carry that knowledge through
+    slices (a zero tangent where a chunk's seeds miss the slice). Chains of elementwise equations on large NumPy
+    tangents are kept lazy (``lazy_tangents``) until another rule reads them. Returns one
+    tangent (or None) per output."""
     tangents = {v: t for v, t in zip(graph.inputs, input_tangents) if t is not None}
     if graph.frees is None:
         graph.frees = _last_uses(graph)
     frees = graph.frees
     for e, dead in zip(graph.eqns, frees):
         ts = [tangents.get(v) if type(v) is Var else None for v in e.inputs]
+        rows = None
+        if identity and e.prim in seed_passes and type(e.inputs[0]) is Var and \
+                e.inputs[0] in identity:
+            rows = seed_passes[e.prim](e, *identity[e.inputs[0]])
+            if rows is ZERO:                # no seed of this chunk reaches it
+                ts = ()
+            elif rows is not None:          # out's tangent: rows of its own identity
+                identity = dict(identity)
+                identity[e.out] = rows
         if any(t is not None for t in ts):
             xs = [env[v] if type(v) is Var else v for v in e.inputs]
             t = None
-            if identity and e.prim in seed_rules:
-                t = _seeded(e, xs, ts, identity)
-            if t is None:
-                t = jvp_rules[e.prim](e, xs, env.get(e.out), ts)
+            rule = jvp_rules[e.prim]
+            lazy = LAZY_RULES.get(rule)
+            if lazy is not None and applies(e, xs, ts):
+                t = lazy(e, xs, env.get(e.out), ts)
+            else:
+                ts = [written(t) for t in ts]
+                if identity and e.prim in seed_rules:
+                    t = _seeded(e, xs, ts, identity)
+                if t is None:
+                    t = rule(e, xs, env.get(e.out), ts)
             if t is not None:
                 tangents[e.out] = t
         for v in dead:
             tangents.pop(v, None)
-    return [tangents.get(o) if type(o) is Var else None for o in graph.outputs]
+    return [written(tangents.get(o)) if type(o) is Var else None for o in graph.outputs]
 
 
 def _seeded(e, xs, ts, identity):

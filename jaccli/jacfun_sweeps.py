@@ -7,7 +7,9 @@ import time
 
 import numpy as np
 
+from .interpret import jvp_sweep
 from .ir import Var
+from .lazy_tangents import pays
 from .planner import decide_by_measurement
 from .rules import eval_rule, lazy_shapes
 from .sweeps import Seeds, flat_blocks, flat_offsets, sweep_chunk
@@ -67,6 +69,7 @@ class Sweeper:
                         "rev": flat_offsets(entry.in_shapes)}
         self.chunks = [(a, min(a + plan.chunk_size, total))
                        for a in range(0, total, plan.chunk_size)]
+        self.lazy = plan.mode == "fwd" and pays(graph, plan.chunk_size)
         self.seeds = None
         if self.program is not None and total * total * self.dtype.itemsize <= self.SEED_BYTES:
             self.seeds = [self._seeds(a, b) for a, b in self.chunks]
@@ -184,7 +187,10 @@ class Sweeper:
         seeds, identity = self.seeds[j] if self.seeds is not None else self._seeds(*self.chunks[j])
         count = self.chunks[j][1] - self.chunks[j][0]
         if self.mode == "fwd":
-            blocks = self.program.forward(values, seeds, identity)
+            if self.lazy:       # large tangents: the interpreter's lazy chains write less
+                blocks = jvp_sweep(self.graph, self.program.env(values), seeds, identity)
+            else:
+                blocks = self.program.forward(values, seeds, identity)
             shapes = self.out_shapes
         else:
             cts = self.program.reverse(values, seeds)

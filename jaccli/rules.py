@@ -7,6 +7,7 @@ One table per interpreter, keyed by primitive, one signature per table:
     jvp_rules[p](e, xs, out, tangents)      -> tangent   forward mode
     seed_rules[p](e, xs, i, start, stop)    -> tangent   forward mode, input i seeded with
                                                          identity rows start:stop (or None)
+    seed_passes[p](e, start, stop)          -> None, ZERO or (start', stop') (see below)
     vjp_rules[p](e, xs, out, ct, needs)     -> tuple     reverse mode, one cotangent per input
 
 ``e`` is the equation (``e.params``, ``e.in_shapes``, ``e.out.shape``); ``xs`` its primal input
@@ -128,6 +129,10 @@ impl_rules = {}
 eval_rules = {}       # absent: elementwise, ``impl(*lifted xs, **params)`` (see eval_rule)
 jvp_rules = {}
 seed_rules = {}       # optional shortcuts for identity seeds (see interpret.jvp_sweep)
+seed_passes = {}      # p -> (e, start, stop) -> None, ZERO or (start', stop'): where an input
+                      # seeded with identity rows start:stop gives out a zero tangent, or
+                      # out's own identity rows start':stop' (interpret.jvp_sweep)
+ZERO = "zero"
 lazy_shapes = {}      # p -> shape rule (input values -> (shape, dtype) or None): p's value is
                       # computed only when read (builder.Values); its jvp/vjp rules get out=None
 vjp_rules = {}

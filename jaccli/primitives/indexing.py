@@ -14,8 +14,8 @@ import numpy as np
 
 from .. import backend
 from ..backend import copy_array
-from ..rules import (eval_as_linear, eval_rules, jvp_rules, lead_shape, lift, primitive,
-                     unbroadcast, vjp_rules, writable_for, zeros)
+from ..rules import (ZERO, eval_as_linear, eval_rules, jvp_rules, lead_shape, lift, primitive,
+                     seed_passes, unbroadcast, vjp_rules, writable_for, zeros)
 
 
 def _full(index, lead):
@@ -64,6 +64,23 @@ def _getitem_vjp(e, xs, out, ct, needs):
 
 
 jvp_rules[getitem_p], vjp_rules[getitem_p] = _getitem_jvp, _getitem_vjp
+
+
+def _getitem_seed_pass(e, start, stop):
+    """x[lo:hi] of a vector seeded with identity rows start:stop: a zero tangent when the rows
+    miss lo:hi (a Hessian's chunk of seeds on the other parameters' block), the slice's own
+    identity rows when they lie inside it; None otherwise."""
+    index, shape = e.params["index"], e.in_shapes[0]
+    if len(index) != 1 or type(index[0]) is not slice or len(shape) != 1 or \
+            index[0].step not in (None, 1):
+        return None
+    lo, hi, _ = index[0].indices(shape[0])
+    if stop <= lo or start >= hi:
+        return ZERO
+    return (start - lo, stop - lo) if lo <= start and stop <= hi else None
+
+
+seed_passes[getitem_p] = _getitem_seed_pass
 
 
 def _setitem_impl(x, v, index, adv_first, adv_ndim, unique, region_shape):

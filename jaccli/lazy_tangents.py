@@ -1,0 +1,164 @@
+"""Lazy tangents for chains of elementwise equations in a forward sweep (``interpret.jvp_sweep``).
+
+NOTE: why. A forward sweep multiplies each elementwise equation's tangents (K seeds x the
+value's size) by its partial derivatives, writing one K-sized array per equation, three for
+a product with two live tangents (t_x * y, t_y * x, their sum). In the gradient graph of a
+Hessian such chains are the bulk of the work: an MLP loss's graph holds
+``t = (ct * w) * (1 - h * h)``, eleven K-sized writes per chunk of seeds. A ``Lin`` keeps the
+tangent as ``sum_j base_j * coef_j`` instead: ``base_j`` a tangent already written out,
+``coef_j`` the product of the partials met on the way (the size of one seed, no K axis). It is
+written out once, one product per term, when a rule that is not elementwise reads it (a
+matmul, a reduction, a sweep output); the same tangent reached twice (``h * h``) is one term.
+
+Only where it pays and is plain: NumPy tangents of at least ``LAZY_MIN_SIZE`` elements (on
+small ones the Python bookkeeping costs more than the writes it saves) and primal operands
+without leading (point) axes, so that a coefficient is one seed's size and broadcasts like
+the operand. Anything else -- Tracers (a rule traced again), CuPy, points -- takes the rules.
+A chain longer than ``MAX_TERMS`` terms is written out on the spot.
+
+The arithmetic is the rules' own with the products grouped otherwise (``t * (d1 * d2)`` for
+``(t * d1) * d2``): the same tangent to rounding.
+"""
+import math
+
+import numpy as np
+
+from .primitives import elementwise as ew
+from .rules import jvp_rules, lift
+
+LAZY_MIN_SIZE = 1 << 15        # elements of one tangent
+MAX_TERMS = 4
+
+
+class Lin:
+    """A tangent ``sum_j lift(base_j) * coef_j`` of logical shape ``shape`` (coef None: 1);
+    ``value``: the written-out array, once a rule has asked for it."""
+    __slots__ = ("terms", "shape", "value")
+
+    def __init__(self, terms, shape):
+        self.terms, self.shape, self.value = terms, shape, None
+
+
+def written(t):
+    """``t`` as an array (a ``Lin`` written out once, then kept); other values unchanged."""
+    if type(t) is not Lin:
+        return t
+    if t.value is None:
+        t.value = _write(t.terms, t.shape)
+        t.terms = [(t.value, None)]
+    return t.value
+
+
+def _write(terms, shape):
+    acc, owned = None, False
+    for base, coef in terms:
+        term = base if coef is None else base * coef
+        if acc is None:                 # a product is a new array (a 0-d one: a scalar)
+            acc, owned = term, coef is not None and type(term) is np.ndarray
+        elif owned and np.broadcast_shapes(acc.shape, term.shape) == acc.shape and \
+                np.result_type(acc, term) == acc.dtype:
+            np.add(acc, term, out=acc)
+        else:
+            acc = acc + term
+            owned = type(acc) is np.ndarray
+    full = acc.shape[:max(acc.ndim - len(shape), 0)] + tuple(shape)
+    return acc if acc.shape == full else np.broadcast_to(acc, full)
+
+
+def _plain(x, rank):
+    return type(x) is not np.ndarray or x.ndim == rank
+
+
+def applies(e, xs, ts):
+    """Whether equation ``e`` (an elementwise family rule's) may take and give Lins here."""
+    big = False
+    for t, s in zip(ts, e.in_shapes):
+        if t is None:
+            continue
+        if type(t) is Lin:
+            big = True
+        elif type(t) is not np.ndarray:
+            return False
+        elif not big:            # the size of the tangent it gives: its leading axes x out
+            big = math.prod(t.shape[:t.ndim - len(s)]) * math.prod(e.out.shape) \
+                >= LAZY_MIN_SIZE
+    if not big:
+        return False
+    for x, s in zip(xs, e.in_shapes):      # None: a value no forward rule reads (compiled)
+        if not (x is None or isinstance(x, (np.ndarray, np.generic, int, float)) and
+                _plain(x, len(s))):
+            return False
+    return True
+
+
+def pays(graph, seeds):
+    """Whether a forward sweep of ``seeds`` seeds over ``graph`` has tangents large enough
+    for lazy chains (then the interpreter, not a compiled program, sweeps it)."""
+    return seeds * max((math.prod(e.out.shape) for e in graph.eqns), default=0) >= \
+        LAZY_MIN_SIZE
+
+
+def _terms(t, rank, r):
+    """The terms of tangent ``t`` (logical rank ``rank``) lifted to rank ``r``."""
+    if type(t) is not Lin:
+        return [(lift(t, rank, r), None)]
+    return [(lift(b, rank, r), c) for b, c in t.terms]    # coefficients carry no lead axes
+
+
+def _scaled(terms, d):
+    if type(d) in (int, float) and d == 1:
+        return terms
+    kind = getattr(getattr(d, "dtype", None), "kind", "f")
+    if kind not in "fc":        # boolean or integer partials: as they would promote a tangent
+        d = d.astype(np.result_type(d.dtype, np.float32))       # (True + True is True)
+    return [(b, d if c is None else c * d) for b, c in terms]
+
+
+def _combine(groups, shape):
+    """One Lin from lists of terms: the same base once, its coefficients added."""
+    merged = {}
+    for terms in groups:
+        for b, c in terms:
+            old = merged.get(id(b))
+            if old is None:
+                merged[id(b)] = (b, c)
+            else:
+                merged[id(b)] = (b, (1.0 if old[1] is None else old[1]) +
+                                 (1.0 if c is None else c))
+    terms = list(merged.values())
+    lin = Lin(terms, shape)
+    if len(terms) > MAX_TERMS:
+        written(lin)
+    return lin
+
+
+def _unary(e, xs, out, ts):
+    d = e.prim.partials[0](xs[0], out)
+    return _combine([_scaled(_terms(ts[0], len(e.in_shapes[0]), len(e.out.shape)), d)],
+                    e.out.shape)
+
+
+def _neg(e, xs, out, ts):
+    return _combine([_scaled(_terms(ts[0], len(e.in_shapes[0]), len(e.out.shape)), -1.0)],
+                    e.out.shape)
+
+
+def _binary(e, xs, out, ts):
+    r = len(e.out.shape)
+    lifted = [lift(x, len(s), r) if hasattr(x, "ndim") else x
+              for x, s in zip(xs, e.in_shapes)]
+    groups = []
+    for i, (t, s) in enumerate(zip(ts, e.in_shapes)):
+        d = e.prim.partials[i]
+        if t is None or d is None:
+            continue
+        if callable(d):
+            d = d(*lifted, out)
+        groups.append(_scaled(_terms(t, len(s), r), d))
+    return _combine(groups, e.out.shape) if groups else None
+
+
+# by the rule an equation's primitive has (any primitive made by defunary, defbinary,
+# deflinear_binary, wherever it is defined): the lazy rule repeating its arithmetic
+LAZY_RULES = {jvp_rules[ew.sin_p]: _unary, jvp_rules[ew.mul_p]: _binary,
+              jvp_rules[ew.add_p]: _binary, jvp_rules[ew.neg_p]: _neg}
