@@ -237,7 +237,7 @@ def flat_hessian(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit=
     than N, the dense H comes from one compressed forward sweep per colour (direct recovery:
     the same entries, exact) instead of N seeds. Rosenbrock n = 2000: 3 sweeps, not 2000.
     kwargs: keyword arguments passed to ``f`` (constants)."""
-    d = derivative_graph(f, tuple(args), argnums, inner, scalar_seed=False, kwargs=kwargs)
+    d = derivative_graph(f, tuple(args), argnums, inner, kwargs=kwargs)
     if compress and mode == "auto" and chunk_size is None and d.inner == "rev" and d.M == 1 \
             and d.N >= COMPRESS_MIN_N and not any(type(a) is Tracer for a in args):
         compressed = _compressed_dense(d)

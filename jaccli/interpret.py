@@ -7,7 +7,7 @@ of array calls for all seeds at once.
 """
 
 from .ir import Var
-from .lazy_tangents import LAZY_RULES, applies, written
+from .lazy_tangents import LAZY_RULES, LINE_SEEDS, applies, written
 from .rules import ZERO, eval_rule, jvp_rules, seed_passes, seed_rules, vjp_rules
 
 
@@ -59,8 +59,10 @@ def jvp_sweep(graph, env, input_tangents, identity=None):
             if lazy is not None and applies(e, xs, ts):
                 t = lazy(e, xs, env.get(e.out), ts)
             else:
+                if identity and e.prim in LINE_SEEDS:
+                    t = _seeded(e, xs, ts, identity, LINE_SEEDS)
                 ts = [written(t) for t in ts]
-                if identity and e.prim in seed_rules:
+                if t is None and identity and e.prim in seed_rules:
                     t = _seeded(e, xs, ts, identity)
                 if t is None:
                     t = rule(e, xs, env.get(e.out), ts)
@@ -71,14 +73,14 @@ def jvp_sweep(graph, env, input_tangents, identity=None):
     return [written(tangents.get(o)) if type(o) is Var else None for o in graph.outputs]
 
 
-def _seeded(e, xs, ts, identity):
+def _seeded(e, xs, ts, identity, rules=seed_rules):
     """The seed rule's tangent when exactly one input carries a tangent and it is a raw
     identity seed; None when the rule does not apply."""
     live = [i for i, t in enumerate(ts) if t is not None]
     if len(live) != 1 or e.inputs[live[0]] not in identity:
         return None
     start, stop = identity[e.inputs[live[0]]]
-    return seed_rules[e.prim](e, xs, live[0], start, stop)
+    return rules[e.prim](e, xs, live[0], start, stop)
 
 
 # for programs compiled from a graph (jaccli.compiled), which follow jvp_sweep line by line

@@ -24,6 +24,7 @@ import math
 import numpy as np
 
 from .primitives import elementwise as ew
+from .primitives import linalg as la
 from .rules import jvp_rules, lift
 
 LAZY_MIN_SIZE = 1 << 15        # elements of one tangent
@@ -39,17 +40,78 @@ class Lin:
         self.terms, self.shape, self.value = terms, shape, None
 
 
+class Line:
+    """A tangent of logical shape ``shape`` (p, m), zero but for one line per seed: seed k
+    holds ``values[k]`` in column (``axis`` 1) or row (axis 0) ``index[k]``. A matmul's
+    tangent where its other operand is seeded with one-hot matrices (``line_seed``); it
+    scales by a coefficient line by line and is written out (zeros, then the lines) only
+    when a rule reads it."""
+    __slots__ = ("values", "index", "axis", "shape", "value")
+
+    def __init__(self, values, index, axis, shape):
+        self.values, self.index, self.axis, self.shape = values, index, axis, tuple(shape)
+        self.value = None
+
+    def scaled(self, coef):
+        """The lines times ``coef`` (a number or an array broadcasting to ``shape``)."""
+        if coef is None:
+            return self.values
+        if not hasattr(coef, "ndim") or coef.ndim == 0:
+            return self.values * coef
+        full = np.broadcast_to(coef, self.shape)
+        return self.values * (full[:, self.index].T if self.axis == 1 else full[self.index])
+
+    def add_into(self, acc, coef):
+        k = np.arange(len(self.index))
+        if self.axis == 1:
+            acc[k, :, self.index] += self.scaled(coef)
+        else:
+            acc[k, self.index, :] += self.scaled(coef)
+
+
+def line_seed(e, xs, i, start, stop):
+    """A matmul's tangent as a ``Line`` when its input ``i``, seeded with identity rows
+    start:stop, meets a constant matrix; None otherwise (the interpreter only: compiled
+    programs take ``seed_rules``' dense product)."""
+    if not la.one_hot_applies(e, xs, i):
+        return None
+    return Line(*la.one_hot_lines(xs[1 - i], e.in_shapes[i], i, start, stop))
+
+
 def written(t):
-    """``t`` as an array (a ``Lin`` written out once, then kept); other values unchanged."""
+    """``t`` as an array (a ``Lin`` or ``Line`` written out once, then kept); other values
+    unchanged."""
+    if type(t) is Line:
+        if t.value is None:
+            t.value = la.dense_lines(t.values, t.index, t.axis, t.shape)
+        return t.value
     if type(t) is not Lin:
         return t
     if t.value is None:
         t.value = _write(t.terms, t.shape)
-        t.terms = [(t.value, None)]
+        if any(type(b) is not Line for b, _ in t.terms):
+            t.terms = [(t.value, None)]     # later readers: no second product per term
     return t.value
 
 
 def _write(terms, shape):
+    lines = [(b, c) for b, c in terms if type(b) is Line]
+    acc, owned = _write_dense([(b, c) for b, c in terms if type(b) is not Line], shape)
+    if not lines:
+        return acc
+    full = (len(lines[0][0].index),) + tuple(shape)
+    dtype = np.result_type(*[b.values for b, _ in lines],
+                           *([] if acc is None else [acc]))
+    if acc is None:
+        acc = np.zeros(full, dtype)
+    elif not (owned and acc.shape == full and acc.dtype == dtype):
+        acc = np.array(np.broadcast_to(acc, full), dtype)
+    for b, c in lines:
+        b.add_into(acc, c)
+    return acc
+
+
+def _write_dense(terms, shape):
     acc, owned = None, False
     for base, coef in terms:
         term = base if coef is None else base * coef
@@ -61,8 +123,10 @@ def _write(terms, shape):
         else:
             acc = acc + term
             owned = type(acc) is np.ndarray
+    if acc is None:
+        return None, False
     full = acc.shape[:max(acc.ndim - len(shape), 0)] + tuple(shape)
-    return acc if acc.shape == full else np.broadcast_to(acc, full)
+    return (acc, owned) if acc.shape == full else (np.broadcast_to(acc, full), False)
 
 
 def _plain(x, rank):
@@ -75,7 +139,7 @@ def applies(e, xs, ts):
     for t, s in zip(ts, e.in_shapes):
         if t is None:
             continue
-        if type(t) is Lin:
+        if type(t) is Lin or type(t) is Line:
             big = True
         elif type(t) is not np.ndarray:
             return False
@@ -98,11 +162,14 @@ def pays(graph, seeds):
         LAZY_MIN_SIZE
 
 
-def _terms(t, rank, r):
-    """The terms of tangent ``t`` (logical rank ``rank``) lifted to rank ``r``."""
-    if type(t) is not Lin:
-        return [(lift(t, rank, r), None)]
-    return [(lift(b, rank, r), c) for b, c in t.terms]    # coefficients carry no lead axes
+def _terms(t, rank, shape):
+    """The terms of tangent ``t`` (logical rank ``rank``) lifted to the rank of ``shape``;
+    a ``Line`` stays one where it has that shape, else is written out."""
+    r = len(shape)
+    terms = t.terms if type(t) is Lin else [(t, None)]
+    return [(b if type(b) is Line and b.shape == tuple(shape) else
+             lift(written(b), rank, r), c)                # coefficients carry no lead axes
+            for b, c in terms]
 
 
 def _scaled(terms, d):
@@ -134,12 +201,12 @@ def _combine(groups, shape):
 
 def _unary(e, xs, out, ts):
     d = e.prim.partials[0](xs[0], out)
-    return _combine([_scaled(_terms(ts[0], len(e.in_shapes[0]), len(e.out.shape)), d)],
+    return _combine([_scaled(_terms(ts[0], len(e.in_shapes[0]), e.out.shape), d)],
                     e.out.shape)
 
 
 def _neg(e, xs, out, ts):
-    return _combine([_scaled(_terms(ts[0], len(e.in_shapes[0]), len(e.out.shape)), -1.0)],
+    return _combine([_scaled(_terms(ts[0], len(e.in_shapes[0]), e.out.shape), -1.0)],
                     e.out.shape)
 
 
@@ -154,7 +221,7 @@ def _binary(e, xs, out, ts):
             continue
         if callable(d):
             d = d(*lifted, out)
-        groups.append(_scaled(_terms(t, len(s), r), d))
+        groups.append(_scaled(_terms(t, len(s), e.out.shape), d))
     return _combine(groups, e.out.shape) if groups else None
 
 
@@ -162,3 +229,4 @@ def _binary(e, xs, out, ts):
 # deflinear_binary, wherever it is defined): the lazy rule repeating its arithmetic
 LAZY_RULES = {jvp_rules[ew.sin_p]: _unary, jvp_rules[ew.mul_p]: _binary,
               jvp_rules[ew.add_p]: _binary, jvp_rules[ew.neg_p]: _neg}
+LINE_SEEDS = {la.matmul_p: line_seed}     # seed rules giving lazy tangents (interpreter only)

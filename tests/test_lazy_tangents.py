@@ -121,7 +121,15 @@ SEEDED = {
     "const-at-reshaped": lambda x: np.tanh(np.arange(15.0).reshape(5, 3) / 7 @ x[:12].reshape(3, 4)),
     "reshaped-at-const": lambda x: x[1:13].reshape(4, 3) @ np.arange(6.0).reshape(3, 2) / 5,
     "empty-and-stepped": lambda x: np.concatenate([x[4:4] + 1.0, x[1:9:2] ** 2, x[::-1][:3]]),
+    # one-hot products kept as lines (lazy_tangents.Line) through elementwise chains
+    "line-chain": lambda x: np.tanh(_A @ x[:12].reshape(3, 4)) * (_A @ x[:12].reshape(3, 4))
+    + x[:4],
+    "line-lifted": lambda x: (_A @ x[1:13].reshape(3, 4))[None] * np.arange(1.0, 3.0)[:, None, None],
+    "line-rows": lambda x: np.sin(x[:12].reshape(4, 3) @ _A.T[:3]) - x[12],
+    "line-and-dense": lambda x: np.exp(_A @ x[:12].reshape(3, 4) / 9) * np.cos(x[:12].reshape(3, 4))[:1]
+    + np.sum(x[:12].reshape(3, 4) ** 2, axis=0),
 }
+_A = np.linspace(-1.0, 1.0, 15).reshape(5, 3)
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 3, 5, None])

@@ -356,26 +356,43 @@ def _matmul_seeded(e, xs, i, start, stop):
         return np.ascontiguousarray(cols) if type(cols) is np.ndarray else cols.copy()
     if i == 0 and len(sa) == 1 and b.ndim == len(sb) == 2:
         return b[start:stop]
-    if len(sa) == len(sb) == 2 and type(xs[1 - i]) is np.ndarray and xs[1 - i].ndim == 2:
+    if one_hot_applies(e, xs, i):
         return _one_hot_product(xs[1 - i], sa if i == 0 else sb, i, start, stop)
     return None
 
 
-def _one_hot_product(c, shape, i, start, stop):
+def one_hot_applies(e, xs, i):
+    """Whether input ``i`` of a matmul, seeded with identity rows, meets a constant matrix."""
+    (sa, sb), c = e.in_shapes, xs[1 - i]
+    return len(sa) == len(sb) == 2 and type(c) is np.ndarray and c.ndim == 2
+
+
+def one_hot_lines(c, shape, i, start, stop):
     """A @ E_j (i = 1) or E_j @ B (i = 0) for the one-hot matrices E_j of ``shape``, j in
-    start:stop (flat, C order): a column of A, or a row of B, put in place in zeros -- no GEMM
-    with the identity rows (a Hessian's seeds on a weight matrix)."""
-    j = np.arange(start, stop)
-    rows, cols = np.divmod(j, shape[1])
-    k = np.arange(stop - start)
+    start:stop (flat, C order), each zero but for one line: (values, index, axis, out shape)
+    with seed k's product holding ``values[k]`` in column (axis 1) or row (axis 0)
+    ``index[k]`` -- a column of A, or a row of B. No GEMM with the identity rows (a
+    Hessian's seeds on a weight matrix)."""
+    rows, cols = np.divmod(np.arange(start, stop), shape[1])
     dtype = c.dtype if c.dtype.kind in "fc" else np.float64   # as the branches above
-    if i == 1:                                   # (p, n) @ E_j: column cols of A[:, rows]
-        out = np.zeros((stop - start, c.shape[0], shape[1]), dtype)
-        out[k, :, cols] = c[:, rows].T
-    else:                                        # E_j @ (n, m): row rows of B[cols]
-        out = np.zeros((stop - start, shape[0], c.shape[1]), dtype)
-        out[k, rows, :] = c[cols]
+    if i == 1:                                   # (p, n) @ E_j: A[:, rows] in column cols
+        return c[:, rows].T.astype(dtype, copy=False), cols, 1, (c.shape[0], shape[1])
+    return c[cols].astype(dtype, copy=False), rows, 0, (shape[0], c.shape[1])
+
+
+def dense_lines(values, index, axis, shape):
+    """The (K,) + shape array of ``one_hot_lines``' products."""
+    k = np.arange(len(index))
+    out = np.zeros((len(index),) + tuple(shape), values.dtype)
+    if axis == 1:
+        out[k, :, index] = values
+    else:
+        out[k, index, :] = values
     return out
+
+
+def _one_hot_product(c, shape, i, start, stop):
+    return dense_lines(*one_hot_lines(c, shape, i, start, stop))
 
 
 seed_rules[matmul_p] = _matmul_seeded
