@@ -7,7 +7,7 @@ of array calls for all seeds at once.
 """
 
 from .ir import Var
-from .lazy_tangents import LAZY_RULES, LINE_SEEDS, applies, written
+from .lazy_tangents import LAZY_RULES, LINE_RULES, LINE_SEEDS, applies, written
 from .rules import ZERO, eval_rule, jvp_rules, seed_passes, seed_rules, vjp_rules
 
 
@@ -33,44 +33,58 @@ def jvp_sweep(graph, env, input_tangents, identity=None):
     (start, stop) when its tangent is rows start:stop of the identity (a seed chunk): an
     equation reading it directly may then use its ``seed_rules`` entry, which skips the
     product with the identity (W @ I is W); ``seed_passes`` carry that knowledge through
-    slices (a zero tangent where a chunk's seeds miss the slice). Chains of elementwise equations on large NumPy
-    tangents are kept lazy (``lazy_tangents``) until another rule reads them. Returns one
-    tangent (or None) per output."""
+    slices and reshapes (and give a zero tangent where a chunk's seeds miss a slice).
+    Chains of elementwise equations on large NumPy tangents, and matmuls with seeded weight
+    matrices, stay lazy (``lazy_tangents``) until a rule reads them. Returns one tangent
+    (or None) per output."""
     tangents = {v: t for v, t in zip(graph.inputs, input_tangents) if t is not None}
     if graph.frees is None:
         graph.frees = _last_uses(graph)
-    frees = graph.frees
-    for e, dead in zip(graph.eqns, frees):
+    for e, dead in zip(graph.eqns, graph.frees):
         ts = [tangents.get(v) if type(v) is Var else None for v in e.inputs]
-        rows = None
         if identity and e.prim in seed_passes and type(e.inputs[0]) is Var and \
                 e.inputs[0] in identity:
-            rows = seed_passes[e.prim](e, *identity[e.inputs[0]])
-            if rows is ZERO:                # no seed of this chunk reaches it
-                ts = ()
-            elif rows is not None:          # out's tangent: rows of its own identity
-                identity = dict(identity)
-                identity[e.out] = rows
+            ts, identity = _passed(e, ts, identity)
         if any(t is not None for t in ts):
-            xs = [env[v] if type(v) is Var else v for v in e.inputs]
-            t = None
-            rule = jvp_rules[e.prim]
-            lazy = LAZY_RULES.get(rule)
-            if lazy is not None and applies(e, xs, ts):
-                t = lazy(e, xs, env.get(e.out), ts)
-            else:
-                if identity and e.prim in LINE_SEEDS:
-                    t = _seeded(e, xs, ts, identity, LINE_SEEDS)
-                ts = [written(t) for t in ts]
-                if t is None and identity and e.prim in seed_rules:
-                    t = _seeded(e, xs, ts, identity)
-                if t is None:
-                    t = rule(e, xs, env.get(e.out), ts)
+            t = _tangent(e, [env[v] if type(v) is Var else v for v in e.inputs],
+                         env.get(e.out), ts, identity)
             if t is not None:
                 tangents[e.out] = t
         for v in dead:
             tangents.pop(v, None)
     return [written(tangents.get(o)) if type(o) is Var else None for o in graph.outputs]
+
+
+def _passed(e, ts, identity):
+    """(ts, identity) after the seed pass of ``e``: no tangents where no seed of the chunk
+    reaches its output; its output's own identity rows added where it has them."""
+    rows = seed_passes[e.prim](e, *identity[e.inputs[0]])
+    if rows is ZERO:
+        return (), identity
+    if rows is not None:
+        identity = dict(identity)
+        identity[e.out] = rows
+    return ts, identity
+
+
+def _tangent(e, xs, out, ts, identity):
+    """The tangent of ``e``'s output: a lazy rule's where one applies, else a seed rule's,
+    else the JVP rule's on the written-out tangents."""
+    rule = jvp_rules[e.prim]
+    lazy = LAZY_RULES.get(rule)
+    if lazy is not None and applies(e, xs, ts):
+        return lazy(e, xs, out, ts)
+    t = None
+    if e.prim in LINE_RULES:
+        t = LINE_RULES[e.prim](e, xs, out, ts)
+    if t is None and identity and e.prim in LINE_SEEDS:
+        t = _seeded(e, xs, ts, identity, LINE_SEEDS)
+    if t is not None:
+        return t
+    ts = [written(t) for t in ts]
+    if identity and e.prim in seed_rules:
+        t = _seeded(e, xs, ts, identity)
+    return rule(e, xs, out, ts) if t is None else t
 
 
 def _seeded(e, xs, ts, identity, rules=seed_rules):

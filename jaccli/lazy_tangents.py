@@ -225,8 +225,63 @@ def _binary(e, xs, out, ts):
     return _combine(groups, e.out.shape) if groups else None
 
 
+def _line_terms(t):
+    """(Line, coef) terms of ``t`` when it is made of lines only, else None."""
+    terms = t.terms if type(t) is Lin else [(t, None)] if type(t) is Line else None
+    if terms is None or t.value is not None or any(type(b) is not Line for b, _ in terms):
+        return None
+    return terms
+
+
+def _matmul(e, xs, out, ts):
+    """A matmul whose live tangents include one made of lines (``Line``) across from a
+    plain matrix or vector: each line's product, without writing that tangent out --
+    (v e_c^T) @ b is v b[c], C @ (v e_c^T) is (C v) e_c^T, and so on; another live tangent
+    takes the rule. None where no tangent is made of lines (the interpreter runs the rule)."""
+    lined = [i for i, t in enumerate(ts) if t is not None and _line_terms(t) is not None and
+             len(e.in_shapes[i]) == 2 and type(xs[1 - i]) is np.ndarray and
+             xs[1 - i].ndim == len(e.in_shapes[1 - i]) and xs[1 - i].ndim in (1, 2)]
+    if not lined:
+        return None
+    parts = []
+    for i, t in enumerate(ts):
+        if i in lined:
+            parts += [_line_product(b.scaled(coef), b.index, b.axis, xs[1 - i], i, e.out.shape)
+                      for b, coef in _line_terms(t)]
+        elif t is not None:
+            one = [written(t) if j == i else None for j in range(2)]
+            parts.append(jvp_rules[la.matmul_p](e, xs, out, one))
+    return _combine([[(p, None)] for p in parts], e.out.shape)
+
+
+def _line_product(v, index, axis, c, i, shape):
+    """The product of lines ``v`` (K, L) at ``index`` along ``axis`` (the tangent operand,
+    input ``i`` of the matmul) with the constant ``c``: a Line or an array."""
+    k = np.arange(len(index))
+    if i == 0 and c.ndim == 2:                   # T @ C
+        if axis == 0:
+            return Line(v @ c, index, 0, shape)
+        return v[:, :, None] * c[index][:, None, :]
+    if i == 0:                                   # T @ c (a vector)
+        if axis == 1:
+            return v * c[index][:, None]
+        res = np.zeros((len(index),) + tuple(shape), np.result_type(v, c))
+        res[k, index] = v @ c
+        return res
+    if c.ndim == 2:                              # C @ T
+        if axis == 1:
+            return Line(v @ c.T, index, 1, shape)
+        return c[:, index].T[:, :, None] * v[:, None, :]
+    if axis == 0:                                # c @ T (a vector)
+        return c[index][:, None] * v
+    res = np.zeros((len(index),) + tuple(shape), np.result_type(v, c))
+    res[k, index] = v @ c
+    return res
+
+
 # by the rule an equation's primitive has (any primitive made by defunary, defbinary,
 # deflinear_binary, wherever it is defined): the lazy rule repeating its arithmetic
 LAZY_RULES = {jvp_rules[ew.sin_p]: _unary, jvp_rules[ew.mul_p]: _binary,
               jvp_rules[ew.add_p]: _binary, jvp_rules[ew.neg_p]: _neg}
 LINE_SEEDS = {la.matmul_p: line_seed}     # seed rules giving lazy tangents (interpreter only)
+LINE_RULES = {la.matmul_p: _matmul}       # rules taking them without writing them out

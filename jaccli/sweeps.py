@@ -127,7 +127,13 @@ def sweep_chunk(graph, env, mode, seeds, lead=(), wrt=None):
                                     if r is not None}
         outs = jvp_sweep(graph, env, tangents, identity)
         return flat_blocks(outs, out_shapes, rows, seeds.dtype, xp)
-    cts = vjp_sweep(graph, env, seeds.blocks(out_shapes, lead, xp))
+    if not lead and seeds.matrix is None and out_shapes == [()] and seeds.count == 1:
+        # a scalar f: one 0-d seed, cotangents without a seed axis (its gradient as
+        # derivative_graph traces it: no unit axis in front of every value of a Hessian's
+        # gradient graph, which would keep its products off the one-hot paths)
+        cts = vjp_sweep(graph, env, [xp.ones((), seeds.dtype)])
+    else:
+        cts = vjp_sweep(graph, env, seeds.blocks(out_shapes, lead, xp))
     if wrt is not None:
         cts = [cts[k] for k in wrt]
     return flat_blocks(cts, in_shapes, rows, seeds.dtype, xp)

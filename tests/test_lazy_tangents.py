@@ -128,8 +128,21 @@ SEEDED = {
     "line-rows": lambda x: np.sin(x[:12].reshape(4, 3) @ _A.T[:3]) - x[12],
     "line-and-dense": lambda x: np.exp(_A @ x[:12].reshape(3, 4) / 9) * np.cos(x[:12].reshape(3, 4))[:1]
     + np.sum(x[:12].reshape(3, 4) ** 2, axis=0),
+    # lines through a second matmul with a constant (lazy_tangents._line_product): columns
+    # (A @ X) and rows (X @ B), each on either side of a matrix and of a vector
+    "cols-at-matrix": lambda x: np.sin((_A @ x[:12].reshape(3, 4)) @ _C),
+    "rows-at-matrix": lambda x: np.sin((x[:12].reshape(4, 3) @ _A.T[:, :3]) @ _C[:3]),
+    "cols-at-vector": lambda x: np.exp((_A @ x[:12].reshape(3, 4) / 4) @ _C[:, 0]),
+    "rows-at-vector": lambda x: np.exp((x[:12].reshape(4, 3) @ _A[:3] / 4) @ _C[:3, 1]),
+    "matrix-at-cols": lambda x: np.tanh(_A.T @ (_A @ x[:12].reshape(3, 4))),
+    "matrix-at-rows": lambda x: np.tanh(_A[:2] @ (x[:12].reshape(3, 4) @ _C)),
+    "vector-at-cols": lambda x: np.cos(_A[:, 1] @ (_A @ x[1:13].reshape(3, 4))) * x[0],
+    "vector-at-rows": lambda x: np.cos(_C[:, 0] @ (x[:12].reshape(4, 3) @ _A.T)),
+    "dense-at-lines": lambda x: np.sin(x[8:13]) @ np.tanh(_A @ x[:12].reshape(3, 4)),
+    "lines-at-dense": lambda x: np.tanh(x[:12].reshape(4, 3) @ _A.T[:, :2]) @ np.cos(x[11:13]),
 }
 _A = np.linspace(-1.0, 1.0, 15).reshape(5, 3)
+_C = np.linspace(0.5, -1.5, 8).reshape(4, 2)
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 3, 5, None])
