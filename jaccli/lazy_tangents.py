@@ -225,33 +225,60 @@ def _binary(e, xs, out, ts):
     return _combine(groups, e.out.shape) if groups else None
 
 
-def _line_terms(t):
-    """(Line, coef) terms of ``t`` when it is made of lines only, else None."""
-    terms = t.terms if type(t) is Lin else [(t, None)] if type(t) is Line else None
-    if terms is None or t.value is not None or any(type(b) is not Line for b, _ in terms):
-        return None
-    return terms
+def _lazy_terms(t):
+    """The (base, coef) terms of ``t`` while it is not written out, else None."""
+    if type(t) is Line:
+        return [(t, None)]
+    return t.terms if type(t) is Lin and t.value is None else None
 
 
 def _matmul(e, xs, out, ts):
-    """A matmul whose live tangents include one made of lines (``Line``) across from a
-    plain matrix or vector: each line's product, without writing that tangent out --
-    (v e_c^T) @ b is v b[c], C @ (v e_c^T) is (C v) e_c^T, and so on; another live tangent
-    takes the rule. None where no tangent is made of lines (the interpreter runs the rule)."""
-    lined = [i for i, t in enumerate(ts) if t is not None and _line_terms(t) is not None and
-             len(e.in_shapes[i]) == 2 and type(xs[1 - i]) is np.ndarray and
-             xs[1 - i].ndim == len(e.in_shapes[1 - i]) and xs[1 - i].ndim in (1, 2)]
-    if not lined:
-        return None
-    parts = []
+    """A matmul with a lazy tangent across from a plain matrix or vector, term by term,
+    without writing that tangent out: a line's product -- (v e_c^T) @ b is v b[c],
+    C @ (v e_c^T) is (C v) e_c^T, ... -- and a product with a tangent broadcast along the
+    other axis folded into one GEMM (``_folded``); the other terms, and another live
+    tangent, take the rule. None where no term is taken so (the interpreter runs the rule)."""
+    parts, dense = [], []
     for i, t in enumerate(ts):
-        if i in lined:
-            parts += [_line_product(b.scaled(coef), b.index, b.axis, xs[1 - i], i, e.out.shape)
-                      for b, coef in _line_terms(t)]
-        elif t is not None:
-            one = [written(t) if j == i else None for j in range(2)]
-            parts.append(jvp_rules[la.matmul_p](e, xs, out, one))
+        if t is None:
+            continue
+        c, terms = xs[1 - i], _lazy_terms(t)
+        if terms is None or len(e.in_shapes[i]) != 2 or type(c) is not np.ndarray or \
+                c.ndim != len(e.in_shapes[1 - i]) or c.ndim not in (1, 2):
+            terms = []
+        rest = []
+        for b, coef in terms:
+            part = _line_product(b.scaled(coef), b.index, b.axis, c, i, e.out.shape) \
+                if type(b) is Line else _folded(b, coef, c, i, e.in_shapes[i])
+            if part is None:
+                rest.append((b, coef))
+            else:
+                parts.append(part)
+        if rest or not terms:
+            dense.append((i, rest if terms else None, t))
+    if not parts:
+        return None
+    for i, rest, t in dense:                  # the rule, on what no line or fold took
+        one = [(written(t) if rest is None else _write(rest, e.in_shapes[i])) if j == i
+               else None for j in range(2)]
+        parts.append(jvp_rules[la.matmul_p](e, xs, out, one))
     return _combine([[(p, None)] for p in parts], e.out.shape)
+
+
+def _folded(b, coef, c, i, shape):
+    """C @ (b * coef) with b (K, p, 1) broadcast along the columns, as (C * b_k) @ coef: one
+    GEMM, no (K, p, m) product written (a gradient graph's ``(ct[:, None] * w) * s``); or
+    (b * coef) @ C with b (K, 1, m), as coef @ (b_k * C). None for any other term."""
+    if coef is None or not hasattr(coef, "ndim") or c.ndim != 2 or type(b) is not np.ndarray \
+            or b.ndim != 3:
+        return None
+    (p, m), K = shape, b.shape[0]
+    if i == 1 and b.shape[2] == 1 and b.shape[1] == p and coef.ndim == 2:
+        cb = (c[None] * b[:, :, 0][:, None, :]).reshape(-1, p)        # (K q, p)
+        return (cb @ np.broadcast_to(coef, (p, m))).reshape(K, c.shape[0], m)
+    if i == 0 and b.shape[1] == 1 and b.shape[2] == m and coef.ndim == 2:
+        return np.matmul(np.broadcast_to(coef, (p, m)), b[:, 0, :, None] * c[None])
+    return None
 
 
 def _line_product(v, index, axis, c, i, shape):
