@@ -74,7 +74,7 @@ def choose_inner(M, N, inner="auto"):
     return inner
 
 
-def derivative_graph(f, args, argnums=0, inner="auto", scalar_seed=True, kwargs=None):
+def derivative_graph(f, args, argnums=0, inner="auto", kwargs=None):
     """Trace the batched first-derivative sweep of ``f`` at ``args`` into a graph.
 
     NOTE: one evaluation of f. The sweep traces f itself, nested (tracer.bind's NOTE): f's
@@ -83,8 +83,9 @@ def derivative_graph(f, args, argnums=0, inner="auto", scalar_seed=True, kwargs=
     first and re-evaluating its graph inside the outer trace would evaluate it twice and keep
     two copies of every intermediate.
 
-    With ``scalar_seed`` a scalar f takes one 0-d cotangent seed (its gradient has x's shape);
-    otherwise cotangent seeds carry a leading seed axis. Pytree arguments and outputs are
+    A scalar f takes one 0-d cotangent seed (its gradient has x's shape: no unit axis in front
+    of every value of the graph, which would keep its products off the lazy paths of
+    ``lazy_tangents``); otherwise cotangent seeds carry a leading seed axis. Pytree arguments and outputs are
     traced by their leaves (``arguments.FlatCall``, kept as ``Derivative.call``)."""
     flat = FlatCall(f, tuple(args), kwargs, argnums)
     leaves, nums = flat.leaves, flat.flat_nums
@@ -104,7 +105,7 @@ def derivative_graph(f, args, argnums=0, inner="auto", scalar_seed=True, kwargs=
                     dtype=dtype, inner=mode)
         if mode == "rev":
             live = [type(o) is Var for o in graph.outputs]
-            if scalar_seed and M == 1 and out_shapes == [()]:
+            if M == 1 and out_shapes == [()]:
                 seeds, shapes = [np.ones((), dtype)], in_shapes
             else:
                 seeds = Seeds.identity(0, M, dtype).blocks(out_shapes)
@@ -201,7 +202,7 @@ def plan_hessian(f, args, argnums=0, mode="auto", chunk_size=None, memory_limit=
     traced: that is where its sizes come from). ``plan.to_dict()`` is a Jacobian plan's of the
     derivative graph plus "inner" (the traced derivative's mode) and "order" ("fwd over rev"
     ...)."""
-    d = derivative_graph(f, tuple(args), argnums, "auto", scalar_seed=False, kwargs=kwargs)
+    d = derivative_graph(f, tuple(args), argnums, "auto", kwargs=kwargs)
     p = hessian_plan(d, mode, chunk_size, memory_limit)
     to_dict = p.to_dict
 

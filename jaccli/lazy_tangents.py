@@ -1,4 +1,6 @@
-"""Lazy tangents for chains of elementwise equations in a forward sweep (``interpret.jvp_sweep``).
+"""Lazy tangents in a forward sweep (``interpret.jvp_sweep``): chains of elementwise equations
+kept as sums of products (``Lin``), and the products of a matmul with one-hot seeds kept as
+one line per seed (``Line``), each written out only where a rule needs the array.
 
 NOTE: why. A forward sweep multiplies each elementwise equation's tangents (K seeds x the
 value's size) by its partial derivatives, writing one K-sized array per equation, three for
@@ -15,6 +17,14 @@ small ones the Python bookkeeping costs more than the writes it saves) and prima
 without leading (point) axes, so that a coefficient is one seed's size and broadcasts like
 the operand. Anything else -- Tracers (a rule traced again), CuPy, points -- takes the rules.
 A chain longer than ``MAX_TERMS`` terms is written out on the spot.
+
+NOTE: lines. A Hessian's seeds on a weight matrix W (9 x 50 in the MLP) are one-hot
+matrices E_j, and X @ E_j is X's column in one column of zeros: a ``Line`` holds that column
+per seed, scales line by line through the elementwise chain, and a later matmul with a
+constant takes it without writing it out (``_matmul``: (v e_c^T) @ b is v b[c], ...). A term
+``b * coef`` with b broadcast along one axis (``ct[:, None] * w`` in a gradient graph) meets
+a constant matrix as one GEMM (``_folded``). The MLP loss's 500 x 500 Hessian: 488 -> 89 ms
+on the development machine (scripts/bench_hessian.py).
 
 The arithmetic is the rules' own with the products grouped otherwise (``t * (d1 * d2)`` for
 ``(t * d1) * d2``): the same tangent to rounding.
@@ -61,12 +71,13 @@ class Line:
         full = np.broadcast_to(coef, self.shape)
         return self.values * (full[:, self.index].T if self.axis == 1 else full[self.index])
 
-    def add_into(self, acc, coef):
+    def add_into(self, acc, values):
+        """acc (K,) + shape += these lines holding ``values`` (``scaled``'s)."""
         k = np.arange(len(self.index))
         if self.axis == 1:
-            acc[k, :, self.index] += self.scaled(coef)
+            acc[k, :, self.index] += values
         else:
-            acc[k, self.index, :] += self.scaled(coef)
+            acc[k, self.index, :] += values
 
 
 def line_seed(e, xs, i, start, stop):
@@ -100,14 +111,14 @@ def _write(terms, shape):
     if not lines:
         return acc
     full = (len(lines[0][0].index),) + tuple(shape)
-    dtype = np.result_type(*[b.values for b, _ in lines],
-                           *([] if acc is None else [acc]))
+    values = [b.scaled(c) for b, c in lines]
+    dtype = np.result_type(*values, *([] if acc is None else [acc]))
     if acc is None:
         acc = np.zeros(full, dtype)
     elif not (owned and acc.shape == full and acc.dtype == dtype):
         acc = np.array(np.broadcast_to(acc, full), dtype)
-    for b, c in lines:
-        b.add_into(acc, c)
+    for (b, _), v in zip(lines, values):
+        b.add_into(acc, v)
     return acc
 
 

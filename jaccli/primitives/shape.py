@@ -3,8 +3,8 @@ the last axis. All but sort are linear: the JVP applies the same op to the tange
 axes kept), the VJP applies the transpose op."""
 import numpy as np
 
-from ..rules import (seed_passes, eval_as_linear, eval_on_trailing_axes, eval_rules, jvp_rules, lead_shape,
-                     lift, primitive, unbroadcast, vjp_rules, zeros)
+from ..rules import (eval_as_linear, eval_on_trailing_axes, eval_rules, jvp_rules, lead_shape,
+                     lift, primitive, seed_passes, unbroadcast, vjp_rules, zeros)
 
 
 reshape_p = primitive("reshape", lambda x, shape: np.reshape(x, shape), "view")
