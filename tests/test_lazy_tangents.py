@@ -206,3 +206,18 @@ def test_broadcast_terms_fold_into_one_product(name, chunk, lazy_always, monkeyp
     assert any(folded)
     np.testing.assert_allclose(J, _fd(f, x), rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(J, jaccli.jacobian(f, x, mode="rev"), rtol=1e-12, atol=1e-12)
+
+
+def test_float32_lines_with_float64_coefficients_promote(lazy_always):
+    """Lines of a float32 product scaled by float64 values are written in float64, as the
+    rules' products would promote them (not cast back to float32)."""
+    A = np.linspace(-1, 1, 15, dtype=np.float32).reshape(5, 3)
+    W = np.linspace(0.1, 2.0, 20).reshape(5, 4) * (1 + 1e-9)          # float64
+
+    def f(x):
+        return np.sin((A @ x[:12].reshape(3, 4)) * W) + x[12:] * 0
+    x = np.linspace(0.2, 0.9, 13, dtype=np.float32)
+    J = jaccli.jacobian(f, x, mode="fwd", chunk_size=4)
+    J_rev = jaccli.jacobian(f, x, mode="rev")
+    assert J.dtype == J_rev.dtype
+    np.testing.assert_allclose(J, J_rev, rtol=1e-12, atol=1e-12)
