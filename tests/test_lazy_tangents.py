@@ -1,9 +1,10 @@
-"""Lazy elementwise tangents (jaccli/lazy_tangents.py) and the identity seeds carried through
-slices and reshapes (``seed_passes``, ``_one_hot_product``): forward sweeps that take them
-agree with the eager rules and with central differences.
+"""Lazy tangents (jaccli/lazy_tangents.py: elementwise chains, one-hot lines, folded products)
+and the identity seeds carried through slices and reshapes (``seed_passes``): forward sweeps
+that take them agree with the eager rules, with reverse mode and with central differences.
 
-The lazy path only runs on large tangents; here ``LAZY_MIN_SIZE`` is set to 0 so that every
-case of the derivative table takes it, in every forward variant and at second order."""
+The lazy chains only run on large tangents; ``lazy_always`` sets ``LAZY_MIN_SIZE`` to 0 so
+that every case of the derivative table takes them, in two forward variants (several chunks
+with a partial one; one JVP). Second order: the layered loss's Hessian below."""
 import numpy as np
 import pytest
 
@@ -21,11 +22,6 @@ FORWARD = ["fwd-chunk3", "jvp"]      # several chunks, a partial one; a single t
 @pytest.fixture
 def lazy_always(monkeypatch):
     monkeypatch.setattr(lazy_tangents, "LAZY_MIN_SIZE", 0)
-
-
-@pytest.fixture
-def lazy_never(monkeypatch):
-    monkeypatch.setattr(lazy_tangents, "LAZY_MIN_SIZE", 1 << 62)
 
 
 @pytest.mark.parametrize("variant", FORWARD)
