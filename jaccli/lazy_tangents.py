@@ -92,15 +92,12 @@ def line_seed(e, xs, i, start, stop):
 def written(t):
     """``t`` as an array (a ``Lin`` or ``Line`` written out once, then kept); other values
     unchanged."""
-    if type(t) is Line:
-        if t.value is None:
-            t.value = la.dense_lines(t.values, t.index, t.axis, t.shape)
-        return t.value
-    if type(t) is not Lin:
+    if type(t) is not Lin and type(t) is not Line:
         return t
     if t.value is None:
-        t.value = _write(t.terms, t.shape)
-        if any(type(b) is not Line for b, _ in t.terms):
+        terms = [(t, None)] if type(t) is Line else t.terms
+        t.value = _write(terms, t.shape)
+        if type(t) is Lin and any(type(b) is not Line for b, _ in terms):
             t.terms = [(t.value, None)]     # later readers: no second product per term
     return t.value
 
@@ -295,25 +292,18 @@ def _folded(b, coef, c, i, shape):
 def _line_product(v, index, axis, c, i, shape):
     """The product of lines ``v`` (K, L) at ``index`` along ``axis`` (the tangent operand,
     input ``i`` of the matmul) with the constant ``c``: a Line or an array."""
-    k = np.arange(len(index))
     if i == 0 and c.ndim == 2:                   # T @ C
         if axis == 0:
             return Line(v @ c, index, 0, shape)
         return v[:, :, None] * c[index][:, None, :]
-    if i == 0:                                   # T @ c (a vector)
-        if axis == 1:
-            return v * c[index][:, None]
-        res = np.zeros((len(index),) + tuple(shape), np.result_type(v, c))
-        res[k, index] = v @ c
-        return res
     if c.ndim == 2:                              # C @ T
         if axis == 1:
             return Line(v @ c.T, index, 1, shape)
         return c[:, index].T[:, :, None] * v[:, None, :]
-    if axis == 0:                                # c @ T (a vector)
-        return c[index][:, None] * v
-    res = np.zeros((len(index),) + tuple(shape), np.result_type(v, c))
-    res[k, index] = v @ c
+    if axis == 1 - i:                            # T @ c across rows, c @ T across columns
+        return v * c[index][:, None]
+    res = np.zeros((len(index),) + tuple(shape), np.result_type(v, c))   # one entry a seed
+    res[np.arange(len(index)), index] = v @ c
     return res
 
 
